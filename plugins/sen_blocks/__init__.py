@@ -1,0 +1,1 @@
+"""First-party SEN plugin package `sen_blocks`; hooks live in `plugin.py`."""

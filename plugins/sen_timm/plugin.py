@@ -1,0 +1,4 @@
+"""Hook implementations of `sen_timm` (entry point group `sen`)."""
+from __future__ import annotations
+
+from sen_core.hookspecs import hookimpl  # noqa: F401

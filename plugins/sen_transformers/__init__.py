@@ -1,0 +1,1 @@
+"""First-party SEN plugin package `sen_transformers`; hooks live in `plugin.py`."""

@@ -1,0 +1,117 @@
+"""``sen list``, ``sen show``, ``sen plugins``, ``sen schema``: read the catalogue (no torch)."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..catalogue import get_catalogue, normalise_kind
+from ..errors import SenError
+from ..specs import KINDS, SPEC_TYPES
+from ._output import print_json, print_table
+
+_KIND_CHOICES = [k + "s" for k in KINDS]
+
+
+def _split_kind_pattern(kind: str | None, pattern: str | None) -> tuple[str | None, str | None]:
+    # `sen list 'timm/*vit*'` -- a single argument that is not a kind is a pattern
+    if kind is not None and pattern is None:
+        try:
+            normalise_kind(kind)
+        except SenError:
+            return None, kind
+    return kind, pattern
+
+
+def _row(spec) -> list[str]:
+    p = spec.provenance
+    extra = ""
+    if spec.kind == "encoder":
+        extra = f"{spec.modality}, D={spec.width or '?'}, prompting={spec.prompting}"
+    elif spec.kind == "family":
+        extra = f"dynamic {spec.family_of}s; e.g. {', '.join(spec.examples[:2])}" if spec.examples else f"dynamic {spec.family_of}s"
+    elif spec.kind == "head":
+        extra = f"task={spec.task}"
+    elif spec.kind == "preset":
+        extra = spec.preset_kind
+    elif spec.kind == "block":
+        extra = "recursive" if spec.recursive else "single pass"
+    return [spec.name, spec.kind, extra, spec.summary, p.plugin if p else ""]
+
+
+@click.command("list")
+@click.argument("kind", required=False)
+@click.argument("pattern", required=False)
+@click.option("--modality", "-m", type=click.Choice(["video", "image", "text", "audio"]), help="Only encoders of this modality.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_cmd(kind: str | None, pattern: str | None, modality: str | None, as_json: bool) -> None:
+    """List registered components.
+
+    KIND is one of encoders, blocks, heads, datasets, presets (default: all). PATTERN is a
+    wildcard ('*vit*'); a bare word matches anywhere in the name. A pattern inside a dynamic
+    family ('timm/*vit*') asks that library for its names.
+    """
+    kind, pattern = _split_kind_pattern(kind, pattern)
+    specs = get_catalogue().list(kind, pattern, modality)
+    if as_json:
+        print_json([s.model_dump(mode="json") | {"name": s.name} for s in specs])
+        return
+    if not specs:
+        raise SenError(f"nothing matches kind={kind or 'any'} pattern={pattern or '*'} modality={modality or 'any'}")
+    print_table(None, ["name", "kind", "details", "summary", "plugin"], [_row(s) for s in specs])
+
+
+@click.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def show_cmd(name: str, as_json: bool) -> None:
+    """Show one component's spec: fields, default params and provenance."""
+    spec = get_catalogue().get(name)
+    data = spec.model_dump(mode="json") | {"name": spec.name}
+    if as_json:
+        print_json(data)
+        return
+    rows = [[k, json.dumps(v) if isinstance(v, (dict, list)) else v] for k, v in data.items()]
+    print_table(spec.name, ["field", "value"], rows)
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins_cmd(as_json: bool) -> None:
+    """List loaded plugins (entry-point group 'sen'), and those that failed with the reason."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # failures are shown in the table instead
+        cat = get_catalogue()
+    if as_json:
+        print_json([p.as_dict() for p in cat.plugins])
+        return
+    rows = [
+        [p.name, p.distribution or "", p.version or "", ", ".join(p.hooks), p.components,
+         "ok" if p.ok else f"FAILED: {p.error}"]
+        for p in cat.plugins
+    ]
+    print_table(None, ["plugin", "distribution", "version", "hooks", "components", "status"], rows)
+
+
+@click.command("schema")
+@click.argument("kind")
+def schema_cmd(kind: str) -> None:
+    """Print the JSON schema of a spec KIND (encoder, block, head, dataset, preset, family, network, run)."""
+    k = kind.lower().rstrip("s") if kind.lower() not in ("family", "families") else "family"
+    if k in ("network", "run"):
+        from ..network_spec import NetworkSpec, RunConfig
+
+        model = NetworkSpec if k == "network" else RunConfig
+    else:
+        try:
+            model = SPEC_TYPES[normalise_kind(kind) or ""]
+        except KeyError:
+            raise SenError(f"unknown kind '{kind}'; expected one of: {', '.join(list(SPEC_TYPES) + ['network', 'run'])}") from None
+    print_json(model.model_json_schema())
+
+
+def register(cli: click.Group) -> None:
+    for cmd in (list_cmd, show_cmd, plugins_cmd, schema_cmd):
+        cli.add_command(cmd)

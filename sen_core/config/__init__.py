@@ -1,0 +1,1 @@
+"""sen_core.config (see the modules in this package)."""

@@ -1,0 +1,87 @@
+"""User-facing error types.
+
+Every error a user can cause (bad config, unknown name, wrong shape, corrupt checkpoint, broken
+plugin) is a ``SenError``: the CLI prints its message on one line and exits with status 2.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "SenError",
+    "SpecError",
+    "UnknownNameError",
+    "DuplicateNameError",
+    "PluginLoadError",
+    "ConfigError",
+    "CheckpointError",
+    "InputError",
+    "suggest",
+]
+
+
+class SenError(Exception):
+    """Base class for errors caused by user input; the CLI exits 2 on these without a traceback."""
+
+
+class SpecError(SenError):
+    """A component spec is invalid."""
+
+
+class ConfigError(SenError):
+    """A config file or a network spec is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        self.problems = list(problems or [])
+        if self.problems:
+            message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class InputError(SenError, ValueError):
+    """Runtime input (a tensor, a text batch, a file) has the wrong shape, dtype or content."""
+
+
+class CheckpointError(SenError):
+    """A checkpoint is missing, truncated, corrupt, or does not match the model."""
+
+
+class PluginLoadError(SenError):
+    """A plugin failed to import or to register (fatal only under SEN_STRICT_PLUGINS=1)."""
+
+
+class DuplicateNameError(SenError):
+    """Two registrations claim the same component name."""
+
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Close matches for ``name`` among ``candidates`` (case-insensitive, best first)."""
+    cands = list(candidates)
+    lowered = {c.lower(): c for c in cands}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    # Also match on the part after the namespace, so "ra-cros" finds "sen/ra-cross@1".
+    if len(hits) < n:
+        short = {c.lower().split("/", 1)[-1].split("@")[0]: c for c in cands}
+        for h in difflib.get_close_matches(name.lower().split("@")[0], list(short), n=n, cutoff=0.6):
+            if short[h].lower() not in hits:
+                hits.append(short[h].lower())
+    return [lowered[h] for h in hits[:n]]
+
+
+class UnknownNameError(SenError, KeyError):
+    """A component name is not in the catalogue; the message suggests close matches."""
+
+    def __init__(self, name: str, kind: str | None = None, suggestions: list[str] | None = None):
+        self.name = name
+        self.suggestions = suggestions or []
+        what = f"{kind} " if kind else ""
+        msg = f"unknown {what}component '{name}'"
+        if self.suggestions:
+            msg += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
+        else:
+            msg += "; run 'sen list' to see what is registered"
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.args[0]

@@ -1,0 +1,1 @@
+"""sen_core.network (see the modules in this package)."""

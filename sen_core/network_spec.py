@@ -1,0 +1,154 @@
+"""NetworkSpec (public) and RunConfig: the declarative description of a network and of a run.
+
+Pure pydantic (no torch). The graph builder (sen_core.network) turns a NetworkSpec into a module;
+configs (sen_core.config) resolve YAML into a RunConfig. The canonical JSON hash of a spec
+identifies the architecture.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+InputSource = Literal["video", "frames", "caption", "question", "query", "class_names", "audio"]
+Trainable = Literal["none", "prompts", "norms", "all"]
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def default_key(name: str) -> str:
+    """'sen/minilm-l6@1' -> 'minilm_l6'; 'open_clip/ViT-B-32/image' -> 'vit_b_32_image'."""
+    parts = name.split("@")[0].split("/")[1:]
+    return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_") or "neuron"
+
+
+class NeuronEntry(_Frozen):
+    """One super neuron in the network and the input it reads."""
+
+    name: str
+    key: str | None = Field(default=None, description="id inside the network; default from the name")
+    input: InputSource
+    params: dict[str, Any] = Field(default_factory=dict)
+    trainable: Trainable = "none"
+    prompt: bool = Field(default=True, description="receive prompts when the block distributes them")
+
+    @field_validator("key")
+    @classmethod
+    def _check_key(cls, v: str | None) -> str | None:
+        if v is not None and not _KEY_RE.match(v):
+            raise ValueError(f"key {v!r} must be an identifier (letters, digits, _)")
+        return v
+
+    @property
+    def id(self) -> str:
+        return self.key or default_key(self.name)
+
+
+class HeadEntry(_Frozen):
+    """A task head with its loss weight."""
+
+    name: str
+    key: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    weight: float = Field(default=1.0, ge=0.0)
+
+    @property
+    def id(self) -> str:
+        return self.key or default_key(self.name)
+
+
+class NetworkSpec(_Frozen):
+    """Which neurons, which anchor, which RA block, how deep, how wide, which heads."""
+
+    neurons: list[NeuronEntry] = Field(min_length=1)
+    anchor: str = Field(description="key of the neuron whose tokens initialise the state")
+    block: str = "sen/ra-cross@1"
+    block_params: dict[str, Any] = Field(default_factory=dict)
+    depth: int = Field(default=3, ge=0, le=16)
+    share_weights: bool = True
+    width: int = Field(default=256, ge=8)
+    attn_heads: int = Field(default=4, ge=1)
+    token_budget: int = Field(default=64, ge=1, description="max tokens per neuron entering integration")
+    prompt_tokens: int = Field(default=4, ge=1)
+    heads: list[HeadEntry] = Field(default_factory=list)
+    distill_weight: float = Field(default=0.0, ge=0.0)
+    checkpointing: bool = False
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> NetworkSpec:
+        ids = [n.id for n in self.neurons]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"neuron keys must be unique; repeated: {dup} (set 'key' on each)")
+        hids = [h.id for h in self.heads]
+        hdup = sorted({i for i in hids if hids.count(i) > 1})
+        if hdup:
+            raise ValueError(f"head keys must be unique; repeated: {hdup} (set 'key' on each)")
+        if self.width % self.attn_heads:
+            raise ValueError(f"width {self.width} must be divisible by attn_heads {self.attn_heads}")
+        return self
+
+    def neuron(self, key: str) -> NeuronEntry:
+        for n in self.neurons:
+            if n.id == key:
+                return n
+        raise KeyError(key)
+
+    def canonical_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json"))
+
+    def hash(self) -> str:
+        return stable_hash(self.model_dump(mode="json"))
+
+
+class DataEntry(_Frozen):
+    """A dataset by catalogue name with its params."""
+
+    name: str = "sen/shapes@1"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainSpec(_Frozen):
+    """Optimisation settings (see docs/training.md)."""
+
+    steps: int = Field(default=200, ge=0)
+    batch_size: int = Field(default=8, ge=1)
+    lr: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=0.01, ge=0)
+    warmup_steps: int = Field(default=10, ge=0)
+    grad_clip: float | None = Field(default=1.0, gt=0)
+    accumulate: int = Field(default=1, ge=1)
+    bf16: bool = False
+    seed: int = 0
+    checkpoint_every: int = Field(default=100, ge=1)
+    eval_every: int | None = Field(default=None, ge=1)
+    log_every: int = Field(default=10, ge=1)
+    eval_batches: int = Field(default=8, ge=1)
+    num_workers: int = Field(default=0, ge=0)
+
+
+class RunConfig(_Frozen):
+    """Everything one training run needs: model, data, training."""
+
+    name: str = "run"
+    model: NetworkSpec
+    data: DataEntry = DataEntry()
+    train: TrainSpec = TrainSpec()
+
+    def hash(self) -> str:
+        return stable_hash(self.model_dump(mode="json"))
+
+
+def canonical_json(data: Any) -> str:
+    """Sorted keys, no whitespace: the same data always gives the same bytes."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def stable_hash(data: Any, length: int = 16) -> str:
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:length]

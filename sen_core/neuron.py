@@ -1,0 +1,279 @@
+"""The super-neuron runtime contract: ``Tokens``, ``PromptSlot`` and the ``SuperNeuron`` base.
+
+A neuron turns raw input (video frames, strings, waveforms) into ``Tokens`` (B, N, D) and may accept
+prompts from the RA blocks. Imports torch: only the builder and plugin factories import this file.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .errors import InputError
+from .specs import EncoderSpec
+
+Trainable = Literal["none", "prompts", "norms", "all"]
+TRAINABLE_MODES = ("none", "prompts", "norms", "all")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the N tokens of a ``Tokens`` are arranged.
+
+    ``frames``: N = frames * tokens_per_frame, frame-major; within a frame the first
+    ``special_tokens`` are special (e.g. CLS), the rest a ``grid`` (h, w) of patches when kept.
+    ``sequence``: N text/audio tokens (frames=1). ``pooled``: one token per sample (or per frame).
+    """
+
+    kind: Literal["frames", "sequence", "pooled"]
+    frames: int = 1
+    tokens_per_frame: int = 1
+    grid: tuple[int, int] | None = None
+    special_tokens: int = 0
+
+    @property
+    def num_tokens(self) -> int:
+        return self.frames * self.tokens_per_frame
+
+
+@dataclass
+class Tokens:
+    """An encoder output: ``x`` (B, N, D), optional ``mask`` (B, N) with True = valid, ``layout``."""
+
+    x: Tensor
+    layout: Layout
+    mask: Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if self.x.ndim != 3:
+            raise InputError(f"Tokens.x must be (B, N, D), got shape {tuple(self.x.shape)}")
+        if self.x.shape[1] != self.layout.num_tokens:
+            raise InputError(
+                f"Tokens.x has {self.x.shape[1]} tokens but the layout declares "
+                f"{self.layout.frames} x {self.layout.tokens_per_frame} = {self.layout.num_tokens}"
+            )
+        if self.mask is not None and tuple(self.mask.shape) != tuple(self.x.shape[:2]):
+            raise InputError(f"Tokens.mask must be (B, N) = {tuple(self.x.shape[:2])}, got {tuple(self.mask.shape)}")
+
+    @property
+    def shape(self) -> torch.Size:
+        return self.x.shape
+
+    def pooled(self) -> Tensor:
+        """Masked mean over tokens: (B, D)."""
+        if self.mask is None:
+            return self.x.mean(dim=1)
+        m = self.mask.to(self.x.dtype).unsqueeze(-1)
+        return (self.x * m).sum(1) / m.sum(1).clamp_min(1.0)
+
+    def per_frame(self) -> Tensor:
+        """(B, T, P, D) view for frame layouts."""
+        b, _, d = self.x.shape
+        return self.x.reshape(b, self.layout.frames, self.layout.tokens_per_frame, d)
+
+    def spatial(self) -> Tensor:
+        """(B, T, h, w, D): the patch grid of each frame (special tokens dropped)."""
+        if self.layout.grid is None:
+            raise InputError("these tokens carry no spatial grid (use tokens_per_frame='all')")
+        h, w = self.layout.grid
+        pf = self.per_frame()[:, :, self.layout.special_tokens:]
+        return pf.reshape(pf.shape[0], pf.shape[1], h, w, pf.shape[-1])
+
+    def detach(self) -> Tokens:
+        return replace(self, x=self.x.detach())
+
+
+@dataclass(frozen=True)
+class PromptSlot:
+    """What prompts a neuron accepts.
+
+    ``tokens``: a tensor (B, M, dim) injected after the token embedding (shallow), or
+    (B, depth, M, dim) with one set per transformer layer (deep, VPT-deep).
+    ``film``: a tensor (B, 2 * sum(channels)): per-stage (scale, shift), applied as x * (1 + s) + b.
+    """
+
+    kind: Literal["tokens", "film"]
+    dim: int = 0
+    depth: int = 1
+    channels: tuple[int, ...] = ()
+
+    @property
+    def film_size(self) -> int:
+        return 2 * sum(self.channels)
+
+
+class SuperNeuron(nn.Module):
+    """Base class of every encoder wrapper.
+
+    Subclasses implement ``preprocess`` (raw -> model input; no grad needed) and ``encode``
+    (model input [+ prompts] -> Tokens), set ``width``, and return a ``PromptSlot`` from
+    ``prompt_slot`` when they accept prompts. Frozen by default; ``trainable`` picks what trains.
+    """
+
+    def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none") -> None:
+        super().__init__()
+        if trainable not in TRAINABLE_MODES:
+            raise InputError(f"{spec.name}: trainable={trainable!r}; expected one of {TRAINABLE_MODES}")
+        self.spec = spec
+        self.trainable = trainable
+        self.width: int = spec.width or 0
+
+    # ---- contract ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def modality(self) -> str:
+        return self.spec.modality
+
+    @property
+    def prompting(self) -> str:
+        return self.spec.prompting
+
+    def prompt_slot(self) -> PromptSlot | None:
+        return None
+
+    def preprocess(self, raw: Any) -> Any:
+        raise NotImplementedError
+
+    def encode(self, inputs: Any, prompts: Tensor | None = None) -> Tokens:
+        raise NotImplementedError
+
+    def forward(self, raw: Any, prompts: Tensor | None = None) -> Tokens:
+        return self.encode(self.preprocess(raw), prompts)
+
+    # ---- helpers for subclasses -------------------------------------------------------------
+    def check_prompts(self, prompts: Tensor | None, batch: int) -> Tensor | None:
+        """Validate prompts against ``prompt_slot()``; raise a clear error for a non-promptable neuron."""
+        if prompts is None:
+            return None
+        slot = self.prompt_slot()
+        if slot is None:
+            raise InputError(
+                f"neuron '{self.name}' has prompting='none' and cannot take prompts; "
+                "use a block that does not prompt it, or a promptable encoder"
+            )
+        if slot.kind == "tokens":
+            ok = prompts.ndim in (3, 4) and prompts.shape[-1] == slot.dim
+            if prompts.ndim == 4:
+                ok = ok and prompts.shape[1] == slot.depth
+            want = f"(B, M, {slot.dim}) or (B, {slot.depth}, M, {slot.dim})"
+        else:
+            ok = prompts.ndim == 2 and prompts.shape[-1] == slot.film_size
+            want = f"(B, {slot.film_size})"
+        if not ok or prompts.shape[0] != batch:
+            raise InputError(f"neuron '{self.name}': prompts must be {want} with B={batch}, got {tuple(prompts.shape)}")
+        return prompts
+
+    def apply_trainable(self, model: nn.Module, prompt_params: list[nn.Parameter] | None = None) -> None:
+        """Set requires_grad on ``model`` (the wrapped library model) for ``self.trainable``."""
+        mode = self.trainable
+        for p in model.parameters():
+            p.requires_grad_(mode == "all")
+        if mode == "norms":
+            for m in model.modules():
+                if isinstance(m, (nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._BatchNorm)):
+                    for p in m.parameters(recurse=False):
+                        p.requires_grad_(True)
+        for p in prompt_params or []:
+            p.requires_grad_(mode != "none")
+
+    @property
+    def frozen(self) -> bool:
+        return self.trainable in ("none", "prompts")
+
+    def train(self, mode: bool = True) -> SuperNeuron:
+        # A frozen encoder stays in eval mode: no dropout, no BatchNorm statistics updates.
+        super().train(mode and self.trainable == "all")
+        return self
+
+
+# ---- input helpers shared by image/video neurons ----------------------------------------------
+def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
+    """Raw frames -> float (B, T, 3, H, W) in [0, 1].
+
+    Accepts uint8 (B, T, H, W, 3) or (B, T, 3, H, W), float in [0, 1] in either layout, and a single
+    image/clip without the batch axis ((H, W, 3), (T, H, W, 3) are *not* guessed: pass B and T).
+    """
+    if not isinstance(video, Tensor):
+        try:
+            import numpy as np
+
+            video = torch.from_numpy(np.asarray(video))
+        except Exception as exc:  # pragma: no cover - exotic inputs
+            raise InputError(f"{name}: video must be a tensor or array, got {type(video).__name__}") from exc
+    if video.ndim != 5:
+        raise InputError(
+            f"{name}: video must be 5-D (B, T, H, W, 3) or (B, T, 3, H, W), got shape {tuple(video.shape)}"
+        )
+    if video.shape[-1] == 3 and video.shape[2] != 3:
+        video = video.permute(0, 1, 4, 2, 3)
+    elif video.shape[2] != 3:
+        raise InputError(f"{name}: video must have 3 colour channels, got shape {tuple(video.shape)}")
+    if video.dtype == torch.uint8:
+        return video.float().div_(255.0)
+    if not video.is_floating_point():
+        raise InputError(f"{name}: video dtype must be uint8 or floating point, got {video.dtype}")
+    return video
+
+
+def resize_frames(frames: Tensor, size: int, mean: tuple[float, ...] | None, std: tuple[float, ...] | None,
+                  crop: Literal["center", "squash"] = "center") -> Tensor:
+    """(N, 3, H, W) in [0, 1] -> (N, 3, size, size) normalised; shorter side to ``size`` then centre crop."""
+    h, w = frames.shape[-2:]
+    if (h, w) != (size, size):
+        if crop == "center":
+            scale = size / min(h, w)
+            nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
+            frames = F.interpolate(frames, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+            top, left = (nh - size) // 2, (nw - size) // 2
+            frames = frames[..., top:top + size, left:left + size]
+        else:
+            frames = F.interpolate(frames, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    if mean is not None and std is not None:
+        m = frames.new_tensor(mean).view(1, 3, 1, 1)
+        s = frames.new_tensor(std).view(1, 3, 1, 1)
+        frames = (frames - m) / s
+    return frames
+
+
+def select_tokens(x: Tensor, *, special: int, grid: tuple[int, int] | None,
+                  mode: str | int) -> tuple[Tensor, int, tuple[int, int] | None, int]:
+    """Choose tokens per frame from (BT, S + h*w, D).
+
+    ``mode``: 'all' keeps everything (grid kept), 'cls' keeps the first special token (or the mean
+    when there is none), an int P pools the patch grid to P tokens (a square number pools 2-D).
+    Returns (tokens, tokens_per_frame, grid or None, special tokens kept).
+    """
+    if mode == "all":
+        return x, x.shape[1], grid, special
+    if mode == "cls":
+        tok = x[:, :1] if special > 0 else x.mean(1, keepdim=True)
+        return tok, 1, None, 0
+    if isinstance(mode, int) and mode >= 1:
+        patches = x[:, special:]
+        if grid is not None and math.isqrt(mode) ** 2 == mode:
+            s = math.isqrt(mode)
+            g = patches.transpose(1, 2).reshape(x.shape[0], x.shape[2], *grid)
+            g = F.adaptive_avg_pool2d(g, s)
+            return g.flatten(2).transpose(1, 2), mode, (s, s), 0
+        pooled = F.adaptive_avg_pool1d(patches.transpose(1, 2), mode).transpose(1, 2)
+        return pooled, mode, None, 0
+    raise InputError(f"tokens_per_frame must be 'all', 'cls' or a positive int, got {mode!r}")
+
+
+def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
+    """Build a neuron by catalogue name (or from a spec) with ``params`` over the spec's defaults."""
+    from .catalogue import get_catalogue, import_ref
+
+    spec = get_catalogue().get(name, kind="encoder") if isinstance(name, str) else name
+    factory = import_ref(spec.factory)
+    neuron = factory(spec, **{**spec.params, **params})
+    if not isinstance(neuron, SuperNeuron):
+        raise InputError(f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron")
+    return neuron

@@ -1,0 +1,222 @@
+"""Component specs: the pydantic models that describe every plugin-provided component.
+
+A spec is pure data (no torch): listing the catalogue reads specs, building a component imports
+its ``factory``. Specs are immutable and reject unknown keys. Public contract: see docs/plugins.md.
+"""
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "NAME_RE",
+    "Provenance",
+    "TokenLayout",
+    "Preprocess",
+    "EncoderSpec",
+    "BlockSpec",
+    "HeadSpec",
+    "DatasetSpec",
+    "PresetSpec",
+    "FamilySpec",
+    "ComponentSpec",
+    "KINDS",
+    "SPEC_TYPES",
+    "split_name",
+]
+
+# namespace/name[/more]@version -- e.g. sen/ra-cross@1, timm/vit_small_patch16_224, open_clip/ViT-B-32/image
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_.+-]*)+(@[0-9]+)?$")
+_FACTORY_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+Modality = Literal["video", "image", "text", "audio"]
+Prompting = Literal["tokens", "film", "none"]
+
+
+def split_name(name: str) -> tuple[str, int | None]:
+    """``'sen/ra-cross@1'`` -> ``('sen/ra-cross', 1)``; no version -> ``None``."""
+    base, _, ver = name.partition("@")
+    return base, int(ver) if ver else None
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Provenance(_Frozen):
+    """Who registered a component; filled in by the host, never by the plugin."""
+
+    plugin: str
+    distribution: str | None = None
+    version: str | None = None
+
+
+class TokenLayout(_Frozen):
+    """How an encoder's output tokens are arranged.
+
+    ``frames`` layouts hold T x tokens_per_frame tokens (image encoders run per frame, video
+    encoders per tubelet); ``sequence`` is a text/audio sequence; ``pooled`` is one token.
+    """
+
+    kind: Literal["frames", "sequence", "pooled"]
+    tokens_per_frame: int | None = Field(default=None, ge=1)
+    grid: tuple[int, int] | None = None
+    special_tokens: int = Field(default=0, ge=0)
+
+
+class Preprocess(_Frozen):
+    """What raw input the encoder expects: image size and normalisation, or a tokenizer."""
+
+    image_size: int | None = Field(default=None, ge=1)
+    mean: tuple[float, float, float] | None = None
+    std: tuple[float, float, float] | None = None
+    tokenizer: str | None = None
+    max_length: int | None = Field(default=None, ge=1)
+    sample_rate: int | None = Field(default=None, ge=1)
+
+
+class _Spec(_Frozen):
+    name: str
+    summary: str
+    factory: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    provenance: Provenance | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError(
+                f"name {v!r} must be namespaced and may carry a version: "
+                "'namespace/name@VERSION' with a lower-case namespace, e.g. 'acme/tinyconv@1'"
+            )
+        return v
+
+    @field_validator("summary")
+    @classmethod
+    def _check_summary(cls, v: str) -> str:
+        v = v.strip()
+        if not v or "\n" in v or len(v) > 160:
+            raise ValueError("summary must be one non-empty line of at most 160 characters")
+        return v
+
+    @field_validator("factory")
+    @classmethod
+    def _check_factory(cls, v: str) -> str:
+        if not _FACTORY_RE.match(v):
+            raise ValueError(f"factory {v!r} must be 'package.module:attribute'")
+        return v
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split("/", 1)[0]
+
+
+class EncoderSpec(_Spec):
+    """A super neuron: a pretrained encoder wrapped to the runtime contract."""
+
+    kind: Literal["encoder"] = "encoder"
+    modality: Modality
+    width: int | None = Field(default=None, ge=1, description="output token width D")
+    layout: TokenLayout
+    preprocess: Preprocess = Preprocess()
+    prompting: Prompting = "none"
+
+
+class BlockSpec(_Spec):
+    """A Recursive Association block variant (or a non-recursive baseline)."""
+
+    kind: Literal["block"] = "block"
+    recursive: bool = True
+    needs_prompting: bool = False
+    source: str | None = Field(default=None, description="paper or codebase the mechanism comes from")
+
+
+class HeadSpec(_Spec):
+    """A task head: reads the network output, returns predictions, a loss and metrics."""
+
+    kind: Literal["head"] = "head"
+    task: str
+    needs: tuple[Literal["text", "spatial", "frames", "class_names", "lm"], ...] = ()
+    metrics: tuple[str, ...] = ()
+
+
+class DatasetSpec(_Spec):
+    """A dataset: yields batches in the schema of docs/tasks.md."""
+
+    kind: Literal["dataset"] = "dataset"
+    tasks: tuple[str, ...] = ()
+
+
+class PresetSpec(_Frozen):
+    """A named declarative config (network or sweep) shipped as YAML inside a package."""
+
+    kind: Literal["preset"] = "preset"
+    name: str
+    summary: str
+    preset_kind: Literal["network", "run", "sweep"]
+    resource: str = Field(description="'package:relative/path.yaml'")
+    tags: tuple[str, ...] = ()
+    provenance: Provenance | None = None
+
+    _check_name = _Spec._check_name
+    _check_summary = _Spec._check_summary
+
+    @field_validator("resource")
+    @classmethod
+    def _check_resource(cls, v: str) -> str:
+        if ":" not in v or not v.split(":", 1)[1]:
+            raise ValueError(f"resource {v!r} must be 'package:relative/path.yaml'")
+        return v
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split("/", 1)[0]
+
+
+class FamilySpec(_Frozen):
+    """A dynamic family: every name under ``namespace/`` is resolved on demand.
+
+    ``lister`` ("module:attr") returns all names in the family (it may import the library);
+    ``resolver`` ("module:attr") turns one name into a full spec, or raises UnknownNameError.
+    Neither runs when the plain catalogue is listed.
+    """
+
+    kind: Literal["family"] = "family"
+    family_of: Literal["encoder", "block", "head", "dataset"] = "encoder"
+    namespace: str = Field(pattern=r"^[a-z][a-z0-9_-]*(/[A-Za-z0-9_.+-]+)*$")
+    summary: str
+    lister: str
+    resolver: str
+    examples: tuple[str, ...] = ()
+    provenance: Provenance | None = None
+
+    _check_summary = _Spec._check_summary
+
+    @field_validator("lister", "resolver")
+    @classmethod
+    def _check_ref(cls, v: str) -> str:
+        return _Spec._check_factory.__func__(cls, v)  # type: ignore[attr-defined]
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}/*"
+
+
+ComponentSpec = Annotated[
+    Union[EncoderSpec, BlockSpec, HeadSpec, DatasetSpec, PresetSpec, FamilySpec],
+    Field(discriminator="kind"),
+]
+
+SPEC_TYPES: dict[str, type[BaseModel]] = {
+    "encoder": EncoderSpec,
+    "block": BlockSpec,
+    "head": HeadSpec,
+    "dataset": DatasetSpec,
+    "preset": PresetSpec,
+    "family": FamilySpec,
+}
+KINDS = ("encoder", "block", "head", "dataset", "preset")

@@ -1,0 +1,1 @@
+"""sen_core.sweep (see the modules in this package)."""

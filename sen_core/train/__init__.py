@@ -1,0 +1,1 @@
+"""sen_core.train (see the modules in this package)."""
