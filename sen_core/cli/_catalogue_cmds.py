@@ -57,7 +57,9 @@ def list_cmd(kind: str | None, pattern: str | None, modality: str | None, as_jso
         print_json([s.model_dump(mode="json") | {"name": s.name} for s in specs])
         return
     if not specs:
-        raise SenError(f"nothing matches kind={kind or 'any'} pattern={pattern or '*'} modality={modality or 'any'}")
+        click.echo(f"nothing matches kind={kind or 'any'} pattern={pattern or '*'} modality={modality or 'any'}; "
+                   "'sen plugins' shows what is installed", err=True)
+        return
     print_table(None, ["name", "kind", "details", "summary", "plugin"], [_row(s) for s in specs])
 
 
@@ -99,16 +101,14 @@ def plugins_cmd(as_json: bool) -> None:
 @click.argument("kind")
 def schema_cmd(kind: str) -> None:
     """Print the JSON schema of a spec KIND (encoder, block, head, dataset, preset, family, network, run)."""
-    k = kind.lower().rstrip("s") if kind.lower() not in ("family", "families") else "family"
-    if k in ("network", "run"):
-        from ..network_spec import NetworkSpec, RunConfig
+    from ..network_spec import NetworkSpec, RunConfig
 
-        model = NetworkSpec if k == "network" else RunConfig
-    else:
-        try:
-            model = SPEC_TYPES[normalise_kind(kind) or ""]
-        except KeyError:
-            raise SenError(f"unknown kind '{kind}'; expected one of: {', '.join(list(SPEC_TYPES) + ['network', 'run'])}") from None
+    models = dict(SPEC_TYPES) | {"network": NetworkSpec, "run": RunConfig}
+    key = kind.lower()
+    key = {"families": "family"}.get(key, key[:-1] if key.endswith("s") and key[:-1] in models else key)
+    if key not in models:
+        raise SenError(f"unknown kind '{kind}'; expected one of: {', '.join(models)}")
+    model = models[key]
     print_json(model.model_json_schema())
 
 

@@ -1,0 +1,1 @@
+"""sen-example-plugin: the reference third-party plugin for SEN (see docs/plugins.md)."""

