@@ -131,6 +131,9 @@ class TrainSpec(_Frozen):
     log_every: int = Field(default=10, ge=1)
     eval_batches: int = Field(default=8, ge=1)
     num_workers: int = Field(default=0, ge=0)
+    keep_checkpoints: int = Field(default=2, ge=1, description="newest checkpoints kept in the run dir")
+    eval_split: str = Field(default="val", description="held-out split evaluated during training")
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$", description="auto: CUDA if available")
 
 
 class RunConfig(_Frozen):

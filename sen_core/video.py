@@ -25,6 +25,11 @@ EXAMPLE_CLIPS = {
 }
 
 
+# Seek instead of decoding through when the next wanted frame is this many seconds ahead: about
+# one keyframe interval of common encodes, so a seek rarely lands before frames already decoded.
+SEEK_GAP = 2.0
+
+
 # helpers
 
 def sample_indices(
@@ -154,7 +159,9 @@ def decode_video(
     ``info``: ``fps`` (rate of the returned frames), ``duration`` (window seconds),
     ``timestamps`` (seconds of each returned frame, from the clip start), ``source_fps``,
     ``source_frames``, ``source_duration``, ``source_width``, ``source_height``, ``width``,
-    ``height``, ``indices`` (source frame indices), ``start``, ``end``.
+    ``height``, ``indices`` (source frame indices), ``start``, ``end``, and the pixel mapping
+    ``scale`` (sx, sy) and ``offset`` (left, top): a source point (x, y) lands at
+    (x * sx - left, y * sy - top) in the output (coordinates from the top-left image corner).
     """
     import av
 
@@ -167,17 +174,16 @@ def decode_video(
         idx = sample_indices(count, src_fps, num_frames=num_frames, fps=fps, start=start, end=end)
         src_w, src_h = stream.codec_context.width, stream.codec_context.height
         out_w, out_h = _output_size(src_w, src_h, size)
-        crop_hw = None
+        crop_hw, crop_offset = None, (0, 0)
         if crop:
             if not isinstance(size, (int, np.integer)):
                 raise InputError("crop=True needs an int size (the side of the square)")
             crop_hw = (int(size), int(size))
+            crop_offset = ((out_w - crop_hw[1]) // 2, (out_h - crop_hw[0]) // 2)
         # Shrinking: area averaging avoids aliasing; enlarging: bilinear.
         interp = "AREA" if out_w * out_h < src_w * src_h else "BILINEAR"
 
         t0 = 0.0 if start is None else float(start)
-        if t0 > 1.0 and stream.time_base:  # jump to the keyframe before the window
-            container.seek(int((t0 + stream_start) / float(stream.time_base)), stream=stream, backward=True)
         frames, stamps = _decode_selected(container, stream, idx, src_fps, stream_start,
                                           out_w, out_h, interp, crop_hw, path)
     except av.error.FFmpegError as exc:
@@ -199,6 +205,8 @@ def decode_video(
         "width": int(frames.shape[2]),
         "height": int(frames.shape[1]),
         "indices": [int(i) for i in idx],
+        "scale": (out_w / src_w, out_h / src_h),
+        "offset": crop_offset,
         "start": t0,
         "end": t0 + window,
     }
@@ -208,7 +216,11 @@ def decode_video(
 def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: float, stream_start: float,
                      out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None,
                      path: Path) -> tuple[np.ndarray, list[float]]:
-    """Decode in order, keeping the frame shown at each wanted index; stop after the last one."""
+    """Decode in order, keeping the frame shown at each wanted index; stop after the last one.
+
+    A wanted frame more than ``SEEK_GAP`` seconds ahead is reached by seeking to the keyframe
+    before it rather than decoding everything in between (sparse samples of long videos).
+    """
     want = [int(i) for i in idx]
     out: list[np.ndarray | None] = [None] * len(want)
     stamps = [0.0] * len(want)
@@ -216,20 +228,33 @@ def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: floa
     last_rgb: np.ndarray | None = None
     last_t = 0.0
     tb = float(stream.time_base) if stream.time_base else None
-    n_decoded = 0
-    for frame in container.decode(stream):
-        n_decoded += 1
-        t = frame.pts * tb - stream_start if (frame.pts is not None and tb) else (n_decoded - 1) / src_fps
-        i = round(t * src_fps)  # presentation index (exact for constant frame rate)
-        if i < want[k]:
-            continue
-        rgb = _to_rgb(frame, out_w, out_h, interp, crop_hw)
-        while k < len(want) and want[k] <= i:
-            out[k], stamps[k] = rgb, round(t, 6)
-            k += 1
-        last_rgb, last_t = rgb, t
-        if k == len(want):
-            break
+    pos = -1  # presentation index of the last decoded frame
+    seeked_for = -1  # the wanted index we last seeked to (seek once per target: no loops)
+    while k < len(want):
+        if tb and (want[k] - pos) / src_fps > SEEK_GAP and seeked_for != want[k]:
+            container.seek(int((want[k] / src_fps + stream_start) / tb), stream=stream, backward=True)
+            seeked_for = want[k]
+        jumped = False
+        for frame in container.decode(stream):
+            if frame.pts is not None and tb:
+                t = frame.pts * tb - stream_start
+            else:  # no timestamps: count frames (seeking is then never used)
+                t = (pos + 1) / src_fps
+            pos = round(t * src_fps)  # presentation index (exact for constant frame rate)
+            if pos < want[k]:
+                continue
+            rgb = _to_rgb(frame, out_w, out_h, interp, crop_hw)
+            while k < len(want) and want[k] <= pos:
+                out[k], stamps[k] = rgb, round(t, 6)
+                k += 1
+            last_rgb, last_t = rgb, t
+            if k == len(want):
+                break
+            if tb and (want[k] - pos) / src_fps > SEEK_GAP:
+                jumped = True
+                break
+        if not jumped:
+            break  # done, or the stream ended
     if last_rgb is None:
         raise InputError(f"cannot decode video '{path}': no frame could be decoded (truncated or corrupt file)")
     for j in range(k, len(want)):  # the stream ended early (metadata overstated the length)
@@ -241,7 +266,7 @@ def _to_rgb(frame: Any, out_w: int, out_h: int, interp: str, crop_hw: tuple[int,
     rgb = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation=interp).to_ndarray()
     if crop_hw is not None:
         ch, cw = crop_hw
-        top, left = (rgb.shape[0] - ch) // 2, (rgb.shape[1] - cw) // 2
+        top, left = (rgb.shape[0] - ch) // 2, (rgb.shape[1] - cw) // 2  # as crop_offset
         rgb = np.ascontiguousarray(rgb[top:top + ch, left:left + cw])
     return rgb
 

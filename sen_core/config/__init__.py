@@ -1,1 +1,65 @@
-"""sen_core.config (see the modules in this package)."""
+"""Config files: YAML with ``_base_`` inheritance and dotted overrides, resolved into a ``RunConfig``.
+
+``load_run_config('sen/demo@1', ['model.depth=2'])`` reads a preset or a file, merges its bases
+(maps merge, lists replace), applies the overrides and validates, reporting every problem at once
+in a ``ConfigError``. See docs/configs.md.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ._load import Layered, is_path_ref, locate, preset_source, read_layers
+from ._overrides import Override, parse_override, split_key
+from ._validate import validate_run
+from ._yaml import dump_yaml, load_yaml
+
+if TYPE_CHECKING:
+    from ..network_spec import RunConfig
+    from ..sweep.spec import SweepSpec
+
+__all__ = [
+    "load_run_config", "load_config_dict", "load_sweep", "read_layers", "dump_yaml", "load_yaml",
+    "parse_override", "split_key", "locate", "preset_source", "is_path_ref", "Layered", "Override",
+]
+
+
+def _raise(label: str, problems: list[str]) -> None:
+    n = len(problems)
+    raise ConfigError(f"invalid config {label} ({n} problem{'s' if n != 1 else ''}):", problems)
+
+
+def load_config_dict(path_or_preset: str, overrides: Iterable[Override] = (), *,
+                     catalogue: Any = None) -> dict[str, Any]:
+    """The merged data of a config (bases and overrides applied), not yet validated."""
+    layered = read_layers(path_or_preset, overrides=overrides, catalogue=catalogue)
+    if layered.problems:
+        _raise(layered.label, layered.problems)
+    return layered.data
+
+
+def load_run_config(path_or_preset: str, overrides: Iterable[Override] = (), *, catalogue: Any = None,
+                    check_names: bool = True) -> RunConfig:
+    """Read, merge, override and validate a run config; raise ConfigError listing every problem.
+
+    ``overrides`` are ``"key.path=value"`` strings (the value is YAML) or ``(key.path, value)``
+    pairs. ``check_names`` looks every component name up in the catalogue (nothing is built).
+    """
+    layered = read_layers(path_or_preset, overrides=list(overrides), catalogue=catalogue)
+    if layered.problems and not layered.data:  # nothing was read: validating {} only adds noise
+        _raise(layered.label, layered.problems)
+    config, problems = validate_run(layered.data, layered.origins, layered.label, catalogue=catalogue,
+                                    check_names=check_names)
+    problems = layered.problems + problems
+    if problems:
+        _raise(layered.label, problems)
+    assert config is not None
+    return config
+
+
+def load_sweep(path_or_preset: str, *, catalogue: Any = None) -> SweepSpec:
+    """Read and validate a sweep file (see sen_core.sweep.spec)."""
+    from ..sweep.spec import load_sweep as _load
+
+    return _load(path_or_preset, catalogue=catalogue)

@@ -91,7 +91,7 @@ def read_layers(ref: str, *, overrides: Iterable[Override] = (), catalogue: Any 
     try:
         top = locate(ref, None, catalogue)
     except UnknownNameError as exc:
-        return Layered({}, {}, ref, [f"{ref}: {exc}; a config is a .yaml path or a preset name"])
+        return Layered({}, {}, ref, [f"{ref}: {exc} (a config is a .yaml path or a preset name)"])
     if top.preset_kind is not None and top.preset_kind not in expect:
         problems.append(f"{top.label}: is a {top.preset_kind} preset, expected a {' or '.join(expect)} config"
                         + ("; run it with 'sen sweep'" if top.preset_kind == "sweep" else ""))

@@ -71,7 +71,7 @@ def _set(data: Any, parts: list[Any], value: Any) -> str | None:
             if not isinstance(part, int):
                 return f"'{where}' is a list; use an index such as {where}.0 instead of '{part}'"
             if not -len(node) <= part < len(node):
-                return f"index {part} is out of range: '{where}' has {len(node)} items"
+                return f"index {part} is out of range: '{where}' has {len(node)} item{'s' if len(node) != 1 else ''}"
         elif isinstance(node, dict):
             if isinstance(part, int) and part not in node:
                 part = str(part)  # a digit-only map key

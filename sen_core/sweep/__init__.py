@@ -1,1 +1,18 @@
-"""sen_core.sweep (see the modules in this package)."""
+"""Ablation sweeps: axes over config keys, trials in worker processes or on Ray, resumable results.
+
+``run_sweep('sen/sweep-depth@1', 'runs/sweeps/depth', jobs=2)`` plans the trials (id = hash of the
+resolved config), skips finished ones, and rebuilds results.csv / results.md / plot.png from the
+per-trial result files. See docs/sweeps.md.
+"""
+from __future__ import annotations
+
+from .report import summarise, write_reports
+from .runner import default_out_dir, run_sweep
+from .spec import LoadedSweep, RandomAxis, RandomSpec, SweepSpec, Trial, expand, load_sweep, plan_trials
+from .trial import execute_trial, flatten_metrics, train_trial
+
+__all__ = [
+    "run_sweep", "load_sweep", "plan_trials", "expand", "summarise", "write_reports", "default_out_dir",
+    "SweepSpec", "RandomSpec", "RandomAxis", "LoadedSweep", "Trial", "execute_trial", "train_trial",
+    "flatten_metrics",
+]

@@ -1,1 +1,24 @@
-"""sen_core.train (see the modules in this package)."""
+"""sen_core.train: the training engine, checkpoints, metrics logging and evaluation.
+
+Public face: ``train``, ``evaluate``, ``load_trained``, ``lr_factor``, ``DivergedError``. Imported
+lazily so that ``import sen_core.train`` stays cheap until one of them is used.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["train", "evaluate", "load_trained", "run_eval", "lr_factor", "DivergedError", "RunDir"]
+
+_WHERE = {
+    "train": "engine", "run_eval": "engine", "DivergedError": "engine",
+    "evaluate": "evaluation", "load_trained": "evaluation",
+    "lr_factor": "schedule", "RunDir": "rundir",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,43 @@
+"""Video QA metric: exact-match accuracy of generated answers after light normalisation."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sen_core.errors import InputError
+from sen_core.head import Meter
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_answer(text: str) -> str:
+    """Lower-case, strip, collapse inner whitespace, drop trailing '.', '!' or '?'."""
+    return _SPACE.sub(" ", text.strip().lower()).rstrip(".!?").strip()
+
+
+def exact_match(preds: Sequence[str], answers: Sequence[str]) -> float:
+    """Fraction of predictions equal to their answer after ``normalize_answer``."""
+    if not answers:
+        return 0.0
+    return sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(preds, answers)) / len(answers)
+
+
+class ExactMatchMeter(Meter):
+    """Decodes generated token ids (preds['answer_ids']) and counts exact matches with batch['answer']."""
+
+    def __init__(self, decode: Callable[[Any], list[str]]) -> None:
+        self.decode = decode
+        self.hits = 0
+        self.total = 0
+
+    def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
+        if "answer_ids" not in preds:
+            raise InputError("preds['answer_ids'] is missing: sen/qa-lm@1 generates answers only in eval mode")
+        texts = self.decode(preds["answer_ids"])
+        answers = list(batch["answer"])
+        self.hits += sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(texts, answers))
+        self.total += len(answers)
+
+    def compute(self) -> dict[str, float]:
+        return {"exact_match": self.hits / self.total if self.total else 0.0}

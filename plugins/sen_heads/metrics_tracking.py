@@ -1,0 +1,131 @@
+"""Point-tracking metrics: the TAP-Vid metrics (OA, delta_avg, AJ) and temporal coherence.
+
+Follows ``compute_tapvid_metrics`` of google-deepmind/tapnet: positions are rescaled to a
+256 x 256 frame, each video gets its own metrics, and the dataset value is the mean over videos.
+Tracks are (Q, T, 2) pixel (x, y); visibility (Q, T) bool; query points (Q, 3) as (t, x, y).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from sen_core.head import Meter
+
+THRESHOLDS: tuple[int, ...] = (1, 2, 4, 8, 16)  # pixels at 256 x 256
+EVAL_SIZE = 256
+
+
+def eval_mask(query_frames: np.ndarray, frames: int, query_mode: str = "strided") -> np.ndarray:
+    """(Q, T) bool: which frames count for each query.
+
+    'strided' (TAP-Vid for queries anywhere in the clip): every frame except the query frame;
+    'first': only frames after the query frame.
+    """
+    t = np.arange(frames)[None, :]
+    q = np.round(query_frames).astype(np.int64)[:, None]
+    if query_mode == "strided":
+        return t != q
+    if query_mode == "first":
+        return t > q
+    raise ValueError(f"query_mode must be 'strided' or 'first', got {query_mode!r}")
+
+
+def to_eval_scale(tracks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(..., 2) pixel (x, y) in a frame of ``size`` = (H, W) -> pixels of a 256 x 256 frame."""
+    h, w = size
+    return tracks * np.array([EVAL_SIZE / w, EVAL_SIZE / h])
+
+
+def tapvid_video_metrics(query_points: np.ndarray, gt_tracks: np.ndarray, gt_visible: np.ndarray,
+                         pred_tracks: np.ndarray, pred_visible: np.ndarray,
+                         query_mode: str = "strided") -> dict[str, float]:
+    """TAP-Vid metrics of ONE video; positions must already be at 256 x 256 scale.
+
+    OA: fraction of evaluated (query, frame) pairs whose predicted visibility equals the truth.
+    delta_x: fraction of ground-truth-visible evaluated points predicted within x px (strictly
+    less, Euclidean); delta_avg: their mean over x in 1, 2, 4, 8, 16.
+    Jaccard_x = TP / (TP + FP + FN) with TP visible, predicted visible and within x; FP predicted
+    visible but occluded or farther than x; FN = ground-truth-visible points not TP. AJ: mean over x.
+    A video with no visible evaluated point gets NaN for delta and AJ (skipped in the mean).
+    """
+    ev = eval_mask(query_points[:, 0], gt_tracks.shape[1], query_mode)  # (Q, T)
+    vis, pvis = gt_visible.astype(bool), pred_visible.astype(bool)
+    out = {"OA": float(np.sum((vis == pvis) & ev) / max(np.sum(ev), 1))}
+    n_vis = np.sum(vis & ev)
+    dist2 = np.sum(np.square(pred_tracks - gt_tracks), axis=-1)  # (Q, T)
+    deltas, jaccards = [], []
+    for thr in THRESHOLDS:
+        within = dist2 < thr ** 2
+        correct = within & vis
+        frac = np.sum(correct & ev) / n_vis if n_vis else np.nan
+        tp = np.sum(correct & pvis & ev)
+        fp = np.sum(((~vis) | (~within)) & pvis & ev)
+        jac = tp / (n_vis + fp) if n_vis else np.nan
+        out[f"delta_{thr}"] = float(frac)
+        out[f"jaccard_{thr}"] = float(jac)
+        deltas.append(frac)
+        jaccards.append(jac)
+    out["delta_avg"] = float(np.mean(deltas))
+    out["AJ"] = float(np.mean(jaccards))
+    return out
+
+
+def temporal_coherence(pred_tracks: np.ndarray, gt_visible: np.ndarray) -> tuple[float, int]:
+    """Sum and count of |p[t+1] - 2 p[t] + p[t-1]| (256-scale px) over triples visible in the truth.
+
+    The mean (sum / count) is the ``coherence`` metric: the average acceleration of predicted
+    trajectories; lower is smoother. Occluded frames are left out, since a prediction there is
+    unconstrained.
+    """
+    if pred_tracks.shape[1] < 3:
+        return 0.0, 0
+    acc = pred_tracks[:, 2:] - 2 * pred_tracks[:, 1:-1] + pred_tracks[:, :-2]  # (Q, T-2, 2)
+    norm = np.linalg.norm(acc, axis=-1)
+    v = gt_visible.astype(bool)
+    keep = v[:, 2:] & v[:, 1:-1] & v[:, :-2]
+    return float(norm[keep].sum()), int(keep.sum())
+
+
+class TrackingMeter(Meter):
+    """Per-video TAP-Vid metrics averaged over videos, plus the pooled temporal coherence."""
+
+    def __init__(self, query_mode: str = "strided", visibility_threshold: float = 0.5) -> None:
+        self.query_mode = query_mode
+        self.visibility_threshold = visibility_threshold
+        self.videos: list[dict[str, float]] = []
+        self.coh_sum, self.coh_n = 0.0, 0
+
+    def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
+        size = tuple(preds["frame_size"].tolist()) if "frame_size" in preds else tuple(batch["video"].shape[2:4])
+        tracks = to_eval_scale(preds["tracks"].detach().float().cpu().numpy(), size)  # (B, Q, T, 2)
+        pvis = (preds["visible_logits"].detach().float().sigmoid() > self.visibility_threshold).cpu().numpy()
+        gt = to_eval_scale(torch.as_tensor(batch["tracks"]).float().numpy(), size)
+        gvis = torch.as_tensor(batch["visible"]).bool().numpy()
+        qp = torch.as_tensor(batch["query_points"]).float().numpy()
+        for i in range(tracks.shape[0]):
+            self.videos.append(tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode))
+            s, n = temporal_coherence(tracks[i], gvis[i])
+            self.coh_sum += s
+            self.coh_n += n
+
+    def compute(self) -> dict[str, float]:
+        if not self.videos:
+            return {}
+        out = {k: float(np.nanmean([v[k] for v in self.videos])) if not all(np.isnan(v[k]) for v in self.videos)
+               else float("nan") for k in self.videos[0]}
+        out["coherence"] = self.coh_sum / self.coh_n if self.coh_n else float("nan")
+        return out
+
+
+def tapvid_metrics(query_points: Tensor, gt_tracks: Tensor, gt_visible: Tensor, pred_tracks: Tensor,
+                   pred_visible: Tensor, frame_size: tuple[int, int], query_mode: str = "strided") -> dict[str, float]:
+    """Batched convenience: (B, Q, 3), (B, Q, T, 2), (B, Q, T), ... at pixel scale of ``frame_size`` (H, W)."""
+    m = TrackingMeter(query_mode)
+    logits = torch.where(torch.as_tensor(pred_visible).bool(), 10.0, -10.0)
+    m.update({"tracks": torch.as_tensor(pred_tracks), "visible_logits": logits,
+              "frame_size": torch.tensor(frame_size)},
+             {"tracks": gt_tracks, "visible": gt_visible, "query_points": query_points})
+    return m.compute()

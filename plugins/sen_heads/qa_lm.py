@@ -1,0 +1,195 @@
+"""Video QA / chat head ``sen/qa-lm@1``: the state becomes a soft prompt for a causal LM.
+
+M learned queries cross-attend to the state (B, L, D) and are projected to the LM's embedding
+width: these M prefix embeddings precede the tokenised question prompt. Training is the LM's
+cross-entropy on the answer tokens only; ``generate`` decodes answers greedily. The LM is any
+transformers causal LM from a local directory (``lm_path``) or a random config (``lm_config``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from sen_core.errors import ConfigError, InputError
+from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.specs import HeadSpec
+
+from ._common import attn_heads, head_params, need_batch
+from ._defaults import PARAMS
+from .metrics_qa import ExactMatchMeter
+
+DEFAULTS = PARAMS["sen/qa-lm@1"]
+IGNORE = -100  # label value the LM's loss skips
+
+
+def byte_tokenizer() -> Any:
+    """A byte-level tokenizer built locally (no download): 256 byte symbols + <pad> <bos> <eos> <unk>."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<pad>", "<bos>", "<eos>", "<unk>"]
+    vocab = {s: i for i, s in enumerate(specials)}
+    for ch in pre_tokenizers.ByteLevel.alphabet():
+        vocab.setdefault(ch, len(vocab))
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tok.decoder = decoders.ByteLevel()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<bos>",
+                                   eos_token="<eos>", unk_token="<unk>")
+
+
+def load_lm(head: str, lm_path: str | None, lm_config: dict[str, Any] | None,
+            tokenizer_path: str | None) -> tuple[nn.Module, Any]:
+    """(causal LM, tokenizer) from a local directory or a random config; never downloads."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    if (lm_path is None) == (lm_config is None):
+        raise ConfigError(f"head '{head}' needs exactly one of params.lm_path (a local directory) "
+                          "or params.lm_config (a dict with 'model_type', for a random LM)")
+    tok_dir = tokenizer_path or lm_path
+    if tok_dir is not None:
+        if not Path(tok_dir).is_dir():
+            raise ConfigError(f"head '{head}': tokenizer directory '{tok_dir}' does not exist")
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
+    else:
+        tokenizer = byte_tokenizer()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if lm_path is not None:
+        if not Path(lm_path).is_dir():
+            raise ConfigError(f"head '{head}': params.lm_path '{lm_path}' is not a directory")
+        lm = AutoModelForCausalLM.from_pretrained(lm_path, local_files_only=True, trust_remote_code=False)
+    else:
+        cfg = dict(lm_config)
+        model_type = cfg.pop("model_type", None)
+        if model_type is None:
+            raise ConfigError(f"head '{head}': params.lm_config needs 'model_type' (e.g. 'gpt2')")
+        cfg.setdefault("vocab_size", len(tokenizer))
+        for k in ("bos_token_id", "eos_token_id", "pad_token_id"):
+            cfg.setdefault(k, getattr(tokenizer, k))
+        lm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **cfg))
+    if len(tokenizer) > lm.get_input_embeddings().num_embeddings:
+        raise ConfigError(f"head '{head}': the tokenizer has {len(tokenizer)} tokens but the LM's "
+                          f"vocabulary only {lm.get_input_embeddings().num_embeddings}")
+    return lm, tokenizer
+
+
+class QAHead(Head):
+    def __init__(self, spec: HeadSpec, *, width: int, lm: nn.Module, tokenizer: Any, prefix_tokens: int,
+                 freeze_lm: bool, prompt_template: str, max_new_tokens: int, generate_in_eval: bool,
+                 max_prompt_tokens: int) -> None:
+        super().__init__(spec, width=width)
+        self.lm, self.tokenizer = lm, tokenizer
+        self.freeze_lm, self.prompt_template = freeze_lm, prompt_template
+        self.max_new_tokens, self.generate_in_eval = max_new_tokens, generate_in_eval
+        self.max_prompt_tokens = max_prompt_tokens
+        e = lm.get_input_embeddings().embedding_dim
+        self.queries = nn.Parameter(torch.randn(prefix_tokens, width) * 0.02)
+        self.norm_kv = nn.LayerNorm(width)
+        self.attn = nn.MultiheadAttention(width, attn_heads(width), batch_first=True)
+        self.to_lm = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, e))
+        if freeze_lm:
+            lm.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> QAHead:
+        super().train(mode)
+        if self.freeze_lm:  # a frozen LM runs without dropout, like a frozen neuron
+            self.lm.eval()
+        return self
+
+    # ---- inputs ------------------------------------------------------------------------------
+    def soft_prompt(self, out: NetworkOutput) -> Tensor:
+        """(B, M, E) prefix embeddings from the state."""
+        kv = self.norm_kv(out.state)
+        q = self.queries.unsqueeze(0).expand(out.state.shape[0], -1, -1)
+        z, _ = self.attn(q, kv, kv, need_weights=False)
+        return self.to_lm(z + q)
+
+    def _prompts(self, batch: dict[str, Any], b: int) -> list[list[int]]:
+        questions = batch.get("question") or [""] * b
+        ids = []
+        for q in questions:
+            text = self.prompt_template.format(question=q)
+            ids.append(self.tokenizer(text, add_special_tokens=False).input_ids[: self.max_prompt_tokens])
+        return ids
+
+    def _embed(self, ids: list[int], device: torch.device) -> Tensor:
+        emb = self.lm.get_input_embeddings()
+        return emb(torch.tensor(ids, dtype=torch.long, device=device))
+
+    def _sequences(self, prefix: Tensor, pieces: list[list[int]], n_labelled: list[int], left_pad: bool):
+        """Pad [prefix; tokens] per sample -> (embeds (B, S, E), mask (B, S), labels (B, S))."""
+        b, m, e = prefix.shape
+        lengths = [m + len(p) for p in pieces]
+        s = max(lengths)
+        embeds = prefix.new_zeros(b, s, e)
+        mask = torch.zeros(b, s, dtype=torch.long, device=prefix.device)
+        labels = torch.full((b, s), IGNORE, dtype=torch.long, device=prefix.device)
+        for i, (ids, n) in enumerate(zip(pieces, n_labelled)):
+            row = torch.cat([prefix[i], self._embed(ids, prefix.device).to(prefix.dtype)])
+            start = s - lengths[i] if left_pad else 0
+            embeds[i, start:start + lengths[i]] = row
+            mask[i, start:start + lengths[i]] = 1
+            if n:
+                labels[i, start + lengths[i] - n:start + lengths[i]] = torch.tensor(ids[-n:], device=prefix.device)
+        return embeds, mask, labels
+
+    # ---- head contract -----------------------------------------------------------------------
+    def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
+        prefix = self.soft_prompt(out)  # (B, M, E)
+        b = prefix.shape[0]
+        preds: dict[str, Tensor] = {}
+        answers = batch.get("answer")
+        if answers is not None:
+            prompts = self._prompts(batch, b)
+            eos = self.tokenizer.eos_token_id
+            ans = [self.tokenizer(" " + a.strip(), add_special_tokens=False).input_ids + [eos] for a in answers]
+            embeds, mask, labels = self._sequences(prefix, [p + a for p, a in zip(prompts, ans)],
+                                                   [len(a) for a in ans], left_pad=False)
+            preds["lm_loss"] = self.lm(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
+        elif self.training:
+            need_batch(batch, "answer", self.spec.name)
+        if not self.training and self.generate_in_eval:
+            preds["answer_ids"] = self._generate_ids(prefix, batch, self.max_new_tokens)
+        return preds
+
+    @torch.no_grad()
+    def _generate_ids(self, prefix: Tensor, batch: dict[str, Any], max_new_tokens: int) -> Tensor:
+        prompts = self._prompts(batch, prefix.shape[0])
+        embeds, mask, _ = self._sequences(prefix, prompts, [0] * len(prompts), left_pad=True)
+        tok = self.tokenizer
+        was_training = self.lm.training
+        self.lm.eval()
+        try:
+            ids = self.lm.generate(inputs_embeds=embeds, attention_mask=mask, max_new_tokens=max_new_tokens,
+                                   do_sample=False, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+        finally:
+            self.lm.train(was_training)
+        return ids  # (B, <= max_new_tokens): new tokens only when generating from embeddings
+
+    def decode(self, ids: Tensor) -> list[str]:
+        return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+    @torch.no_grad()
+    def generate(self, out: NetworkOutput, batch: dict[str, Any], max_new_tokens: int | None = None) -> list[str]:
+        """Greedy answers, one string per sample (batch['question'] fills the prompt template)."""
+        return self.decode(self._generate_ids(self.soft_prompt(out), batch, max_new_tokens or self.max_new_tokens))
+
+    def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
+        if "lm_loss" not in preds:
+            raise InputError(f"head '{self.spec.name}' computes its loss from batch['answer'], which is missing")
+        return preds["lm_loss"]
+
+    def meter(self) -> Meter:
+        return ExactMatchMeter(self.decode)
+
+
+def build(spec: HeadSpec, *, width: int, **params: Any) -> QAHead:
+    p = head_params(spec, params, DEFAULTS)
+    if "{question}" not in p["prompt_template"]:
+        raise ConfigError(f"head '{spec.name}': params.prompt_template must contain '{{question}}', got {p['prompt_template']!r}")
+    lm, tokenizer = load_lm(spec.name, p.pop("lm_path"), p.pop("lm_config"), p.pop("tokenizer_path"))
+    return QAHead(spec, width=width, lm=lm, tokenizer=tokenizer, **p)

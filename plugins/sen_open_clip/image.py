@@ -1,0 +1,201 @@
+"""``open_clip/<arch>/image``: an open_clip image tower as a per-frame super neuron.
+
+Frames (B, T, 3, S, S) run as one (B*T) batch. ViT towers take prompt tokens after the class token
+(shallow (B, M, W) or deep (B, depth, M, W)); ModifiedResNet towers take FiLM on their four stages;
+timm-trunk towers prompt the way sen_timm prompts the trunk. With ``project=True`` every output token
+goes through the tower's projection, so the class token equals open_clip's ``encode_image``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from sen_core.errors import ConfigError, InputError
+from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.specs import EncoderSpec
+
+from .configs import tower_kind
+from .inputs import check_tokens_per_frame, frame_tokens, per_frame, video_to_frames
+from .towers import build_visual, load_tower_checkpoint
+
+__all__ = ["OpenClipImageNeuron", "build"]
+
+
+# helpers
+def _insert(x: Tensor, prompts: Tensor, at: int) -> Tensor:
+    return torch.cat([x[:, :at], prompts.to(x.dtype), x[:, at:]], dim=1)
+
+
+def _remove(x: Tensor, at: int, m: int) -> Tensor:
+    return torch.cat([x[:, :at], x[:, at + m:]], dim=1) if m else x
+
+
+# classes
+class OpenClipImageNeuron(SuperNeuron):
+    """An open_clip image tower: raw video -> (B, T*P, D) frame tokens."""
+
+    def __init__(self, spec: EncoderSpec, *, arch: str, tokens_per_frame: str | int = "all",
+                 image_size: int | None = None, project: bool = True, checkpoint: str | None = None,
+                 trainable: Trainable = "none", mean: Any = None, std: Any = None) -> None:
+        super().__init__(spec, trainable=trainable)
+        self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
+        visual, cfg = build_visual(arch, image_size=image_size, name=spec.name)
+        if checkpoint:
+            load_tower_checkpoint(visual, str(checkpoint), tower="image", cfg=cfg, name=spec.name)
+        self.visual = visual
+        self.arch = arch
+        self.kind = tower_kind(cfg, "image")
+        size = cfg["vision_cfg"].get("image_size", 224)
+        self.image_size = int(size if isinstance(size, int) else size[0])
+        self.mean = tuple(mean) if mean is not None else spec.preprocess.mean
+        self.std = tuple(std) if std is not None else spec.preprocess.std
+        self.project = bool(project)
+        self._slot: PromptSlot | None = None
+        self._prompter: Any = None
+        self._film: Any = None
+        getattr(self, f"_setup_{self.kind}")()
+        self.apply_trainable(self.visual)
+        self.train()
+
+    # ---- per-kind setup ---------------------------------------------------------------------
+    def _setup_vit(self) -> None:
+        v = self.visual
+        if v.attn_pool is not None and v.attn_pool_contrastive is not None:
+            raise ConfigError(f"{self.name}: parallel/cascade attentional pooling towers are not supported")
+        self._slot = PromptSlot(kind="tokens", dim=v.transformer.width, depth=len(v.transformer.resblocks))
+        if self.project and v.proj is not None:
+            self.width = int(v.proj.shape[1])
+        else:
+            self.width = int(v.output_dim if v.attn_pool is not None else v.transformer.width)
+
+    def _setup_resnet(self) -> None:
+        from sen_timm.prompting import FilmHooks
+
+        v = self.visual
+        # ModifiedResNet has no timm feature_info; declare its four stages so FilmHooks can hook them
+        chs = [blocks[-1].conv3.out_channels for blocks in (v.layer1, v.layer2, v.layer3, v.layer4)]
+        v.feature_info = [{"module": f"layer{i + 1}", "num_chs": c} for i, c in enumerate(chs)]
+        self._film = FilmHooks(v)
+        self._slot = PromptSlot(kind="film", channels=self._film.channels)
+        pool = v.attnpool
+        self.width = int(pool.c_proj.out_features if self.project else pool.c_proj.in_features)
+
+    def _setup_timm(self) -> None:
+        from sen_timm.prompting import FilmHooks, TokenPrompter
+
+        trunk = self.visual.trunk
+        if self.spec.prompting == "tokens":
+            self._prompter = TokenPrompter(trunk)
+            self._slot = PromptSlot(kind="tokens", dim=self._prompter.dim, depth=self._prompter.depth)
+        elif self.spec.prompting == "film":
+            self._film = FilmHooks(trunk)
+            self._slot = PromptSlot(kind="film", channels=self._film.channels)
+        head = self.visual.head
+        self._token_head = None
+        if self.project and not hasattr(head, "pool"):  # an attention pool has no per-token form
+            for attr in ("proj", "mlp"):
+                if hasattr(head, attr):
+                    self._token_head = getattr(head, attr)
+        self.width = int(self._token_head.out_features if isinstance(self._token_head, nn.Linear)
+                         else self._token_head.fc2.out_features if self._token_head is not None
+                         else trunk.num_features)
+
+    # ---- contract ---------------------------------------------------------------------------
+    def prompt_slot(self) -> PromptSlot | None:
+        return self._slot
+
+    def preprocess(self, raw: Any) -> Tensor:
+        dev = next(self.visual.parameters()).device
+        return video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
+
+    def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
+        if not isinstance(inputs, Tensor) or inputs.ndim != 5 or inputs.shape[2] != 3:
+            got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
+            raise InputError(f"{self.name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
+        b, t = inputs.shape[:2]
+        prompts = self.check_prompts(prompts, b)
+        x = inputs.flatten(0, 1).to(next(self.visual.parameters()).dtype)
+        feats, special, grid = getattr(self, f"_forward_{self.kind}")(x, per_frame(prompts, t))
+        return frame_tokens(feats, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
+
+    # ---- per-kind forward: (N, 3, S, S) [+ prompts] -> (N, S', D), special tokens, grid --------
+    def _forward_vit(self, x: Tensor, prompts: Tensor | None):
+        v = self.visual
+        x = v._embeds(x)  # (N, 1 + P, W): class token + patches, position-embedded, ln_pre'd
+        deep = prompts is not None and prompts.ndim == 4
+        m = 0 if prompts is None else prompts.shape[-2]
+        if prompts is not None:
+            x = _insert(x, prompts[:, 0] if deep else prompts, 1)
+        batch_first = getattr(v.transformer, "batch_first", True)
+        for i, blk in enumerate(v.transformer.resblocks):
+            if deep and i > 0:  # VPT-deep: fresh prompts at every layer's input
+                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m:]], dim=1)
+            x = blk(x) if batch_first else blk(x.transpose(0, 1)).transpose(0, 1)
+        x = _remove(x, 1, m)
+        if v.attn_pool is None:
+            y, grid = v.ln_post(x), tuple(v.grid_size)  # LayerNorm is per token: class token = pooled
+        else:
+            y, grid = v.ln_post(v.attn_pool(x)), None  # CoCa: queries; the first is the pooled one
+        if self.project and v.proj is not None:
+            y = y @ v.proj
+        return y, 1, grid
+
+    def _forward_resnet(self, x: Tensor, prompts: Tensor | None):
+        v = self.visual
+        with self._film.applied(prompts):
+            f = v.layer4(v.layer3(v.layer2(v.layer1(v.stem(x)))))  # (N, C, h, w)
+        h, w = f.shape[-2:]
+        seq = f.flatten(2).transpose(1, 2)  # (N, h*w, C)
+        if self.project:
+            pool = v.attnpool
+            pooled = pool(f)  # (N, E): open_clip's image embedding
+            # dense tokens: each position through the pool's value and output projections
+            dense = pool.c_proj(pool.v_proj(seq + pool.positional_embedding[1:].to(seq.dtype)))
+            y = torch.cat([pooled.unsqueeze(1), dense], dim=1)
+        else:
+            y = torch.cat([seq.mean(1, keepdim=True), seq], dim=1)
+        return y, 1, (int(h), int(w))
+
+    def _forward_timm(self, x: Tensor, prompts: Tensor | None):
+        trunk = self.visual.trunk
+        if self._prompter is not None and prompts is not None:
+            f = self._prompter.forward(x, prompts)
+        elif self._film is not None:
+            with self._film.applied(prompts):
+                f = trunk.forward_features(x)
+        else:
+            f = trunk.forward_features(x)
+        if f.ndim == 4:  # CNN feature map -> grid tokens
+            if getattr(trunk, "output_fmt", "NCHW") == "NHWC":
+                f = f.permute(0, 3, 1, 2)
+            grid: tuple[int, int] | None = (int(f.shape[-2]), int(f.shape[-1]))
+            f, special = f.flatten(2).transpose(1, 2), 0
+        else:
+            special = int(getattr(trunk, "num_prefix_tokens", 0))
+            grid = self._timm_grid(x, f.shape[1] - special)
+        if self._token_head is not None:
+            f = self._token_head(f)
+        return f, special, grid
+
+    def _timm_grid(self, x: Tensor, patches: int) -> tuple[int, int] | None:
+        pe = getattr(self.visual.trunk, "patch_embed", None)
+        ps = getattr(pe, "patch_size", None)
+        if ps is None:
+            return None
+        g = (x.shape[-2] // ps[0], x.shape[-1] // ps[1])
+        return g if g[0] * g[1] == patches else None
+
+
+def build(spec: EncoderSpec, **params: Any) -> OpenClipImageNeuron:
+    """Factory of ``open_clip/<arch>/image`` (params: see docs/neurons-open_clip.md)."""
+    allowed = {"arch", "tokens_per_frame", "image_size", "project", "checkpoint", "trainable", "mean", "std"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
+    if "arch" not in params:
+        from .family import split
+
+        params["arch"] = split(spec.name)[0]
+    return OpenClipImageNeuron(spec, **params)

@@ -1,0 +1,58 @@
+"""Input plumbing shared by the neurons of sen_open_clip and sen_transformers.
+
+Raw video (B, T, H, W, 3) -> normalised frames (B, T, 3, S, S) -> the encoder runs on (B*T, ...) ->
+its (B*T, S', D) tokens are selected per frame and laid out as ``Tokens`` with T frames. Text
+neurons check their list[str] input with ``check_texts``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from sen_core.errors import InputError
+from sen_core.neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
+
+__all__ = ["check_tokens_per_frame", "check_texts", "video_to_frames", "frame_tokens", "per_frame"]
+
+
+def check_tokens_per_frame(value: Any, *, name: str) -> str | int:
+    """Validate the ``tokens_per_frame`` param early: 'all', 'cls' or a positive int."""
+    if value in ("all", "cls") or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return value
+    raise InputError(f"{name}: tokens_per_frame must be 'all', 'cls' or a positive int, got {value!r}")
+
+
+def video_to_frames(raw: Any, *, size: int, mean: Any, std: Any, device: torch.device, name: str) -> Tensor:
+    """uint8 (B, T, H, W, 3) or float (B, T, 3, H, W) -> float (B, T, 3, size, size), normalised."""
+    frames = to_frames(raw, name=name)
+    b, t = frames.shape[:2]
+    if b == 0 or t == 0:
+        raise InputError(f"{name}: video must hold at least one clip and one frame, got shape {tuple(frames.shape)}")
+    x = resize_frames(frames.to(device).flatten(0, 1), size, tuple(mean), tuple(std))
+    return x.reshape(b, t, *x.shape[1:])
+
+
+def per_frame(prompts: Tensor | None, frames: int) -> Tensor | None:
+    """(B, ...) prompts -> (B*T, ...): every frame of a clip gets its clip's prompts."""
+    return None if prompts is None else prompts.repeat_interleave(frames, dim=0)
+
+
+def frame_tokens(x: Tensor, b: int, t: int, *, special: int, grid: tuple[int, int] | None,
+                 mode: str | int) -> Tokens:
+    """(B*T, S, D) per-frame tokens -> Tokens (B, T*P, D) with a frames layout."""
+    tok, tpf, g, sp = select_tokens(x, special=special, grid=grid, mode=mode)
+    layout = Layout(kind="frames", frames=t, tokens_per_frame=tpf, grid=g, special_tokens=sp)
+    return Tokens(tok.reshape(b, t * tpf, tok.shape[-1]), layout)
+
+
+def check_texts(raw: Any, *, name: str) -> list[str]:
+    """A text neuron's input must be a non-empty list (or tuple) of strings, one per sample."""
+    if isinstance(raw, (list, tuple)) and raw and all(isinstance(s, str) for s in raw):
+        return list(raw)
+    if not isinstance(raw, (list, tuple)):
+        got = type(raw).__name__
+    else:
+        got = "an empty list" if not raw else "a list holding " + ", ".join(sorted({type(s).__name__ for s in raw}))
+    raise InputError(f"{name}: text input must be a non-empty list of strings (one per sample), got {got}")

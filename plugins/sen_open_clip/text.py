@@ -1,0 +1,155 @@
+"""``open_clip/<arch>/text``: an open_clip text tower as a super neuron.
+
+list[str] -> open_clip's tokenizer for the architecture -> (B, L) ids -> token embedding + positions
+-> M prompt tokens inserted after the start token (the causal / padding attention mask grows to
+match) -> the tower's blocks -> prompts dropped -> (B, L, D) tokens with a validity mask, or the
+tower's own pooled embedding (``output="pooled"``: EOT / first / last token, as open_clip pools).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from sen_core.errors import ConfigError, InputError
+from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.specs import EncoderSpec
+
+from .inputs import check_texts
+from .towers import build_text, load_tower_checkpoint
+
+__all__ = ["OpenClipTextNeuron", "build", "prompt_attn_mask"]
+
+OUTPUTS = ("sequence", "pooled")
+
+
+# helpers
+def prompt_attn_mask(mask: Tensor | None, m: int, *, causal: bool) -> Tensor | None:
+    """Grow an additive (S, S) or (B*H, S, S) mask by ``m`` prompt positions inserted at index 1.
+
+    Prompt queries see what the start token sees (plus earlier prompts when causal); every later
+    token sees the prompts; under a causal mask the start token does not.
+    """
+    if mask is None or m == 0:
+        return mask
+    s = mask.shape[-1]
+    idx = torch.cat([torch.zeros(m + 1, dtype=torch.long), torch.arange(1, s)]).to(mask.device)
+    out = mask.index_select(-2, idx).index_select(-1, idx).clone()
+    q = torch.arange(s + m, device=mask.device).unsqueeze(1)  # new query positions
+    k = torch.arange(1, m + 1, device=mask.device).unsqueeze(0)  # new prompt key positions
+    allowed = q >= k if causal else torch.ones(s + m, m, dtype=torch.bool, device=mask.device)
+    out[..., :, 1:1 + m] = torch.where(allowed, 0.0, float("-inf")).to(mask.dtype)
+    return out
+
+
+# classes
+class OpenClipTextNeuron(SuperNeuron):
+    """An open_clip native text tower: list[str] -> (B, L, D) tokens + mask (or (B, 1, D) pooled)."""
+
+    def __init__(self, spec: EncoderSpec, *, arch: str, output: str = "sequence", project: bool = True,
+                 checkpoint: str | None = None, trainable: Trainable = "none") -> None:
+        super().__init__(spec, trainable=trainable)
+        if output not in OUTPUTS:
+            raise ConfigError(f"{spec.name}: output={output!r}; expected one of {OUTPUTS}")
+        text, cfg = build_text(arch, name=spec.name)
+        if checkpoint:
+            load_tower_checkpoint(text, str(checkpoint), tower="text", cfg=cfg, name=spec.name)
+        self.text = text
+        self.arch = arch
+        self.output = output
+        self.project = bool(project) and text.text_projection is not None
+        self.context_length = int(text.context_length)
+        self.tokenizer = self._tokenizer(arch)
+        proj = text.text_projection
+        if self.project:
+            self.width = int(proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1])
+        else:
+            self.width = int(text.width)
+        self._slot = PromptSlot(kind="tokens", dim=int(text.width), depth=len(text.transformer.resblocks))
+        self.apply_trainable(self.text)
+        self.train()
+
+    def _tokenizer(self, arch: str) -> Any:
+        import open_clip
+
+        try:
+            return open_clip.get_tokenizer(arch)
+        except Exception as exc:  # HF tokenizers need the hub unless cached locally
+            raise ConfigError(
+                f"{self.name}: open_clip could not load the tokenizer of '{arch}' offline "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); architectures with "
+                "Hugging Face tokenizers need them in the local Hugging Face cache"
+            ) from exc
+
+    # ---- contract ---------------------------------------------------------------------------
+    def prompt_slot(self) -> PromptSlot | None:
+        return self._slot
+
+    def preprocess(self, raw: Any) -> Tensor:
+        texts = check_texts(raw, name=self.name)
+        ids = self.tokenizer(texts)  # (B, L) at the tower's context length
+        return ids.to(self.text.token_embedding.weight.device)
+
+    def valid_mask(self, ids: Tensor) -> Tensor:
+        """(B, L) True up to and including the end-of-text token."""
+        eot = getattr(self.tokenizer, "eot_token_id", None)
+        if eot is None:
+            valid = ids != self.text.pad_id
+            valid[:, 0] = True
+            return valid
+        hit = ids == eot
+        end = torch.where(hit.any(1), hit.int().argmax(1), torch.full_like(ids[:, 0], ids.shape[1] - 1))
+        return torch.arange(ids.shape[1], device=ids.device).unsqueeze(0) <= end.unsqueeze(1)
+
+    def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
+        if not isinstance(inputs, Tensor) or inputs.ndim != 2 or inputs.is_floating_point():
+            got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
+            raise InputError(f"{self.name}: encode() takes token ids (B, L) from preprocess(), got {got}")
+        from open_clip.transformer import text_global_pool
+
+        tt = self.text
+        b = inputs.shape[0]
+        prompts = self.check_prompts(prompts, b)
+        x, mask = tt._embeds(inputs)  # (B, S, W); S = L (+1 for CoCa's appended class token)
+        s = x.shape[1]
+        if mask is not None and mask.shape[-1] != s:
+            mask = mask[..., :s, :s]
+        deep = prompts is not None and prompts.ndim == 4
+        m = 0 if prompts is None else prompts.shape[-2]
+        if prompts is not None:
+            p0 = prompts[:, 0] if deep else prompts
+            x = torch.cat([x[:, :1], p0.to(x.dtype), x[:, 1:]], dim=1)
+            mask = prompt_attn_mask(mask, m, causal=tt.attn_mask is not None)
+        for i, blk in enumerate(tt.transformer.resblocks):
+            if deep and i > 0:
+                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m:]], dim=1)
+            x = blk(x, attn_mask=mask)
+        x = torch.cat([x[:, :1], x[:, 1 + m:]], dim=1)  # prompt positions dropped: original indices again
+        x = tt.ln_final(x)  # per token, so pooled tokens below equal open_clip's
+        if tt.cls_emb is not None:  # CoCa: the appended class token is the pooled one
+            pooled, seq = x[:, -1], x[:, :-1]
+        else:
+            pooled = text_global_pool(x, inputs, tt.pool_type, eos_token_id=getattr(tt, "eos_id", None))
+            seq = x
+        out = pooled.unsqueeze(1) if self.output == "pooled" else seq
+        if self.project:
+            proj = tt.text_projection
+            out = proj(out) if isinstance(proj, torch.nn.Linear) else out @ proj
+        if self.output == "pooled":
+            return Tokens(out, Layout(kind="pooled"))
+        n = out.shape[1]
+        return Tokens(out, Layout(kind="sequence", tokens_per_frame=n), mask=self.valid_mask(inputs)[:, :n])
+
+
+def build(spec: EncoderSpec, **params: Any) -> OpenClipTextNeuron:
+    """Factory of ``open_clip/<arch>/text`` (params: see docs/neurons-open_clip.md)."""
+    allowed = {"arch", "output", "project", "checkpoint", "trainable"}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
+    if "arch" not in params:
+        from .family import split
+
+        params["arch"] = split(spec.name)[0]
+    return OpenClipTextNeuron(spec, **params)

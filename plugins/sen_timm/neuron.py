@@ -1,0 +1,212 @@
+"""``TimmNeuron``: any timm image model as a super neuron (frames in, ``Tokens`` out, promptable).
+
+Video (B, T, ...) is encoded as one batch of B*T frames. ViT-style models take prompt tokens
+(shallow or VPT-deep), staged models take FiLM; weights come only from local files.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from sen_core.errors import ConfigError, InputError, UnknownNameError, suggest
+from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable, resize_frames, select_tokens, to_frames
+from sen_core.specs import EncoderSpec
+from sen_core.weights import load_into
+
+from .checkpoint import load_timm_checkpoint
+from .prompting import FilmHooks, TokenPrompter
+
+__all__ = ["TimmNeuron", "build", "PARAMS"]
+
+PARAMS = ("model", "checkpoint", "pretrained", "model_kwargs", "image_size", "tokens_per_frame", "trainable",
+          "prompt_depth")
+
+
+def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
+    """Factory of ``timm/<model>``: ``TimmNeuron(spec, **params)`` after checking the param names."""
+    unknown = sorted(set(params) - set(PARAMS))
+    if unknown:
+        raise ConfigError(f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}")
+    return TimmNeuron(spec, **params)
+
+
+def create_timm_model(spec_name: str, model: str, kwargs: Mapping[str, Any]) -> torch.nn.Module:
+    """``timm.create_model`` without weights, turning timm's bare errors into SEN errors."""
+    import timm
+    from timm.models import is_model, split_model_name_tag
+
+    if not is_model(split_model_name_tag(model)[0]):
+        raise UnknownNameError(f"timm/{model}", "encoder", suggest(f"timm/{model}", [f"timm/{n}" for n in timm.list_models()]))
+    try:
+        return timm.create_model(model, pretrained=False, **kwargs)
+    except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
+        raise ConfigError(f"{spec_name}: timm could not build '{model}' with model_kwargs={dict(kwargs)}: {exc}") from exc
+
+
+class TimmNeuron(SuperNeuron):
+    """A timm image model wrapped to the runtime contract.
+
+    ``forward(video, prompts=None) -> Tokens`` with x (B, T * P, D), P tokens per frame
+    (``tokens_per_frame``: 'all' keeps prefix tokens + the patch/feature grid, 'cls' one token, an
+    int pools the grid). Prompts: (B, M, D) tokens, (B, depth, M, D) deep tokens, or (B, 2*sum(C))
+    FiLM, shared by the T frames of a clip.
+    """
+
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        model: str | None = None,
+        checkpoint: str | None = None,
+        pretrained: bool = False,
+        model_kwargs: Mapping[str, Any] | None = None,
+        image_size: int | None = None,
+        tokens_per_frame: str | int = "all",
+        trainable: Trainable = "none",
+        prompt_depth: str = "shallow",
+        state_dict: Mapping[str, Tensor] | None = None,
+    ) -> None:
+        super().__init__(spec, trainable=trainable)
+        model = model or spec.params.get("model")
+        if not model:
+            raise ConfigError(f"{spec.name}: param 'model' (a timm model name) is required")
+        if pretrained and checkpoint is None and state_dict is None:
+            raise ConfigError(
+                f"{spec.name}: pretrained=True would download weights, which SEN never does; pass "
+                "checkpoint=<local .safetensors/.pth file> (e.g. a timm model.safetensors fetched beforehand)"
+            )
+        if prompt_depth not in ("shallow", "deep"):
+            raise ConfigError(f"{spec.name}: prompt_depth={prompt_depth!r}; expected 'shallow' or 'deep'")
+        if prompt_depth == "deep" and spec.prompting != "tokens":
+            raise ConfigError(f"{spec.name}: prompt_depth='deep' needs token prompting; this neuron uses {spec.prompting}")
+        if not (tokens_per_frame in ("all", "cls") or (isinstance(tokens_per_frame, int) and tokens_per_frame >= 1)):
+            raise ConfigError(f"{spec.name}: tokens_per_frame={tokens_per_frame!r}; expected 'all', 'cls' or a positive int")
+        if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
+            raise ConfigError(f"{spec.name}: image_size={image_size!r}; expected a positive int")
+
+        kwargs = dict(model_kwargs or {})
+        if spec.prompting == "tokens" and image_size and "img_size" not in kwargs:
+            kwargs["img_size"] = image_size  # ViTs have a fixed grid: build it for the requested size
+        net = create_timm_model(spec.name, model, kwargs)
+        if checkpoint is not None:
+            load_timm_checkpoint(net, checkpoint, name=spec.name)
+        elif state_dict is not None:
+            load_into(net, state_dict, name=spec.name)
+        self.model = net.eval()
+        self.model_name = model
+        self.tokens_per_frame = tokens_per_frame
+        self.prompt_depth = prompt_depth
+        self.width = int(net.num_features)
+        self.image_size, self.mean, self.std = self._preprocessing(spec, net, image_size, kwargs)
+
+        self._prompter: TokenPrompter | None = None
+        self._film: FilmHooks | None = None
+        if spec.prompting == "tokens":
+            self._prompter = TokenPrompter(net)
+        elif spec.prompting == "film":
+            self._film = FilmHooks(net)
+        self.apply_trainable(net)
+        self.train(False)
+
+    @staticmethod
+    def _preprocessing(spec: EncoderSpec, net: torch.nn.Module, image_size: int | None,
+                       kwargs: Mapping[str, Any]) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
+        from timm.data import resolve_model_data_config
+
+        cfg = resolve_model_data_config(net)
+        size = image_size or kwargs.get("img_size")
+        if size is None and spec.preprocess.image_size is not None:
+            size = spec.preprocess.image_size
+        if size is None:
+            size = cfg["input_size"][-1]
+        if isinstance(size, (tuple, list)):
+            size = size[-1]
+        mean = spec.preprocess.mean or tuple(cfg["mean"])
+        std = spec.preprocess.std or tuple(cfg["std"])
+        return int(size), tuple(mean), tuple(std)
+
+    # ---- contract ---------------------------------------------------------------------------
+    def prompt_slot(self) -> PromptSlot | None:
+        if self._prompter is not None:
+            depth = self._prompter.depth if self.prompt_depth == "deep" else 1
+            return PromptSlot(kind="tokens", dim=self.width, depth=depth)
+        if self._film is not None:
+            return PromptSlot(kind="film", channels=self._film.channels)
+        return None
+
+    def preprocess(self, raw: Any) -> Tensor:
+        """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised."""
+        video = to_frames(raw, name=self.name)  # (B, T, 3, H, W) in [0, 1]
+        p = next(self.model.parameters())
+        b, t = video.shape[:2]
+        frames = video.flatten(0, 1).to(device=p.device, dtype=p.dtype)
+        frames = resize_frames(frames, self.image_size, self.mean, self.std)
+        return frames.reshape(b, t, *frames.shape[1:])
+
+    def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
+        """(B, T, 3, S, S) preprocessed frames [+ prompts] -> Tokens (B, T * P, D), frames layout."""
+        if inputs.ndim != 5:
+            raise InputError(f"{self.name}: encode expects preprocessed frames (B, T, 3, S, S), got {tuple(inputs.shape)}")
+        b, t = inputs.shape[:2]
+        feats = self._forward_features(inputs.flatten(0, 1), self._frame_prompts(prompts, b, t))
+        x, special, grid = self._as_sequence(feats)  # (B*T, S, D)
+        x, per_frame, grid, special = select_tokens(x, special=special, grid=grid, mode=self.tokens_per_frame)
+        layout = Layout(kind="frames", frames=t, tokens_per_frame=per_frame, grid=grid, special_tokens=special)
+        return Tokens(x.reshape(b, t * per_frame, x.shape[-1]), layout)
+
+    def classify(self, raw: Any, prompts: Tensor | None = None) -> Tensor:
+        """Class logits (B, T, K) from the model's own head (e.g. ImageNet for pretrained weights)."""
+        frames = self.preprocess(raw)
+        b, t = frames.shape[:2]
+        feats = self._forward_features(frames.flatten(0, 1), self._frame_prompts(prompts, b, t))
+        return self.model.forward_head(feats).reshape(b, t, -1)
+
+    # ---- internals ----------------------------------------------------------------------------
+    def _frame_prompts(self, prompts: Tensor | None, b: int, t: int) -> Tensor | None:
+        """Validate (B, ...) prompts and repeat them for each of the T frames: (B*T, ...)."""
+        prompts = self.check_prompts(prompts, b)
+        if prompts is None:
+            return None
+        if prompts.ndim == 4 and self.prompt_depth == "shallow":
+            prompts = prompts[:, 0]  # (B, 1, M, D) is a shallow set too
+        elif prompts.ndim == 3 and self.prompt_depth == "deep":
+            raise InputError(
+                f"{self.name}: prompt_depth='deep' needs one prompt set per block: (B, {self._prompter.depth}, M, "
+                f"{self.width}), got {tuple(prompts.shape)}"
+            )
+        return prompts.repeat_interleave(t, dim=0)
+
+    def _forward_features(self, x: Tensor, prompts: Tensor | None) -> Tensor:
+        """(N, 3, S, S) -> the model's ``forward_features`` output, prompted when prompts are given."""
+        if prompts is None:
+            return self.model.forward_features(x)
+        if self._prompter is not None:
+            return self._prompter.forward(x, prompts)
+        assert self._film is not None  # check_prompts refused prompts for prompting='none'
+        with self._film.applied(prompts):
+            return self.model.forward_features(x)
+
+    def _as_sequence(self, feats: Tensor) -> tuple[Tensor, int, tuple[int, int] | None]:
+        """forward_features output -> ((N, S, D) tokens, special tokens, patch grid or None)."""
+        if feats.ndim == 4:  # feature map: NCHW, or NHWC for channels-last models
+            if feats.shape[1] == self.width and getattr(self.model, "output_fmt", "NCHW") != "NHWC":
+                feats = feats.permute(0, 2, 3, 1)
+            grid = (int(feats.shape[1]), int(feats.shape[2]))
+            return feats.flatten(1, 2), 0, grid
+        if feats.ndim != 3:
+            raise InputError(f"{self.name}: unexpected forward_features output {tuple(feats.shape)}")
+        special = int(getattr(self.model, "num_prefix_tokens", 0))
+        grid = None
+        pe = getattr(self.model, "patch_embed", None)
+        if pe is not None and getattr(pe, "grid_size", None) is not None:
+            h, w = (int(g) for g in pe.grid_size)
+            if h * w == feats.shape[1] - special:
+                grid = (h, w)
+        return feats, special, grid
+
+    def extra_repr(self) -> str:
+        return (f"model={self.model_name!r}, prompting={self.prompting!r}, width={self.width}, "
+                f"image_size={self.image_size}, tokens_per_frame={self.tokens_per_frame!r}, trainable={self.trainable!r}")

@@ -1,0 +1,206 @@
+"""How prompts enter a timm model: prompt tokens for ViT-style transformers, FiLM for staged models.
+
+``TokenPrompter`` re-runs a ViT / DeiT / EVA / BEiT forward step by step with M prompt tokens
+inserted after the prefix (CLS/register) tokens; ``FilmHooks`` scales and shifts the outputs of the
+stages named in the model's ``feature_info``. Both are used by ``sen_timm.neuron.TimmNeuron``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from sen_core.errors import ConfigError, InputError
+
+__all__ = ["TokenPrompter", "FilmHooks", "insert_tokens", "remove_tokens"]
+
+
+# helpers
+def insert_tokens(x: Tensor, prompts: Tensor, at: int) -> Tensor:
+    """(N, S, D) + (N, M, D) -> (N, S + M, D) with the prompts at positions ``at .. at+M``."""
+    return torch.cat([x[:, :at], prompts.to(x.dtype), x[:, at:]], dim=1)
+
+
+def remove_tokens(x: Tensor, at: int, m: int) -> Tensor:
+    """Drop positions ``at .. at+m`` from (N, S + m, D)."""
+    return torch.cat([x[:, :at], x[:, at + m:]], dim=1)
+
+
+def _pad_square(bias: Tensor, at: int, m: int) -> Tensor:
+    """(..., S, S) attention bias -> (..., S + m, S + m) with zero bias to and from inserted tokens."""
+    rows = bias.new_zeros(*bias.shape[:-2], m, bias.shape[-1])
+    bias = torch.cat([bias[..., :at, :], rows, bias[..., at:, :]], dim=-2)
+    cols = bias.new_zeros(*bias.shape[:-1], m)
+    return torch.cat([bias[..., :at], cols, bias[..., at:]], dim=-1)
+
+
+# classes
+class TokenPrompter:
+    """Stage-wise forward of a ViT-style timm model that accepts prompt tokens.
+
+    Shallow prompts (N, M, D) are inserted once after the position embedding; deep prompts
+    (N, depth, M, D) replace the prompt positions before every block (VPT-deep). The output is the
+    final-normed sequence (N, S, D) with the prompt positions removed, i.e. what
+    ``model.forward_features`` returns for an unprompted input.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        from timm.models.beit import Beit
+        from timm.models.eva import Eva
+        from timm.models.vision_transformer import VisionTransformer
+
+        if isinstance(model, VisionTransformer):
+            self.family = "vit"
+        elif isinstance(model, Eva):
+            self.family = "eva"
+        elif isinstance(model, Beit):
+            self.family = "beit"
+        else:
+            raise ConfigError(
+                f"timm model {type(model).__name__} does not support prompt tokens; token prompting "
+                "works for VisionTransformer (vit, deit), Eva and Beit models"
+            )
+        self.model = model
+        self.num_prefix_tokens: int = int(getattr(model, "num_prefix_tokens", 1))
+        self.depth: int = len(model.blocks)
+        self.dim: int = int(model.num_features)
+
+    # ---- embedding + per-block arguments, per family ----------------------------------------
+    def _embed(self, x: Tensor) -> tuple[Tensor, Callable[[int, int], dict[str, Any]]]:
+        m = self.model
+        if self.family == "vit":
+            x = m.norm_pre(m.patch_drop(m._pos_embed(m.patch_embed(x))))
+            return x, lambda i, n_prompts: {}
+        if self.family == "eva":
+            x, rope = m._pos_embed(m.patch_embed(x))
+            x = m.norm_pre(x)
+            mixed = getattr(m, "rope_mixed", False) and rope is not None
+            return x, lambda i, n_prompts: {"rope": rope[i] if mixed else rope}
+        # beit: cls token + absolute position embedding, optional shared relative position bias
+        x = m.patch_embed(x)
+        x = torch.cat((m.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
+        if m.pos_embed is not None:
+            x = x + m.pos_embed
+        x = m.pos_drop(x)
+        shared = m.rel_pos_bias() if m.rel_pos_bias is not None else None
+        at = self.num_prefix_tokens
+
+        def kwargs(i: int, n_prompts: int) -> dict[str, Any]:
+            bias = _pad_square(shared, at, n_prompts) if shared is not None and n_prompts else shared
+            return {"shared_rel_pos_bias": bias}
+
+        return x, kwargs
+
+    @contextmanager
+    def _room_for(self, n_prompts: int) -> Iterator[None]:
+        """Make the blocks accept ``n_prompts`` extra tokens (position-dependent parts skip them)."""
+        if not n_prompts or self.family == "vit":
+            yield
+            return
+        patched: list[tuple[nn.Module, str, Any]] = []
+        try:
+            for mod in self.model.blocks.modules():
+                if self.family == "eva" and isinstance(getattr(mod, "num_prefix_tokens", None), int):
+                    # RoPE rotates only tokens after the prefix: prompts ride along as prefix tokens.
+                    patched.append((mod, "num_prefix_tokens", mod.num_prefix_tokens))
+                    mod.num_prefix_tokens = mod.num_prefix_tokens + n_prompts
+                elif self.family == "beit" and getattr(mod, "relative_position_bias_table", None) is not None:
+                    orig = mod._get_rel_pos_bias
+                    at = self.num_prefix_tokens
+                    # instance attribute shadows the method for this forward only
+                    mod._get_rel_pos_bias = lambda orig=orig, at=at: _pad_square(orig(), at, n_prompts)
+                    patched.append((mod, "_get_rel_pos_bias", None))
+            yield
+        finally:
+            for mod, attr, old in patched:
+                if old is None:
+                    delattr(mod, attr)
+                else:
+                    setattr(mod, attr, old)
+
+    def forward(self, x: Tensor, prompts: Tensor) -> Tensor:
+        """(N, 3, H, W) images + prompts (N, M, D) or (N, depth, M, D) -> (N, S, D) tokens."""
+        deep = prompts.ndim == 4
+        if deep and prompts.shape[1] != self.depth:
+            raise InputError(f"deep prompts need one set per block: (N, {self.depth}, M, D), got {tuple(prompts.shape)}")
+        n_prompts = prompts.shape[-2]
+        at = self.num_prefix_tokens
+        x, block_kwargs = self._embed(x)
+        x = insert_tokens(x, prompts[:, 0] if deep else prompts, at)
+        with self._room_for(n_prompts):
+            for i, blk in enumerate(self.model.blocks):
+                if deep and i > 0:
+                    x = torch.cat([x[:, :at], prompts[:, i].to(x.dtype), x[:, at + n_prompts:]], dim=1)
+                x = blk(x, **block_kwargs(i, n_prompts))
+        x = self.model.norm(x)
+        return remove_tokens(x, at, n_prompts)
+
+
+class FilmHooks:
+    """Forward hooks that apply x * (1 + s) + b to each ``feature_info`` stage output.
+
+    The FiLM prompt (N, 2 * sum(C)) is stage-major: [s_0 (C_0), b_0 (C_0), s_1 (C_1), b_1 (C_1), ...].
+    Outside ``applied(...)`` the hooks do nothing, so an unprompted forward is the plain model.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        info = getattr(model, "feature_info", None)
+        if not info:
+            raise ConfigError(
+                f"timm model {type(model).__name__} declares no feature_info stages, so it cannot take FiLM prompts"
+            )
+        self.modules: list[str] = [str(f["module"]) for f in info]
+        self.channels: tuple[int, ...] = tuple(int(f["num_chs"]) for f in info)
+        # channels-last models (swin, ...) say so; token sequences (N, L, C) are channels-last too
+        self.channels_last = getattr(model, "output_fmt", "NCHW") == "NHWC"
+        self._film: list[tuple[Tensor, Tensor]] | None = None
+        self._handles = [
+            model.get_submodule(name).register_forward_hook(self._hook(i)) for i, name in enumerate(self.modules)
+        ]
+
+    @property
+    def size(self) -> int:
+        return 2 * sum(self.channels)
+
+    def _hook(self, stage: int) -> Callable[[nn.Module, Any, Tensor], Tensor | None]:
+        def hook(module: nn.Module, args: Any, out: Tensor) -> Tensor | None:
+            if self._film is None:
+                return None
+            s, b = self._film[stage]  # (N, C) each
+            c = self.channels[stage]
+            if not isinstance(out, Tensor):
+                raise ConfigError(f"FiLM stage '{self.modules[stage]}' returns {type(out).__name__}, not a tensor")
+            if out.ndim == 4 and out.shape[1] == c and not (self.channels_last and out.shape[-1] == c):
+                shape = (out.shape[0], c, 1, 1)
+            elif out.shape[-1] == c:
+                shape = (out.shape[0],) + (1,) * (out.ndim - 2) + (c,)
+            else:
+                raise ConfigError(
+                    f"FiLM stage '{self.modules[stage]}' output {tuple(out.shape)} has no axis of {c} channels"
+                )
+            return out * (1 + s.reshape(shape)) + b.reshape(shape)
+
+        return hook
+
+    @contextmanager
+    def applied(self, film: Tensor | None) -> Iterator[None]:
+        """Within the block, stage outputs are modulated by ``film`` (N, 2 * sum(C)); None = no-op."""
+        if film is None:
+            yield
+            return
+        parts, i = [], 0
+        for c in self.channels:
+            parts.append((film[:, i:i + c], film[:, i + c:i + 2 * c]))
+            i += 2 * c
+        self._film = parts
+        try:
+            yield
+        finally:
+            self._film = None
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()

@@ -1,0 +1,89 @@
+"""``sen train`` and ``sen eval``: train a config into a run directory, score a run on a split."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import SenError
+from ._output import print_json, print_table
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _is_main_process() -> bool:
+    return os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 prints
+
+
+@click.command("train")
+@click.argument("config")
+@click.argument("overrides", nargs=-1)
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run directory (default: runs/<config name>).")
+@click.option("--resume", is_flag=True, help="Continue from the run directory's newest checkpoint.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
+@click.option("--json", "as_json", is_flag=True, help="Print the final metrics as JSON.")
+def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, resume: bool,
+              no_progress: bool, as_json: bool) -> None:
+    """Train CONFIG (a YAML file or a preset name such as sen/demo@1).
+
+    \b
+    OVERRIDES are dotted key=value pairs applied on top of the config:
+      sen train sen/demo@1 train.steps=50 train.lr=3e-4 model.depth=1
+    Data-parallel on one machine (gloo on CPU, NCCL on GPUs):
+      torchrun --standalone --nproc_per_node=2 "$(which sen)" train CONFIG
+    """
+    bad = [o for o in overrides if "=" not in o or o.startswith("=")]
+    if bad:
+        raise SenError(f"override '{bad[0]}' must be key=value, e.g. train.steps=50")
+    from ..config import load_run_config
+    from ..train import train
+
+    cfg = load_run_config(config, list(overrides))
+    run_dir = run_dir or Path("runs") / cfg.name
+    metrics = train(cfg, run_dir, resume=resume, progress=not no_progress)
+    if not _is_main_process():
+        return
+    if as_json:
+        print_json({"run_dir": str(run_dir), **metrics})
+        return
+    print_table(f"{cfg.name}: {run_dir} (step {metrics.get('step')})", ["metric", "value"],
+                [[k, _fmt(v)] for k, v in metrics.items() if k != "step"])
+
+
+@click.command("eval")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--split", default="test", show_default=True, help="Dataset split to score.")
+@click.option("--batches", type=click.IntRange(min=1), default=None, help="Score only the first N batches.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Default: the run's train.batch_size.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the metrics to this JSON file.")
+def eval_cmd(run_dir: Path, split: str, batches: int | None, batch_size: int | None, device: str,
+             as_json: bool, output: Path | None) -> None:
+    """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
+    from ..train import RunDir, evaluate
+    from ..train._io import atomic_write_json
+
+    ckpt = RunDir(run_dir).require_checkpoint()  # a clear error before anything heavy is built
+    metrics = evaluate(run_dir, split=split, batches=batches, batch_size=batch_size, device=device)
+    record = {"run_dir": str(run_dir), "checkpoint": ckpt.name, "split": split, "metrics": metrics}
+    if output is not None:
+        atomic_write_json(output, record)
+    if as_json:
+        print_json(record)
+        return
+    print_table(f"{run_dir} ({ckpt.name}, split {split})", ["metric", "value"],
+                [[k, _fmt(v)] for k, v in metrics.items()])
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(train_cmd)
+    cli.add_command(eval_cmd)

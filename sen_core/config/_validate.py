@@ -1,0 +1,157 @@
+"""Validation: merged config data -> ``RunConfig``, collecting every problem before raising.
+
+Each problem names the file that set the key (or the command-line override), the dotted key path
+and what was expected: wrong types, unknown keys (with a did-you-mean over the model's fields),
+component names missing from the catalogue (names are looked up, nothing is built).
+"""
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import UnknownNameError, suggest
+from ..network_spec import RunConfig, default_key
+from ._merge import Origins, origin_of
+
+# Where component names live in a run config, and the catalogue kind each must be.
+_NAME_FIELDS = (
+    (("model", "neurons", "*", "name"), "encoder"),
+    (("model", "block",), "block"),
+    (("model", "heads", "*", "name"), "head"),
+    (("data", "name"), "dataset"),
+)
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """('model', 'neurons', 0, 'name') -> 'model.neurons.0.name' (the override syntax)."""
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def validate_model(model: type[BaseModel], data: Any, origins: Origins, default: str,
+                   prefix: tuple[Any, ...] = ()) -> tuple[Any, list[str]]:
+    """``model.model_validate(data)``; on failure, one message per pydantic error."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_describe(model, err, origins, default, prefix) for err in exc.errors()]
+
+
+def validate_run(data: dict[str, Any], origins: Origins, default: str, *, catalogue: Any = None,
+                 check_names: bool = True) -> tuple[RunConfig | None, list[str]]:
+    """The RunConfig for ``data`` and the list of problems (empty when valid)."""
+    config, problems = validate_model(RunConfig, data, origins, default)
+    problems += check_anchor(data, origins, default)
+    if check_names:
+        problems += check_component_names(data, origins, default, catalogue)
+    return (config if not problems else None), problems
+
+
+def check_anchor(data: dict[str, Any], origins: Origins, default: str) -> list[str]:
+    """The anchor must be one of the neuron keys (NetworkSpec itself does not check it)."""
+    model = data.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("anchor"), str):
+        return []
+    neurons = model.get("neurons")
+    if not isinstance(neurons, list):
+        return []
+    keys = []
+    for n in neurons:
+        if not isinstance(n, dict):
+            return []
+        key = n.get("key") or (default_key(n["name"]) if isinstance(n.get("name"), str) else None)
+        keys.append(key)
+    anchor = model["anchor"]
+    if anchor in keys:
+        return []
+    loc = ("model", "anchor")
+    hint = suggest(anchor, [k for k in keys if k])
+    msg = f"anchor '{anchor}' is not the key of a neuron; the keys are {', '.join(repr(k) for k in keys if k)}"
+    if hint:
+        msg += f" (did you mean '{hint[0]}'?)"
+    return [f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"]
+
+
+def check_component_names(data: dict[str, Any], origins: Origins, default: str,
+                          catalogue: Any = None) -> list[str]:
+    """Every component name in the config must be in the catalogue (looked up, never built)."""
+    from ..catalogue import get_catalogue
+
+    cat = catalogue or get_catalogue()
+    problems = []
+    for pattern, kind in _NAME_FIELDS:
+        for loc, name in _find(data, pattern, ()):
+            if not isinstance(name, str):
+                continue  # a type error, reported by the model validation
+            try:
+                cat.get(name, kind=kind)
+            except UnknownNameError as exc:
+                problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {exc}")
+            except Exception as exc:  # a family resolver failing on an odd name
+                problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: cannot resolve "
+                                f"{kind} '{name}': {type(exc).__name__}: {exc}")
+    return problems
+
+
+def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):
+    if not pattern:
+        yield loc, node
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from _find(item, rest, loc + (i,))
+    elif isinstance(node, dict) and head in node:
+        yield from _find(node[head], rest, loc + (head,))
+
+
+# ---- pydantic error -> message ---------------------------------------------------------------
+def _describe(model: type[BaseModel], err: dict[str, Any], origins: Origins, default: str,
+              prefix: tuple[Any, ...]) -> str:
+    loc = prefix + tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        owner = _model_at(model, tuple(err["loc"])[:-1])
+        key = str(loc[-1])
+        msg = f"unknown key '{key}'"
+        if owner is not None:
+            fields = list(owner.model_fields)
+            hint = suggest(key, fields)
+            msg += f"; did you mean '{hint[0]}'?" if hint else f"; {owner.__name__} keys are: {', '.join(fields)}"
+        return f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"
+    if kind == "missing":
+        return f"{origin_of(loc[:-1], origins, default)}: {dotted(loc)}: required key is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind not in ("value_error", "assertion_error") and "input" in err and not isinstance(err["input"], (dict, list)):
+        msg += f" (got {err['input']!r})"
+    if isinstance(err.get("input"), dict):  # a rule across keys: name every file that set some of them
+        n = len(loc)
+        files = list(dict.fromkeys(o for p, o in origins.items() if p[:n] == loc))
+        if files:
+            return f"{' + '.join(files)}: {dotted(loc)}: {msg}"
+    return f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that validates the value at ``loc`` (None if not a model)."""
+    cls: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or cls is None:
+            continue  # list index: the item type is already unwrapped below
+        info = cls.model_fields.get(str(part))
+        cls = _inner_model(info.annotation) if info is not None else None
+    return cls
+
+
+def _inner_model(tp: Any) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    if typing.get_origin(tp) in (list, tuple, typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            hit = _inner_model(arg)
+            if hit is not None:
+                return hit
+    return None

@@ -1,0 +1,376 @@
+"""On-disk cache of prompt-free (step-0) neuron features, shared by every trial and process.
+
+Step 0 of a SEN forward pass encodes each input without prompts, so its tokens depend only on the
+neuron (``net.neuron_cache_id(key)``: encoder spec, params, preprocessing) and the input content.
+``cached_features`` looks each sample up here and encodes only the misses; the training engine
+passes the result to ``net(batch, features=...)``. One safetensors file per (neuron, sample),
+written to a temporary name then renamed (concurrent writers are safe), evicted oldest-used first
+when the cache grows past ``max_bytes``. Importing this module does not import torch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import SenError
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from .neuron import Tokens
+
+__all__ = ["FeatureCache", "cached_features", "default_root", "parse_size", "content_hash", "DEFAULT_MAX_BYTES"]
+
+DEFAULT_MAX_BYTES = 20 * 2**30
+SUFFIX = ".safetensors"
+_NEURON_FILE = "neuron.json"
+_STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that died
+_RESCAN_EVERY = 512  # puts between size re-scans (other processes write too)
+_PER_SAMPLE_SOURCES = ("video", "frames", "caption", "question", "query", "audio")
+
+
+def default_root() -> Path:
+    """``$SEN_CACHE_DIR``, else ``~/.cache/sen/features``."""
+    env = os.environ.get("SEN_CACHE_DIR", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "sen" / "features"
+
+
+def parse_size(text: str | int) -> int:
+    """``'20GB'``, ``'512M'``, ``'1e9'``, ``1000`` -> bytes."""
+    if isinstance(text, int):
+        return text
+    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([KMGT]?)(i?B)?\s*", str(text), re.I)
+    if not m:
+        raise SenError(f"cannot read size {text!r}; expected e.g. 20GB, 512MB or a number of bytes")
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
+
+
+def _format_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+class FeatureCache:
+    """A directory of cached step-0 features: ``root/<neuron id>/<hh>/<input hash>.safetensors``.
+
+    ``max_bytes`` bounds the total size (default ``$SEN_CACHE_MAX_BYTES`` or 20 GB); when a write
+    pushes past it, the least recently used entries (by modification time, refreshed on every hit)
+    are removed down to 90 % of the bound. The object holds only paths and counters, so it
+    pickles to worker processes.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | str | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        if max_bytes is None:
+            max_bytes = os.environ.get("SEN_CACHE_MAX_BYTES", "").strip() or DEFAULT_MAX_BYTES
+        self.max_bytes = parse_size(max_bytes)
+        self.hits = 0
+        self.misses = 0
+        self._approx_bytes: int | None = None
+        self._puts = 0
+
+    def __repr__(self) -> str:
+        return f"FeatureCache({str(self.root)!r}, max_bytes={self.max_bytes})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"root": self.root, "max_bytes": self.max_bytes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["root"], state["max_bytes"])  # type: ignore[misc]
+
+    # ---- entries ----------------------------------------------------------------------------
+    def path(self, neuron_id: str, input_hash: str) -> Path:
+        return self.root / _safe(neuron_id) / input_hash[:2] / f"{input_hash}{SUFFIX}"
+
+    def get(self, neuron_id: str, input_hash: str) -> tuple[dict[str, Tensor], dict[str, str]] | None:
+        """The tensors and metadata stored for this key, or None (counted as a miss)."""
+        from safetensors import safe_open
+
+        path = self.path(neuron_id, input_hash)
+        try:
+            with safe_open(str(path), framework="pt") as fh:
+                meta = fh.metadata() or {}
+                tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118 - safe_open API
+            os.utime(path)  # LRU: a hit makes the entry the most recently used
+        except FileNotFoundError:  # never written, or evicted by another process meanwhile
+            self.misses += 1
+            return None
+        except Exception:  # unreadable (disk trouble): drop it and recompute
+            path.unlink(missing_ok=True)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return tensors, meta
+
+    def put(self, neuron_id: str, input_hash: str, tensors: dict[str, Tensor],
+            metadata: dict[str, str] | None = None) -> None:
+        """Store an entry atomically: a reader sees the whole file or none (last writer wins)."""
+        from safetensors.torch import save_file
+
+        path = self.path(neuron_id, input_hash)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp),
+                      metadata=dict(metadata or {}))
+            size = tmp.stat().st_size
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._account(size)
+
+    def describe_neuron(self, neuron_id: str, info: dict[str, Any]) -> None:
+        """Record what a neuron id stands for (shown by ``sen cache info``); written once."""
+        target = self.root / _safe(neuron_id) / _NEURON_FILE
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{_NEURON_FILE}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(json.dumps({"id": neuron_id, **info}, sort_keys=True))
+        os.replace(tmp, target)
+
+    # ---- size bound -------------------------------------------------------------------------
+    def _entries(self) -> list[tuple[Path, os.stat_result]]:
+        out = []
+        if not self.root.is_dir():
+            return out
+        now = time.time()
+        for dirpath, _, files in os.walk(self.root):
+            for name in files:
+                p = Path(dirpath, name)
+                try:
+                    st = p.stat()
+                except FileNotFoundError:
+                    continue
+                if name.endswith(SUFFIX):
+                    out.append((p, st))
+                elif name.endswith(".tmp") and now - st.st_mtime > _STALE_TMP_S:
+                    p.unlink(missing_ok=True)
+        return out
+
+    def _account(self, size: int) -> None:
+        self._puts += 1
+        if self._approx_bytes is None or self._puts % _RESCAN_EVERY == 0:
+            self._approx_bytes = sum(st.st_size for _, st in self._entries())
+        else:
+            self._approx_bytes += size
+        if self._approx_bytes > self.max_bytes:
+            self.evict()
+
+    def evict(self, target_bytes: int | None = None) -> int:
+        """Remove least recently used entries until the total is at most ``target_bytes``
+        (default 90 % of ``max_bytes``); returns how many were removed."""
+        target = int(self.max_bytes * 0.9) if target_bytes is None else target_bytes
+        entries = sorted(self._entries(), key=lambda e: e[1].st_mtime)
+        total = sum(st.st_size for _, st in entries)
+        removed = 0
+        for p, st in entries:
+            if total <= target:
+                break
+            p.unlink(missing_ok=True)  # another process may have removed it already
+            total -= st.st_size
+            removed += 1
+        self._approx_bytes = total
+        return removed
+
+    # ---- inspection -------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """Entries, bytes and location, overall and per neuron id."""
+        per: dict[str, dict[str, Any]] = {}
+        for p, st in self._entries():
+            nid = p.parent.parent.name
+            row = per.setdefault(nid, {"entries": 0, "bytes": 0})
+            row["entries"] += 1
+            row["bytes"] += st.st_size
+        for nid, row in per.items():
+            try:
+                row.update({k: v for k, v in json.loads((self.root / nid / _NEURON_FILE).read_text()).items()
+                            if k in ("name", "key")})
+            except (OSError, ValueError):
+                pass
+        return {
+            "location": str(self.root),
+            "entries": sum(r["entries"] for r in per.values()),
+            "bytes": sum(r["bytes"] for r in per.values()),
+            "max_bytes": self.max_bytes,
+            "size": _format_size(sum(r["bytes"] for r in per.values())),
+            "neurons": per,
+        }
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many were removed."""
+        import shutil
+
+        n = len(self._entries())
+        if self.root.is_dir():
+            for child in self.root.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        self._approx_bytes = 0
+        return n
+
+
+def _safe(neuron_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", neuron_id)[:80] or "_"
+
+
+# ---- content hashing ---------------------------------------------------------------------------
+def content_hash(item: Any, source: str = "") -> str:
+    """A stable hash of one input sample: a tensor/array (dtype, shape, bytes) or a string."""
+    h = hashlib.sha256(source.encode() + b"\0")
+    if isinstance(item, str):
+        h.update(b"str\0" + item.encode("utf-8"))
+    else:
+        import numpy as np
+
+        arr = item.detach().cpu().contiguous().numpy() if hasattr(item, "detach") else np.ascontiguousarray(item)
+        h.update(f"{arr.dtype.str}{arr.shape}\0".encode())
+        h.update(memoryview(arr).cast("B"))
+    return h.hexdigest()[:40]
+
+
+# ---- per-sample split / join of Tokens ---------------------------------------------------------
+def _layout_meta(layout: Any) -> str:
+    return json.dumps({"kind": layout.kind, "frames": layout.frames, "tokens_per_frame": layout.tokens_per_frame,
+                       "grid": list(layout.grid) if layout.grid else None,
+                       "special_tokens": layout.special_tokens})
+
+
+def _split(tokens: Tokens) -> list[tuple[dict[str, Tensor], dict[str, str]]]:
+    """One entry per sample. Masked sequences are cut after their last valid token (unpadded)."""
+    out = []
+    for i in range(tokens.x.shape[0]):
+        x, mask, layout = tokens.x[i], None if tokens.mask is None else tokens.mask[i], tokens.layout
+        if mask is not None and layout.kind == "sequence":
+            valid = mask.nonzero()
+            n = int(valid[-1]) + 1 if len(valid) else 0
+            x, mask = x[:n], mask[:n]
+        tensors = {"x": x} if mask is None else {"x": x, "mask": mask}
+        out.append((tensors, {"layout": _layout_meta(layout)}))
+    return out
+
+
+def _join(entries: Sequence[tuple[dict[str, Tensor], dict[str, str]]], device: Any) -> Tokens:
+    """Stack per-sample entries into (B, N, D); sequences are re-padded to the longest (mask False)."""
+    import torch
+
+    from .neuron import Layout, Tokens
+
+    lay = json.loads(entries[0][1]["layout"])
+    lengths = [e[0]["x"].shape[0] for e in entries]
+    n = max(lengths)
+    d = entries[0][0]["x"].shape[-1]
+    x = entries[0][0]["x"].new_zeros((len(entries), n, d))
+    has_mask = any("mask" in e[0] for e in entries) or len(set(lengths)) > 1
+    mask = torch.zeros((len(entries), n), dtype=torch.bool) if has_mask else None
+    for i, (t, _) in enumerate(entries):
+        x[i, : lengths[i]] = t["x"]
+        if mask is not None:
+            mask[i, : lengths[i]] = t["mask"] if "mask" in t else True
+    if lay["kind"] == "sequence":
+        lay["tokens_per_frame"], lay["frames"] = n, 1
+    lay["grid"] = tuple(lay["grid"]) if lay["grid"] else None
+    return Tokens(x=x.to(device), layout=Layout(**lay), mask=None if mask is None else mask.to(device))
+
+
+# ---- the entry point for the training engine ---------------------------------------------------
+def _samples(batch: dict[str, Any], source: str) -> list[Any]:
+    field = "video" if source == "frames" else source
+    if field not in batch:
+        raise SenError(f"the batch has no '{field}' field, which a neuron reading '{source}' needs")
+    values = batch[field]
+    return list(values) if isinstance(values, (list, tuple)) else [values[i] for i in range(len(values))]
+
+
+def _subset(batch: dict[str, Any], source: str, idx: list[int]) -> dict[str, Any]:
+    """The batch restricted to samples ``idx`` (class names are per batch: ``idx`` indexes them)."""
+    if source == "class_names":
+        return {**batch, "class_names": [batch["class_names"][i] for i in idx]}
+    size = len(_samples(batch, source))
+    out: dict[str, Any] = {}
+    for k, v in batch.items():
+        if k == "class_names" or isinstance(v, (str, bytes, int, float)) or v is None:
+            out[k] = v
+        elif isinstance(v, (list, tuple)) and len(v) == size:
+            out[k] = [v[i] for i in idx]
+        elif hasattr(v, "shape") and getattr(v, "ndim", 0) >= 1 and v.shape[0] == size:
+            out[k] = v[idx]
+        else:
+            out[k] = v
+    return out
+
+
+def _entries_of(net: Any) -> list[Any]:
+    spec = getattr(net, "spec", None)
+    neurons = getattr(spec, "neurons", None)
+    if neurons is None:
+        raise SenError(f"{type(net).__name__} has no .spec.neurons; cached_features needs a SuperEncodingNetwork")
+    return list(neurons)
+
+
+def cached_features(cache: FeatureCache | None, net: Any, batch: dict[str, Any],
+                    keys: Iterable[str] | None = None) -> dict[str, Tokens]:
+    """Step-0 Tokens by neuron key for every cacheable neuron of ``net`` (or only ``keys``).
+
+    Each sample is looked up by (``net.neuron_cache_id(key)``, content hash of that sample's input);
+    the misses are encoded together with ``net.encode_step0(key, sub_batch)`` and stored. Neurons
+    whose encoder weights train (``trainable`` 'norms' or 'all') or whose cache id is None are left
+    out: the network encodes those itself. Text tokens come back padded to the longest sample with
+    their mask (padding positions hold zeros).
+    """
+    import torch
+
+    wanted = set(keys) if keys is not None else None
+    out: dict[str, Tokens] = {}
+    for entry in _entries_of(net):
+        key = entry.id
+        if (wanted is not None and key not in wanted) or entry.trainable in ("norms", "all"):
+            continue
+        cid = net.neuron_cache_id(key)
+        if cid is None:
+            continue
+        source = entry.input
+        hashes = [content_hash(s, source) for s in _samples(batch, source)]
+        if cache is None:
+            with torch.no_grad():
+                out[key] = net.encode_step0(key, batch)
+            continue
+        cache.describe_neuron(cid, {"name": entry.name, "key": key})
+        found: dict[str, tuple[dict[str, Tensor], dict[str, str]]] = {}
+        for h in dict.fromkeys(hashes):
+            hit = cache.get(cid, h)
+            if hit is not None:
+                found[h] = hit
+        missing = [h for h in dict.fromkeys(hashes) if h not in found]
+        device = None
+        if missing:
+            idx = [hashes.index(h) for h in missing]
+            with torch.no_grad():
+                fresh = net.encode_step0(key, _subset(batch, source, idx))
+            device = fresh.x.device
+            for h, (tensors, meta) in zip(missing, _split(fresh)):
+                cache.put(cid, h, tensors, {**meta, "neuron": cid})
+                found[h] = ({k: v.cpu() for k, v in tensors.items()}, meta)
+        if device is None:
+            device = _device_of(net)
+        out[key] = _join([found[h] for h in hashes], device)
+    return out
+
+
+def _device_of(net: Any) -> Any:
+    try:
+        return next(net.parameters()).device
+    except (AttributeError, StopIteration, TypeError):
+        return "cpu"

@@ -1,0 +1,70 @@
+"""Attention and feed-forward layers used by the RA blocks; all attention goes through
+``F.scaled_dot_product_attention`` (fused kernels on every backend).
+
+Shapes: queries (B, L, D), context (B, N, D), key mask (B, N) with True = attend.
+"""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = ["CrossAttention", "SelfAttention", "FeedForward", "attend"]
+
+
+def attend(q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Tensor | None = None) -> Tensor:
+    """Multi-head attention of (B, L, D) queries over (B, N, D) keys/values -> (B, L, D).
+
+    ``mask``: (B, N) bool (True = valid) or a float bias (B, N) added to the logits.
+    """
+    b, l, d = q.shape
+    n = k.shape[1]
+    q = q.view(b, l, heads, d // heads).transpose(1, 2)
+    k = k.reshape(k.shape[0], n, heads, d // heads).transpose(1, 2)
+    v = v.reshape(v.shape[0], n, heads, d // heads).transpose(1, 2)
+    if mask is not None:
+        mask = mask[:, None, None, :]  # (B, 1, 1, N): broadcast over heads and queries
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    return out.transpose(1, 2).reshape(b, l, d)
+
+
+class CrossAttention(nn.Module):
+    """Queries from ``x`` attend to ``context``; pre-norm on both sides is the caller's choice."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, x: Tensor, context: Tensor, mask: Tensor | None = None) -> Tensor:
+        k, v = self.kv(context).chunk(2, dim=-1)
+        if k.shape[0] != x.shape[0]:  # context shared by the batch (e.g. class names): (1, N, D)
+            k, v = k.expand(x.shape[0], -1, -1), v.expand(x.shape[0], -1, -1)
+        return self.out(attend(self.q(x), k, v, self.heads, mask))
+
+
+class SelfAttention(nn.Module):
+    """Tokens attend to each other."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+        return self.out(attend(q, k, v, self.heads, mask))
+
+
+class FeedForward(nn.Module):
+    """Pre-norm MLP: LN -> Linear(D, mult * D) -> GELU -> Linear(mult * D, D)."""
+
+    def __init__(self, width: int, mult: int = 2) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, mult * width), nn.GELU(),
+                                 nn.Linear(mult * width, width))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)

@@ -1,0 +1,199 @@
+"""Save and load a network: a directory with ``model.safetensors`` and ``sen.json``.
+
+``sen.json`` holds the resolved spec, its hash, the versions of every plugin used and the SHA-256
+of the weights file; weights are the trainable tensors (plus buffers of trained parts) by
+default, everything with ``full=True``. Both files are written atomically (temp file + rename).
+Loading rebuilds the network from the spec and refuses a hash or version mismatch clearly.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .._version import __version__
+from ..catalogue import Catalogue
+from ..errors import CheckpointError, ConfigError
+from ..network_spec import stable_hash
+from .network import SuperEncodingNetwork
+
+__all__ = ["save_network", "load_network", "WEIGHTS_FILE", "META_FILE", "FORMAT"]
+
+WEIGHTS_FILE = "model.safetensors"
+META_FILE = "sen.json"
+FORMAT = "sen-network/1"
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    """Write through a temporary file in the same directory, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def saved_keys(net: SuperEncodingNetwork, full: bool = False) -> list[str]:
+    """The state-dict entries ``save_network`` writes: all, or the trainable ones."""
+    state = net.state_dict(keep_vars=True)
+    if full:
+        return list(state)
+    params = {name for name, _ in net.named_parameters(remove_duplicate=False)}
+    keys = []
+    for name, t in state.items():
+        if name in params:
+            if t.requires_grad:
+                keys.append(name)
+        else:  # a buffer: saved unless it belongs to a neuron whose weights stay frozen
+            parts = name.split(".")
+            if parts[0] != "neurons" or net.spec.neuron(parts[1]).trainable == "all":
+                keys.append(name)
+    return keys
+
+
+def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], full: bool = False) -> Path:
+    """Write ``directory/model.safetensors`` and ``directory/sen.json``; return the directory."""
+    from safetensors.torch import save_file
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    state = net.state_dict()
+    tensors: dict[str, Tensor] = {}
+    seen: set[tuple[int, int]] = set()
+    for k in saved_keys(net, full):
+        t = state[k].detach().to("cpu").contiguous()
+        ptr = (t.untyped_storage().data_ptr(), t.storage_offset())
+        tensors[k] = t.clone() if ptr in seen else t  # safetensors refuses tensors that share memory
+        seen.add(ptr)
+    spec_json = net.spec.canonical_json()
+    weights = out / WEIGHTS_FILE
+    _atomic(weights, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "sen_spec": spec_json,
+                                                                   "sen_spec_hash": net.spec_hash}))
+    meta = {
+        "format": FORMAT,
+        "sen_version": __version__,
+        "spec_hash": net.spec_hash,
+        "spec": json.loads(spec_json),
+        "components": net.resolved.components(),
+        "weights": {"file": WEIGHTS_FILE, "full": full, "tensors": len(tensors), "sha256": _sha256(weights)},
+    }
+
+    def write_meta(tmp: str) -> None:
+        with open(tmp, "w") as f:
+            json.dump(meta, f, indent=2, sort_keys=True)
+            f.write("\n")
+
+    _atomic(out / META_FILE, write_meta)
+    return out
+
+
+def _version_problems(meta: dict[str, Any], catalogue: Catalogue) -> list[str]:
+    problems = []
+    if meta.get("sen_version") != __version__:
+        problems.append(f"sen: saved with {meta.get('sen_version')}, installed {__version__}")
+    for name, saved in meta.get("components", {}).items():
+        try:
+            prov = catalogue.get(name).provenance
+        except Exception:
+            continue  # not installed: rebuilding reports it with suggestions
+        now = prov.version if prov else None
+        if now != saved.get("version"):
+            who = saved.get("distribution") or saved.get("plugin")
+            problems.append(f"{name}: saved with {who} {saved.get('version')}, installed "
+                            f"{(prov.distribution or prov.plugin) if prov else '?'} {now}")
+    return problems
+
+
+def load_network(directory: str | os.PathLike[str], strict_versions: bool = True, *,
+                 catalogue: Catalogue | None = None) -> SuperEncodingNetwork:
+    """Rebuild the saved network, load its weights and return it in eval mode.
+
+    Refuses (CheckpointError) a missing, truncated or edited file, and -- unless
+    ``strict_versions=False`` -- plugin or sen versions, or a resolved spec, that differ from save time.
+    """
+    from safetensors.torch import load_file
+
+    from .. import catalogue as _catalogue
+    from .builder import build_resolved
+    from .validate import resolve_network
+
+    d = Path(directory)
+    meta_path, weights = d / META_FILE, d / WEIGHTS_FILE
+    if not meta_path.is_file():
+        raise CheckpointError(f"{meta_path}: not found; is '{d}' a directory written by save_network?")
+    try:
+        meta = json.loads(meta_path.read_text())
+        spec_data, spec_hash = meta["spec"], meta["spec_hash"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{meta_path}: not a valid sen.json ({type(exc).__name__}: {exc})") from None
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{meta_path}: format {meta.get('format')!r}; this sen reads {FORMAT!r}")
+    if stable_hash(spec_data) != spec_hash:
+        raise CheckpointError(f"{meta_path}: the spec does not match its recorded hash {spec_hash} "
+                              f"(it hashes to {stable_hash(spec_data)}); the file was edited or is corrupt")
+    cat = catalogue if catalogue is not None else _catalogue.get_catalogue()
+    problems = _version_problems(meta, cat)
+    if problems and strict_versions:
+        raise CheckpointError(f"{meta_path}: saved with other versions than are installed: " + "; ".join(problems)
+                              + ". Load with strict_versions=False (sen: --no-strict-versions) to use it anyway")
+    try:
+        resolved = resolve_network(spec_data, cat)
+    except ConfigError as exc:
+        raise CheckpointError(f"{meta_path}: cannot rebuild the saved network: {exc}") from None
+    if resolved.spec.hash() != spec_hash and strict_versions:
+        raise CheckpointError(
+            f"{meta_path}: the saved spec resolves differently with the installed plugins (hash "
+            f"{resolved.spec.hash()}, saved {spec_hash}): their default parameters changed. Load with "
+            "strict_versions=False to use it anyway")
+
+    winfo = meta.get("weights", {})
+    if not weights.is_file():
+        raise CheckpointError(f"{weights}: not found (sen.json expects it)")
+    if winfo.get("sha256") and _sha256(weights) != winfo["sha256"]:
+        raise CheckpointError(f"{weights}: its SHA-256 does not match sen.json; the file is truncated, "
+                              "corrupt or from another save")
+    try:
+        tensors = load_file(str(weights))
+    except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
+        raise CheckpointError(f"{weights}: cannot read the safetensors file ({type(exc).__name__}: {exc})") from None
+
+    net = build_resolved(resolved)
+    expected = set(saved_keys(net, bool(winfo.get("full"))))
+    state = net.state_dict()
+    missing = sorted(expected - set(tensors))
+    unexpected = sorted(set(tensors) - set(state))
+    shapes = sorted(k for k in set(tensors) & set(state) if tuple(tensors[k].shape) != tuple(state[k].shape))
+    if missing or unexpected or shapes:
+        detail = "; ".join(f"{what}: {', '.join(ks[:5])}{' ...' if len(ks) > 5 else ''}"
+                           for what, ks in (("missing", missing), ("unexpected", unexpected),
+                                            ("wrong shape", shapes)) if ks)
+        raise CheckpointError(f"{weights}: does not match the network built from sen.json ({detail})")
+    with torch.no_grad():
+        net.load_state_dict(tensors, strict=False)
+    return net.eval()
+
+
+def spec_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The safetensors metadata of a weights file (format, spec JSON, spec hash)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return dict(f.metadata() or {})

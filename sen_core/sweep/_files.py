@@ -1,0 +1,70 @@
+"""The files of a sweep directory, always written whole (temporary file, then rename).
+
+``DIR/sweep.json`` is the plan (every trial id, its axes and config), ``DIR/trials/<id>.json``
+one trial's result, ``DIR/trials/<id>/`` its run directory. A SIGKILL at any moment leaves each
+file either absent, old or new: never partial, so every table can be rebuilt from them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PLAN_FILE = "sweep.json"
+TRIALS_DIR = "trials"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it onto ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def result_path(sweep_dir: Path, trial_id: str) -> Path:
+    return Path(sweep_dir) / TRIALS_DIR / f"{trial_id}.json"
+
+
+def trial_dir(sweep_dir: Path, trial_id: str) -> Path:
+    return Path(sweep_dir) / TRIALS_DIR / trial_id
+
+
+def read_json(path: Path) -> Any | None:
+    """The parsed file, or None when it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_plan(sweep_dir: Path) -> dict[str, Any] | None:
+    return read_json(Path(sweep_dir) / PLAN_FILE)
+
+
+def read_results(sweep_dir: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Result of every planned trial that has one (in plan order)."""
+    out = {}
+    for tid in ids:
+        r = read_json(result_path(sweep_dir, tid))
+        if isinstance(r, dict) and r.get("status") in ("ok", "failed"):
+            out[tid] = r
+    return out

@@ -1,0 +1,259 @@
+"""Sweep files: the ``SweepSpec`` model and its expansion into trials with resolved configs.
+
+A sweep names a base config, axes over config keys (grid, zip groups, named choices, random
+samples) and seeds. ``plan_trials`` turns it into ``Trial``s whose id is the hash of the resolved
+``RunConfig``, so the same combination always has the same id (that is what makes resume work).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..errors import ConfigError
+
+DEFAULT_TRIAL = "sen_core.sweep.trial:train_trial"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RandomAxis(_Frozen):
+    """How one key is sampled: from ``choices``, or uniformly in [low, high] (``log``: log-uniform)."""
+
+    choices: list[Any] | None = None
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RandomAxis:
+        ranged = self.low is not None and self.high is not None
+        if (self.choices is None) == (not ranged):
+            raise ValueError("give either 'choices: [...]' or both 'low' and 'high'")
+        if ranged and self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        if ranged and self.log and self.low <= 0:
+            raise ValueError("log-uniform sampling needs low > 0")
+        if self.choices is not None and not self.choices:
+            raise ValueError("choices must not be empty")
+        return self
+
+    def sample(self, rng: random.Random) -> Any:
+        if self.choices is not None:
+            return self.choices[rng.randrange(len(self.choices))]
+        lo, hi = float(self.low), float(self.high)  # type: ignore[arg-type]
+        x = math.exp(rng.uniform(math.log(lo), math.log(hi))) if self.log else rng.uniform(lo, hi)
+        return round(x) if self.integer else float(f"{x:.6g}")  # 6 significant digits: readable ids
+
+
+class RandomSpec(_Frozen):
+    """``samples`` random points over ``axes``, reproducible from ``seed``; crossed with the grid."""
+
+    samples: int = Field(ge=1)
+    seed: int = 0
+    axes: dict[str, RandomAxis] = Field(min_length=1)
+
+
+class SweepSpec(_Frozen):
+    """A sweep file (see docs/sweeps.md)."""
+
+    name: str | None = Field(default=None, description="default: the preset name or the file name")
+    base: str = Field(description="the run config: a .yaml path (relative to the sweep file) or a preset name")
+    overrides: list[str] = Field(default_factory=list, description="key=value applied to every trial")
+    axes: dict[str, list[Any] | dict[str, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="key: [values] for a grid axis; name: {label: {key: value, ...}} for named choices",
+    )
+    zip: list[dict[str, list[Any]]] = Field(default_factory=list, description="groups of keys varied together")
+    random: RandomSpec | None = None
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    metrics: list[str] = Field(default_factory=list, description="columns to report; the first ranks")
+    goal: Literal["max", "min"] = "max"
+    trial: str = Field(default=DEFAULT_TRIAL, description="'module:function' run for each trial")
+    cache: bool = Field(default=True, description="share prompt-free features between trials")
+
+    @field_validator("axes")
+    @classmethod
+    def _check_axes(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for name, values in v.items():
+            if isinstance(values, list) and not values:
+                raise ValueError(f"axis '{name}' has no values")
+            if isinstance(values, dict) and not values:
+                raise ValueError(f"axis '{name}' has no choices")
+        return v
+
+    @field_validator("zip")
+    @classmethod
+    def _check_zip(cls, v: list[dict[str, list[Any]]]) -> list[dict[str, list[Any]]]:
+        for i, group in enumerate(v):
+            lengths = {k: len(vals) for k, vals in group.items()}
+            if not group or len(set(lengths.values())) != 1 or 0 in lengths.values():
+                raise ValueError(f"zip group {i}: every key needs the same non-zero number of values, got {lengths}")
+        return v
+
+    @field_validator("trial")
+    @classmethod
+    def _check_trial(cls, v: str) -> str:
+        mod, sep, attr = v.partition(":")
+        if not sep or not mod or not attr:
+            raise ValueError(f"trial {v!r} must be 'package.module:function'")
+        return v
+
+
+@dataclass
+class Trial:
+    """One point of the sweep: its config overrides, how it shows in tables, and its resolved config."""
+
+    overrides: list[tuple[str, Any]]
+    axes: dict[str, Any]
+    id: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "axes": self.axes, "overrides": [list(o) for o in self.overrides],
+                "config": self.config}
+
+
+@dataclass
+class LoadedSweep:
+    """A validated sweep file and where it came from (relative ``base`` paths resolve from there)."""
+
+    spec: SweepSpec
+    name: str
+    label: str
+    directory: Path | None
+
+    @property
+    def base_ref(self) -> str:
+        from ..config import is_path_ref
+
+        base = self.spec.base
+        if is_path_ref(base) and self.directory is not None and not Path(base).expanduser().is_absolute():
+            return str(self.directory / base)
+        return base
+
+    def axis_names(self) -> list[str]:
+        return [n for n in _axis_order(self.spec)]
+
+
+def load_sweep(ref: str, *, catalogue: Any = None) -> LoadedSweep:
+    """Read a sweep file or preset (``_base_`` works as for run configs) and validate it."""
+    from ..config._load import read_layers
+    from ..config._validate import validate_model
+
+    layered = read_layers(ref, catalogue=catalogue, expect=("sweep",))
+    problems = list(layered.problems)
+    spec = None
+    if layered.data or not problems:
+        spec, more = validate_model(SweepSpec, layered.data, layered.origins, layered.label)
+        problems += more
+    if problems:
+        n = len(problems)
+        raise ConfigError(f"invalid sweep {layered.label} ({n} problem{'s' if n != 1 else ''}):", problems)
+    assert spec is not None
+    name = spec.name or layered.meta.get("name") or (layered.path.stem if layered.path else ref)
+    directory = layered.path.parent if layered.path is not None else None
+    return LoadedSweep(spec=spec, name=str(name), label=layered.label, directory=directory)
+
+
+# ---- expansion ---------------------------------------------------------------------------------
+def _axis_order(spec: SweepSpec) -> list[str]:
+    names = list(spec.axes)
+    for group in spec.zip:
+        names += list(group)
+    if spec.random is not None:
+        names += list(spec.random.axes)
+    return names + ["seed"]
+
+
+def _show(value: Any) -> Any:
+    """How a value appears in result tables: scalars as they are, containers as short text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    from ..network_spec import canonical_json
+
+    text = canonical_json(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def expand(spec: SweepSpec) -> list[Trial]:
+    """Every combination: grid axes x zip groups x random samples x seeds (seeds innermost)."""
+    dims: list[list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = []
+    for name, values in spec.axes.items():
+        if isinstance(values, dict):  # named choices, each setting several keys
+            dims.append([(list(sets.items()), {name: label}) for label, sets in values.items()])
+        else:
+            dims.append([([(name, v)], {name: _show(v)}) for v in values])
+    for group in spec.zip:
+        keys = list(group)
+        n = len(group[keys[0]])
+        dims.append([([(k, group[k][i]) for k in keys], {k: _show(group[k][i]) for k in keys}) for i in range(n)])
+    if spec.random is not None:
+        rng = random.Random(spec.random.seed)
+        samples = []
+        for _ in range(spec.random.samples):
+            point = [(k, ax.sample(rng)) for k, ax in spec.random.axes.items()]
+            samples.append((point, {k: _show(v) for k, v in point}))
+        dims.append(samples)
+    dims.append([([("train.seed", s)], {"seed": s}) for s in spec.seeds])
+    trials = []
+    for combo in itertools.product(*dims):
+        overrides: list[tuple[str, Any]] = []
+        axes: dict[str, Any] = {}
+        for ov, shown in combo:
+            overrides += ov
+            axes.update(shown)
+        trials.append(Trial(overrides=overrides, axes=axes))
+    return trials
+
+
+def plan_trials(sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool = True) -> list[Trial]:
+    """Expand the sweep and resolve every trial's config; raise ConfigError naming bad trials.
+
+    Trials resolving to the same config (same hash) are kept once.
+    """
+    from ..config import load_run_config
+
+    base = sweep.base_ref
+    problems: list[str] = []
+    seen: dict[str, Trial] = {}
+    for i, trial in enumerate(expand(sweep.spec)):
+        # Component names only change when an axis sets them: look them up once otherwise.
+        names = check_names and (i == 0 or any(_sets_names(k) for k, _ in trial.overrides))
+        try:
+            config = load_run_config(base, [*sweep.spec.overrides, *trial.overrides], catalogue=catalogue,
+                                     check_names=names)
+        except ConfigError as exc:
+            where = ", ".join(f"{k}={v}" for k, v in trial.axes.items())
+            problems += [f"trial ({where}): {p}" for p in exc.problems] or [str(exc)]
+            continue
+        trial.id = config.hash()
+        trial.config = config.model_dump(mode="json")
+        seen.setdefault(trial.id, trial)
+    if problems:
+        n = len(problems)
+        raise ConfigError(f"sweep {sweep.label}: {n} trial config problem{'s' if n != 1 else ''}:", problems[:50])
+    return list(seen.values())
+
+
+def _sets_names(key: str) -> bool:
+    return key in ("model", "model.block", "data") or key.startswith(("model.neurons", "model.heads", "data."))
+
+
+def metric_names(spec: SweepSpec, results: Iterable[dict[str, Any]]) -> list[str]:
+    """The metrics to report: those the sweep names, else every numeric metric seen (sorted)."""
+    if spec.metrics:
+        return list(spec.metrics)
+    names: set[str] = set()
+    for r in results:
+        names.update(k for k, v in (r.get("metrics") or {}).items() if isinstance(v, (int, float)))
+    return sorted(names)

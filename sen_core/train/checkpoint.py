@@ -1,0 +1,264 @@
+"""Training checkpoints: safetensors tensors + JSON trainer state, written atomically, no pickle.
+
+One checkpoint is a directory ``checkpoints/step_NNNNNN/`` holding ``model.safetensors`` (trainable
+parameters and buffers, the resolved spec in the metadata), ``optimizer.safetensors`` (AdamW
+moments keyed by parameter name) and ``trainer.json`` (step, data position, scheduler, RNG states,
+optimizer hyper-parameters, sha256 of both tensor files). The directory is built under a temporary
+name and renamed into place; ``checkpoints/latest`` then names it. Nothing here can execute code
+on load, so a shared run directory is safe to resume or evaluate.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..errors import CheckpointError
+from ._io import atomic_write_json, atomic_write_text, sha256_file
+from .rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
+
+FORMAT = 1
+MODEL_FILE = "model.safetensors"
+OPTIM_FILE = "optimizer.safetensors"
+TRAINER_FILE = "trainer.json"
+
+
+# ---- model weights ---------------------------------------------------------------------------
+
+def trainable_state(model: nn.Module) -> dict[str, Tensor]:
+    """Everything a checkpoint must restore: trainable parameters and all persistent buffers.
+
+    Frozen parameters (the pretrained encoders) are rebuilt from their own weights, so they are
+    left out; buffers are kept because training may change them (e.g. norm statistics).
+    """
+    frozen = {n for n, p in model.named_parameters(remove_duplicate=False) if not p.requires_grad}
+    return {k: v for k, v in model.state_dict().items() if k not in frozen}
+
+
+def _to_cpu_contiguous(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
+    # clone: safetensors refuses tensors that share storage (tied weights, views)
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
+
+
+def save_model_weights(path: Path, model: nn.Module, metadata: dict[str, str] | None = None) -> None:
+    from safetensors.torch import save_file
+
+    save_file(_to_cpu_contiguous(trainable_state(model)), str(path), metadata={"format": "pt", **(metadata or {})})
+
+
+def _load_safetensors(path: Path) -> dict[str, Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"cannot read checkpoint file {path}: {exc}") from None
+
+
+def load_model_weights(path: str | Path, model: nn.Module) -> None:
+    """Load ``model.safetensors`` into ``model``; every trainable tensor must be present and match."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint file {path} does not exist")
+    tensors = _load_safetensors(path)
+    expected = trainable_state(model)
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} tensors (e.g. {missing[:3]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[:3]})")
+        raise CheckpointError(f"checkpoint {path} does not match the model: " + "; ".join(parts))
+    bad = [k for k, v in tensors.items() if tuple(v.shape) != tuple(expected[k].shape)]
+    if bad:
+        k = bad[0]
+        raise CheckpointError(
+            f"checkpoint {path} does not match the model: tensor '{k}' has shape "
+            f"{tuple(tensors[k].shape)}, the model expects {tuple(expected[k].shape)}"
+        )
+    model.load_state_dict(tensors, strict=False)
+
+
+# ---- optimizer state -------------------------------------------------------------------------
+
+def _param_names(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
+    """Names of the optimizer's parameters in its own index order."""
+    by_id = {id(p): n for n, p in model.named_parameters()}
+    names = []
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if id(p) not in by_id:
+                raise CheckpointError("the optimizer holds a parameter that is not part of the model")
+            names.append(by_id[id(p)])
+    return names
+
+
+def optimizer_to_tensors_json(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """Split ``optimizer.state_dict()`` into tensors (safetensors) and JSON, keyed by parameter name."""
+    names = _param_names(model, optimizer)
+    sd = optimizer.state_dict()
+    tensors: dict[str, Tensor] = {}
+    extra: dict[str, dict[str, Any]] = {}
+    for idx, state in sd["state"].items():
+        name = names[idx]
+        for key, value in state.items():
+            if isinstance(value, Tensor):
+                tensors[f"{name}::{key}"] = value
+            else:
+                extra.setdefault(name, {})[key] = value
+    groups = []
+    for group in sd["param_groups"]:
+        g = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items() if k != "params"}
+        g["params"] = [names[i] for i in group["params"]]
+        groups.append(g)
+    return _to_cpu_contiguous(tensors), {"param_groups": groups, "state": extra}
+
+
+def optimizer_from_tensors_json(model: nn.Module, optimizer: torch.optim.Optimizer,
+                                tensors: dict[str, Tensor], data: dict[str, Any], where: Path) -> None:
+    names = _param_names(model, optimizer)
+    index = {n: i for i, n in enumerate(names)}
+    saved = [n for g in data["param_groups"] for n in g["params"]]
+    if saved != names:
+        diff = sorted(set(saved) ^ set(names))
+        raise CheckpointError(
+            f"optimizer state in {where} was saved for other trainable parameters "
+            f"({len(saved)} saved, {len(names)} now; differing: {diff[:3]})"
+        )
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        name, _, slot = key.rpartition("::")
+        if name not in index:
+            raise CheckpointError(f"optimizer state in {where} names unknown parameter '{name}'")
+        state.setdefault(index[name], {})[slot] = value
+    for name, values in data.get("state", {}).items():
+        state.setdefault(index[name], {}).update(values)
+    groups = [dict(g, params=[index[n] for n in g["params"]]) for g in data["param_groups"]]
+    try:
+        optimizer.load_state_dict({"state": state, "param_groups": groups})
+    except (ValueError, KeyError, RuntimeError) as exc:
+        raise CheckpointError(f"cannot restore optimizer state from {where}: {exc}") from None
+
+
+# ---- RNG state (JSON) ------------------------------------------------------------------------
+
+def _b64(t: Tensor) -> str:
+    return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
+
+
+def _unb64(s: str) -> Tensor:
+    return torch.frombuffer(bytearray(base64.b64decode(s)), dtype=torch.uint8).clone()
+
+
+def capture_rng() -> dict[str, Any]:
+    """Python, NumPy (legacy global), torch CPU and CUDA generator states as JSON-able data."""
+    version, mt, gauss = random.getstate()
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": [version, list(mt), gauss],
+        "numpy": {"keys": keys.tolist(), "pos": int(pos), "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "torch": _b64(torch.get_rng_state()),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = [_b64(s) for s in torch.cuda.get_rng_state_all()]
+    return state
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    version, mt, gauss = state["python"]
+    random.setstate((version, tuple(mt), gauss))
+    n = state["numpy"]
+    np.random.set_state(("MT19937", np.asarray(n["keys"], dtype=np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    torch.set_rng_state(_unb64(state["torch"]))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([_unb64(s) for s in state["cuda"]])
+
+
+# ---- checkpoint directories ------------------------------------------------------------------
+
+def save_checkpoint(root: str | Path, step: int, *, model: nn.Module, optimizer: torch.optim.Optimizer,
+                    scheduler: Any, trainer: dict[str, Any], metadata: dict[str, str] | None = None,
+                    keep: int | None = None) -> Path:
+    """Write ``root/step_NNNNNN`` atomically, point ``root/latest`` at it, prune old ones."""
+    from safetensors.torch import save_file
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    name = step_dir_name(step)
+    final = root / name
+    tmp = root / f".{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    save_model_weights(tmp / MODEL_FILE, model, {"step": str(step), **(metadata or {})})
+    opt_tensors, opt_json = optimizer_to_tensors_json(model, optimizer)
+    save_file(opt_tensors, str(tmp / OPTIM_FILE), metadata={"format": "pt", "step": str(step)})
+    state = {
+        "format": FORMAT,
+        "step": step,
+        **trainer,
+        "optimizer": opt_json,
+        "scheduler": scheduler.state_dict(),
+        "rng": capture_rng(),
+        "files": {f: sha256_file(tmp / f) for f in (MODEL_FILE, OPTIM_FILE)},
+    }
+    atomic_write_json(tmp / TRAINER_FILE, state)
+    if final.exists():  # a step re-run after a resume: the old copy is not the one `latest` names
+        shutil.rmtree(final)
+    tmp.rename(final)
+    atomic_write_text(root / LATEST, name + "\n")
+    if keep is not None:
+        prune_checkpoints(root, keep)
+    return final
+
+
+def prune_checkpoints(root: Path, keep: int) -> None:
+    latest = latest_checkpoint(root)
+    for path in list_checkpoints(root)[:-keep]:
+        if path != latest:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_trainer_state(path: str | Path) -> dict[str, Any]:
+    """Parse and verify ``trainer.json`` of checkpoint ``path`` (files present, checksums match)."""
+    path = Path(path)
+    tfile = path / TRAINER_FILE
+    try:
+        state = json.loads(tfile.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint file {tfile} has an unknown format (expected format {FORMAT})")
+    for fname, digest in state.get("files", {}).items():
+        fpath = path / fname
+        if not fpath.is_file():
+            raise CheckpointError(f"checkpoint {path} is incomplete: {fname} is missing")
+        if sha256_file(fpath) != digest:
+            raise CheckpointError(f"checkpoint file {fpath} is corrupt (its sha256 does not match {TRAINER_FILE})")
+    return state
+
+
+def load_checkpoint(path: str | Path, *, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
+                    scheduler: Any = None, restore_rng_state: bool = True) -> dict[str, Any]:
+    """Restore model (and optimizer, scheduler, RNG) from checkpoint ``path``; return its trainer state."""
+    path = Path(path)
+    state = read_trainer_state(path)
+    load_model_weights(path / MODEL_FILE, model)
+    if optimizer is not None:
+        optimizer_from_tensors_json(model, optimizer, _load_safetensors(path / OPTIM_FILE), state["optimizer"], path)
+    if scheduler is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    if restore_rng_state:
+        restore_rng(state["rng"])
+    return state

@@ -1,0 +1,89 @@
+"""Data-parallel training under torchrun: process-group set-up, rank helpers, collective checks.
+
+torchrun sets WORLD_SIZE / RANK / LOCAL_RANK; the engine then wraps the model in DDP (gloo on CPU,
+NCCL on CUDA), shards data with DistributedSampler, and lets only rank 0 write to the run dir.
+Without those variables everything here is a single-process no-op.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """This process's place in the job."""
+
+    world_size: int = 1
+    rank: int = 0
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def dist_info_from_env() -> DistInfo:
+    return DistInfo(
+        world_size=int(os.environ.get("WORLD_SIZE", "1")),
+        rank=int(os.environ.get("RANK", "0")),
+        local_rank=int(os.environ.get("LOCAL_RANK", "0")),
+    )
+
+
+def resolve_device(name: str, info: DistInfo) -> torch.device:
+    """'auto' -> cuda:LOCAL_RANK when CUDA is available, else cpu; 'cuda' picks LOCAL_RANK too."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        return torch.device("cuda", info.local_rank)
+    return torch.device(name)
+
+
+@contextmanager
+def process_group(info: DistInfo, device: torch.device) -> Iterator[bool]:
+    """Initialise the default process group for the job (if needed) and tear it down after.
+
+    Yields whether this call created the group; a group the caller made is left alone.
+    """
+    created = False
+    if info.enabled and not dist.is_initialized():
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend=backend)
+        created = True
+    try:
+        yield created
+    finally:
+        if created and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def active() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def barrier() -> None:
+    if active():
+        dist.barrier()
+
+
+def mean_across(values: dict[str, float], device: torch.device) -> dict[str, float]:
+    """Average scalar metrics over ranks (for logging: every rank saw different data)."""
+    if not active() or not values:
+        return values
+    keys = sorted(values)
+    t = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    t /= dist.get_world_size()
+    return dict(zip(keys, t.tolist()))

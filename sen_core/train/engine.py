@@ -1,0 +1,333 @@
+"""The training engine: ``train(config, run_dir)`` turns a RunConfig into a trained run directory.
+
+Data flow per optimizer step: ``accumulate`` micro-batches -> net(batch) -> run_heads -> losses
+-> backward (DDP averages gradients across ranks) -> clip -> NaN guard -> AdamW -> LambdaLR
+(warm-up + cosine). Rank 0 logs, evaluates on the held-out split, and checkpoints.
+"""
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError, SenError
+from ..network_spec import RunConfig
+from . import distributed as D
+from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .data import BatchStream, build_dataset, eval_loader, to_device
+from .logging import MetricsLog, plot_curves
+from .optim import make_optimizer
+from .rundir import RunDir, step_dir_name
+from .schedule import make_scheduler
+
+
+class DivergedError(SenError):
+    """The loss or the gradient norm became NaN or infinite; the run stopped without saving."""
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, NumPy and torch (CPU and every CUDA device) with ``seed``."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds all CUDA devices
+
+
+class _StepModule(nn.Module):
+    """forward = network + heads + losses, so DDP sees the whole step as one forward call."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, batch: dict[str, Any], features: dict[str, Any] | None = None) -> dict[str, Tensor]:
+        out = self.net(batch) if features is None else self.net(batch, features=features)
+        preds = self.net.run_heads(out, batch)
+        return self.net.losses(out, preds, batch)
+
+
+def _features(feature_cache: Any, net: nn.Module, batch: dict[str, Any]) -> dict[str, Any] | None:
+    """Step-0 features from the feature cache (prompt-free encoders are then skipped)."""
+    if feature_cache is None:
+        return None
+    try:
+        from ..feature_cache import cached_features
+    except ImportError as exc:
+        raise ConfigError(f"a feature cache was given but sen_core.feature_cache.cached_features is unavailable: {exc}") from None
+    return cached_features(feature_cache, net, batch)
+
+
+@torch.no_grad()
+def run_eval(net: nn.Module, batches: Any, *, device: torch.device, bf16: bool = False,
+             max_batches: int | None = None, feature_cache: Any = None) -> dict[str, float]:
+    """Mean losses and every head meter's metrics over ``batches`` -> {"loss", "<head>/<metric>"}.
+
+    RNG states are restored afterwards, so evaluating never changes what training does next.
+    """
+    rng = capture_rng()
+    was_training = net.training
+    net.eval()
+    meters = net.meters()
+    sums: dict[str, float] = defaultdict(float)
+    n = 0
+    try:
+        for i, batch in enumerate(batches):
+            if max_batches is not None and i >= max_batches:
+                break
+            batch = to_device(batch, device)
+            feats = _features(feature_cache, net, batch)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                out = net(batch) if feats is None else net(batch, features=feats)
+                preds = net.run_heads(out, batch)
+                losses = net.losses(out, preds, batch)
+            for hid, meter in meters.items():
+                meter.update(preds[hid], batch)
+            for k, v in losses.items():
+                sums["loss" if k == "total" else f"loss/{k}"] += float(v)
+            n += 1
+    finally:
+        net.train(was_training)
+        restore_rng(rng)
+    metrics = {k: v / max(n, 1) for k, v in sums.items()}
+    for hid, meter in meters.items():
+        for k, v in meter.compute().items():
+            metrics[f"{hid}/{k}"] = float(v)
+    return metrics
+
+
+def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False, feature_cache: Any = None,
+          progress: bool = True, model: nn.Module | None = None,
+          datasets: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``config`` into ``run_dir`` and return the final metrics.
+
+    ``model`` (any module with the SuperEncodingNetwork methods) and ``datasets`` (split ->
+    Dataset) replace what the config would build. Under torchrun the job is data-parallel.
+    Raises ``DivergedError`` on a NaN/inf loss, ``CheckpointError`` on a bad checkpoint,
+    ``ConfigError`` on a config that does not match the run directory.
+    """
+    info = D.dist_info_from_env()
+    device = D.resolve_device(config.train.device, info)
+    with D.process_group(info, device):
+        trainer = _Trainer(config, Path(run_dir), info=info, device=device, resume=resume,
+                           feature_cache=feature_cache, progress=progress, model=model, datasets=datasets)
+        return trainer.run()
+
+
+class _Trainer:
+    def __init__(self, config: RunConfig, run_dir: Path, *, info: D.DistInfo, device: torch.device,
+                 resume: bool, feature_cache: Any, progress: bool, model: nn.Module | None,
+                 datasets: dict[str, Any] | None) -> None:
+        self.config, self.spec = config, config.train
+        self.rd = RunDir(run_dir)
+        self.info, self.device = info, device
+        self.feature_cache, self.progress = feature_cache, progress and info.is_main
+        self.datasets = dict(datasets or {})
+        self.log = MetricsLog(self.rd.metrics, enabled=info.is_main)
+
+        seed_everything(self.spec.seed)
+        if model is None:
+            from ..network import build_network
+
+            model = build_network(config.model)
+        self.net = model.to(device)
+        self.net.train()
+        self.optimizer = make_optimizer(self.net, self.spec)
+        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        self.scheduler = make_scheduler(self.optimizer, warmup_steps=self.spec.warmup_steps, total_steps=self.spec.steps)
+        self.step = 0
+        self.last_saved: Path | None = None
+        # the unfinished logging window travels in the checkpoint, so a resumed log is identical
+        self.window: dict[str, list[float]] = defaultdict(list)
+        self._plotted = time.perf_counter()
+        self._restore(resume)
+
+        self.step_module: nn.Module = _StepModule(self.net)
+        if D.active():
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            # find_unused_parameters: a trainable tensor may get no gradient in a step (a prompt
+            # of a neuron the block does not re-run, a head with weight 0)
+            self.step_module = DDP(self.step_module, device_ids=[device.index] if device.type == "cuda" else None,
+                                   find_unused_parameters=True)
+
+    # ---- set-up ------------------------------------------------------------------------------
+    def _dataset(self, split: str) -> Any:
+        if split not in self.datasets:
+            self.datasets[split] = build_dataset(self.config.data, split)
+        return self.datasets[split]
+
+    def _restore(self, resume: bool) -> None:
+        rd, config = self.rd, self.config
+        existing = rd.latest_checkpoint() if rd.checkpoints.is_dir() else None
+        if existing is not None and not resume:
+            raise SenError(
+                f"run directory {rd.root} already holds a run (checkpoint {existing.name}); "
+                "pass --resume to continue it, or choose another --run-dir"
+            )
+        old_hash = rd.read_info().get("config_hash")
+        if resume and old_hash and old_hash != config.hash():
+            raise ConfigError(
+                f"cannot resume {rd.root}: it was trained with config hash {old_hash}, this config hashes "
+                f"to {config.hash()} (see {rd.config}); use the same config or another --run-dir"
+            )
+        if resume and existing is not None:
+            state = load_checkpoint(existing, model=self.net, optimizer=self.optimizer, scheduler=self.scheduler)
+            if state.get("world_size", 1) != self.info.world_size:
+                raise ConfigError(
+                    f"checkpoint {existing} was written by {state.get('world_size')} process(es); resuming with "
+                    f"{self.info.world_size} would change the data order; relaunch with --nproc_per_node={state.get('world_size')}"
+                )
+            self.step = int(state["step"])
+            self.window.update(state.get("log_window", {}))
+            self.last_saved = existing
+        elif resume and self.progress:
+            print(f"no checkpoint in {rd.checkpoints}; starting from step 0", file=sys.stderr)
+        if self.info.is_main:
+            rd.root.mkdir(parents=True, exist_ok=True)
+            rd.write_config(config)
+            rd.write_info(config, world_size=self.info.world_size, status="running", resumed_from=self.step or None)
+            self.log.reset(keep_until_step=self.step if self.step else None)
+        D.barrier()
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        spec = self.spec
+        total = spec.steps
+        pin = self.device.type == "cuda"
+        source = BatchStream(self._dataset("train"), batch_size=spec.batch_size, seed=spec.seed, info=self.info,
+                             num_workers=spec.num_workers, start=self.step * spec.accumulate, pin_memory=pin)
+        stream = iter(source)
+        if self.info.is_main:
+            self._dataset(spec.eval_split)  # fail now, not after training, if the split is missing
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total, initial=self.step, desc=self.config.name, unit="step", dynamic_ncols=True, file=sys.stderr)
+        window = self.window
+        t0 = time.perf_counter()
+        try:
+            while self.step < total:
+                values = self._one_step(stream)
+                self.step += 1
+                for k, v in values.items():
+                    window[k].append(v)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{values['loss']:.4g}", lr=f"{values['lr']:.2e}", refresh=False)
+                if self.step % spec.log_every == 0 or self.step == total:
+                    means = D.mean_across({k: sum(v) / len(v) for k, v in window.items()}, self.device)
+                    self.log.write({"kind": "train", "step": self.step, **means,
+                                    "epoch": source.epoch,
+                                    "time_s": round(time.perf_counter() - t0, 3)})
+                    window.clear()
+                if spec.eval_every is not None and self.step % spec.eval_every == 0 and self.step != total:
+                    self._evaluate_and_log()
+                if self.step % spec.checkpoint_every == 0 or self.step == total:
+                    self._save()
+            if self.last_saved is None or self.last_saved.name != step_dir_name(self.step):
+                self._save()  # e.g. steps=0, or a finished run resumed
+            final = {"step": self.step, **self._evaluate_and_log()}
+        except BaseException as exc:
+            if self.info.is_main:
+                status = "diverged" if isinstance(exc, DivergedError) else "stopped"
+                self.rd.write_info(self.config, world_size=self.info.world_size, status=status,
+                                   error=f"{type(exc).__name__}: {exc}", final_step=self.step)
+                try:
+                    self._plot()
+                except Exception:  # the original error matters more than the plot
+                    pass
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.info.is_main:
+            from ._io import atomic_write_json
+
+            atomic_write_json(self.rd.final, final)
+            self._plot()
+            self.rd.write_info(self.config, world_size=self.info.world_size, status="finished", final_step=self.step)
+        D.barrier()
+        return final
+
+    def _one_step(self, stream: Any) -> dict[str, float]:
+        spec = self.spec
+        acc = spec.accumulate
+        self.optimizer.zero_grad(set_to_none=True)
+        sums: dict[str, float] = defaultdict(float)
+        for a in range(acc):
+            batch = to_device(next(stream), self.device)
+            feats = _features(self.feature_cache, self.net, batch)
+            last = a == acc - 1
+            # skip the gradient all-reduce on all but the last micro-batch
+            sync = nullcontext() if last or not D.active() else self.step_module.no_sync()
+            with sync:
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=spec.bf16):
+                    losses = self.step_module(batch, feats)
+                (losses["total"].float() / acc).backward()
+            for k, v in losses.items():
+                sums["loss" if k == "total" else f"loss/{k}"] += float(v.detach()) / acc
+        max_norm = spec.grad_clip if spec.grad_clip is not None else math.inf
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, max_norm))
+        # decide on values shared by all ranks, so every rank stops at the same step with the same message
+        shared = D.mean_across({"loss": sums["loss"], "grad_norm": grad_norm}, self.device)
+        if not (math.isfinite(shared["loss"]) and math.isfinite(shared["grad_norm"])):
+            raise self._diverged(shared["loss"], shared["grad_norm"])
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.optimizer.step()
+        self.scheduler.step()
+        return {**sums, "lr": lr, "grad_norm": grad_norm}
+
+    def _diverged(self, loss: float, grad_norm: float) -> DivergedError:
+        step = self.step + 1
+        what = f"loss is {loss}" if not math.isfinite(loss) else f"gradient norm is {grad_norm} (loss {loss:.4g})"
+        if self.last_saved is not None:
+            kept = f"the last good checkpoint {self.last_saved} (step {int(self.last_saved.name[5:])}) is kept"
+        else:
+            kept = "no checkpoint had been written yet"
+        msg = (f"training diverged at step {step}: {what}; stopped without saving, {kept}. "
+               "Lower train.lr, set train.grad_clip, or check the data")
+        self.log.write({"kind": "event", "event": "diverged", "step": step, "message": msg})
+        return DivergedError(msg)
+
+    # ---- evaluation, checkpoints, plots ------------------------------------------------------
+    def _evaluate_and_log(self) -> dict[str, float]:
+        metrics: dict[str, float] = {}
+        if self.info.is_main:
+            spec = self.spec
+            loader = eval_loader(self._dataset(spec.eval_split), batch_size=spec.batch_size,
+                                 num_workers=spec.num_workers, seed=spec.seed)
+            metrics = run_eval(self.net, loader, device=self.device, bf16=spec.bf16,
+                               max_batches=spec.eval_batches, feature_cache=self.feature_cache)
+            self.log.write({"kind": "eval", "step": self.step, "split": spec.eval_split, **metrics})
+        D.barrier()
+        return metrics
+
+    def _save(self) -> None:
+        if self.info.is_main:
+            trainer = {
+                "micro_batches": self.step * self.spec.accumulate,
+                "world_size": self.info.world_size,
+                "config_hash": self.config.hash(),
+                "seed": self.spec.seed,
+                "log_window": dict(self.window),
+            }
+            meta = {"config_hash": self.config.hash(), "sen_spec": self.config.model.canonical_json()}
+            save_checkpoint(self.rd.checkpoints, self.step, model=self.net, optimizer=self.optimizer,
+                            scheduler=self.scheduler, trainer=trainer, metadata=meta, keep=self.spec.keep_checkpoints)
+            if time.perf_counter() - self._plotted > 60:  # a live view for long runs, cheap for short ones
+                self._plot()
+        self.last_saved = self.rd.checkpoints / step_dir_name(self.step)
+        D.barrier()
+
+    def _plot(self) -> None:
+        self._plotted = time.perf_counter()
+        plot_curves(self.log.records(), self.rd.curves, title=f"{self.config.name} ({self.config.hash()[:8]})")

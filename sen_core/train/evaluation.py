@@ -1,0 +1,58 @@
+"""Evaluation of a trained run (or any network) on a held-out split: the heads' meters -> metrics.
+
+``evaluate(RUN_DIR)`` rebuilds the network from the run's ``config.yaml``, loads the newest
+checkpoint, and returns ``{"loss": ..., "<head>/<metric>": ...}``; ``sen eval`` prints it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from ..network_spec import RunConfig
+from .checkpoint import MODEL_FILE, load_model_weights, read_trainer_state
+from .data import build_dataset, eval_loader
+from .distributed import DistInfo, resolve_device
+from .engine import run_eval, seed_everything
+from .rundir import RunDir
+
+
+def load_trained(run_dir: str | os.PathLike, *, checkpoint: str | os.PathLike | None = None,
+                 device: str | torch.device = "cpu") -> tuple[nn.Module, RunConfig]:
+    """The network of a run with its newest (or the given) checkpoint loaded, in eval mode."""
+    rd = RunDir(run_dir)
+    ckpt = Path(checkpoint) if checkpoint is not None else rd.require_checkpoint()
+    config = rd.read_config()
+    read_trainer_state(ckpt)  # verifies the checksums before anything is loaded
+    from ..network import build_network
+
+    # the same seed as training: encoders built with random weights come out identical
+    seed_everything(config.train.seed)
+    net = build_network(config.model)
+    load_model_weights(ckpt / MODEL_FILE, net)
+    return net.to(device).eval(), config
+
+
+def evaluate(target: str | os.PathLike | nn.Module, *, split: str = "test", config: RunConfig | None = None,
+             dataset: Any = None, batches: int | None = None, batch_size: int | None = None,
+             device: str = "auto", feature_cache: Any = None) -> dict[str, float]:
+    """Metrics of a run directory or a network on ``split`` (all batches unless ``batches``)."""
+    dev = resolve_device(device, DistInfo())
+    if isinstance(target, nn.Module):
+        net = target.to(dev)
+        if config is None and dataset is None:
+            raise ConfigError("evaluate(net) needs a config (for the dataset) or a dataset")
+    else:
+        net, run_config = load_trained(target, device=dev)
+        config = config or run_config
+    if dataset is None:
+        dataset = build_dataset(config.data, split)  # type: ignore[union-attr]
+    bs = batch_size or (config.train.batch_size if config is not None else 8)
+    seed = config.train.seed if config is not None else 0
+    bf16 = config.train.bf16 if config is not None else False
+    loader = eval_loader(dataset, batch_size=bs, seed=seed)
+    return run_eval(net, loader, device=dev, bf16=bf16, max_batches=batches, feature_cache=feature_cache)

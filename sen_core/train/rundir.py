@@ -1,0 +1,142 @@
+"""The run directory: where one training run keeps its config, provenance, metrics and checkpoints.
+
+Layout (docs/training.md)::
+
+    RUN_DIR/config.yaml          the resolved RunConfig (loadable with `sen train RUN_DIR/config.yaml`)
+    RUN_DIR/run.json             config hash, model hash, versions of sen/torch/plugins, world size, status
+    RUN_DIR/metrics.jsonl        one line per log step and per evaluation
+    RUN_DIR/curves.png           loss, learning rate and evaluation metrics against the step
+    RUN_DIR/final.json           the final metrics returned by train()
+    RUN_DIR/checkpoints/latest   the name of the newest complete checkpoint
+    RUN_DIR/checkpoints/step_NNNNNN/{model,optimizer}.safetensors + trainer.json
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+from ..errors import CheckpointError, ConfigError
+from ..network_spec import RunConfig
+from ._io import atomic_write_json, atomic_write_text
+from .logging import CURVES_FILE, METRICS_FILE
+
+LATEST = "latest"
+
+
+def step_dir_name(step: int) -> str:
+    return f"step_{step:06d}"
+
+
+def list_checkpoints(root: str | Path) -> list[Path]:
+    """Complete checkpoint directories, oldest first (temporary ones start with a dot)."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    dirs = [p for p in root.iterdir() if p.is_dir() and p.name.startswith("step_") and p.name[5:].isdigit()]
+    return sorted(dirs, key=lambda p: int(p.name[5:]))
+
+
+def latest_checkpoint(root: str | Path) -> Path | None:
+    """The directory ``root/latest`` names, else the highest step; ``None`` when there is none."""
+    root = Path(root)
+    pointer = root / LATEST
+    if pointer.is_file():
+        name = pointer.read_text().strip()
+        path = root / name
+        if not path.is_dir():
+            raise CheckpointError(f"{pointer} names '{name}', but {path} does not exist")
+        return path
+    found = list_checkpoints(root)
+    return found[-1] if found else None
+
+
+class RunDir:
+    """Paths and small readers/writers of one run directory."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    config = property(lambda self: self.root / "config.yaml")
+    info = property(lambda self: self.root / "run.json")
+    metrics = property(lambda self: self.root / METRICS_FILE)
+    curves = property(lambda self: self.root / CURVES_FILE)
+    final = property(lambda self: self.root / "final.json")
+    checkpoints = property(lambda self: self.root / "checkpoints")
+
+    def latest_checkpoint(self) -> Path | None:
+        return latest_checkpoint(self.checkpoints)
+
+    def require_checkpoint(self) -> Path:
+        if not self.root.is_dir():
+            raise CheckpointError(f"run directory {self.root} does not exist")
+        ckpt = self.latest_checkpoint()
+        if ckpt is None:
+            raise CheckpointError(f"run directory {self.root} has no checkpoint yet (nothing under {self.checkpoints})")
+        return ckpt
+
+    # ---- config -----------------------------------------------------------------------------
+    def write_config(self, config: RunConfig) -> None:
+        import yaml
+
+        header = f"# resolved config of run '{config.name}', hash {config.hash()}\n"
+        atomic_write_text(self.config, header + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+
+    def read_config(self) -> RunConfig:
+        import yaml
+        from pydantic import ValidationError
+
+        if not self.config.is_file():
+            raise ConfigError(f"run directory {self.root} has no config.yaml; is it a run directory?")
+        try:
+            return RunConfig.model_validate(yaml.safe_load(self.config.read_text()))
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise ConfigError(f"{self.config} is not a valid run config: {exc}") from None
+
+    # ---- provenance -------------------------------------------------------------------------
+    def read_info(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.info.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def write_info(self, config: RunConfig, *, world_size: int, status: str, **extra: Any) -> None:
+        info = self.read_info()
+        info.pop("error", None)
+        info.update({
+            "name": config.name,
+            "config_hash": config.hash(),
+            "model_hash": config.model.hash(),
+            "world_size": world_size,
+            "status": status,
+            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            **extra,
+        })
+        info.setdefault("created", info["updated"])
+        info.setdefault("versions", environment_versions())
+        atomic_write_json(self.info, info)
+
+
+def environment_versions() -> dict[str, Any]:
+    """Versions of python, sen, torch and every loaded plugin (the provenance of a run)."""
+    import torch
+
+    from .._version import __version__
+    from ..catalogue import get_catalogue
+
+    try:
+        plugins = [
+            {"plugin": p.name, "distribution": p.distribution, "version": p.version, "ok": p.ok}
+            for p in get_catalogue().plugins
+        ]
+    except Exception as exc:  # provenance must never stop a run
+        plugins = [{"error": f"{type(exc).__name__}: {exc}"}]
+    return {
+        "python": platform.python_version(),
+        "sen": __version__,
+        "torch": torch.__version__,
+        "plugins": plugins,
+    }

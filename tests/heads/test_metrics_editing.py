@@ -1,0 +1,69 @@
+"""Editing metrics (textual alignment, frame consistency) with plain tensors and tiny encoders."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sen_core.errors import InputError
+from sen_core.neuron import Layout, Tokens
+from sen_heads.metrics_editing import (
+    DenoiseMeter,
+    EditingEvaluator,
+    frame_consistency,
+    frame_consistency_from_embeddings,
+    textual_alignment,
+    textual_alignment_from_embeddings,
+)
+
+COLOURS = {"red": [1.0, 0.0, 0.0], "green": [0.0, 1.0, 0.0], "blue": [0.0, 0.0, 1.0]}
+
+
+def mean_colour(video: torch.Tensor) -> Tokens:
+    """A toy image neuron: one token per frame, the frame's mean RGB."""
+    b, t = video.shape[:2]
+    x = video.float().mean(dim=(2, 3))  # (B, T, 3)
+    return Tokens(x, Layout(kind="frames", frames=t, tokens_per_frame=1))
+
+
+def colour_words(texts: list[str]) -> torch.Tensor:
+    """A toy text neuron: the colour named in the prompt."""
+    return torch.tensor([COLOURS[t] for t in texts])
+
+
+def clip(*names: str) -> torch.Tensor:
+    """(T, 8, 8, 3) uint8 frames of plain colours."""
+    return torch.stack([torch.tensor(COLOURS[n]).mul(255).to(torch.uint8).expand(8, 8, 3) for n in names])
+
+
+def test_from_embeddings_hand_values():
+    """Frames [e1, e1, e2] against text e1: cosines 1, 1, 0 -> 2/3; consecutive 1, 0 -> 1/2."""
+    f = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert textual_alignment_from_embeddings(f, torch.tensor([1.0, 0.0])) == pytest.approx(2 / 3)
+    assert frame_consistency_from_embeddings(f) == pytest.approx(0.5)
+
+
+def test_any_video_with_an_encoder_pair():
+    """A red, red, green clip scores 2/3 against 'red', 1/3 against 'green', consistency 1/2."""
+    video = clip("red", "red", "green")
+    kw = {"image_encoder": mean_colour, "text_encoder": colour_words}
+    assert textual_alignment(video, "red", **kw) == pytest.approx(2 / 3)
+    assert textual_alignment(video, "green", **kw) == pytest.approx(1 / 3)
+    assert frame_consistency(video, image_encoder=mean_colour) == pytest.approx(0.5)
+    ev = EditingEvaluator(mean_colour, colour_words)
+    both = ev(torch.stack([video, clip("blue", "blue", "blue")]), ["red", "blue"])
+    assert both["textual_alignment"] == pytest.approx((2 / 3 + 1) / 2)
+    assert both["frame_consistency"] == pytest.approx((0.5 + 1) / 2)
+
+
+def test_width_mismatch_is_refused():
+    """An image-text pair without a shared space is an input error."""
+    with pytest.raises(InputError, match="must share one embedding space"):
+        textual_alignment_from_embeddings(torch.ones(3, 4), torch.ones(5))
+
+
+def test_denoise_meter_weights_by_batch():
+    """Batches of 1 and 3 with MSE 2 and 1 -> (2 + 3) / 4."""
+    m = DenoiseMeter()
+    m.update({"denoise_mse": torch.tensor(2.0)}, {"video": torch.zeros(1, 2, 4, 4, 3)})
+    m.update({"denoise_mse": torch.tensor(1.0)}, {"video": torch.zeros(3, 2, 4, 4, 3)})
+    assert m.compute() == {"denoise_mse": 1.25}
