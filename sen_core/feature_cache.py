@@ -94,13 +94,12 @@ class FeatureCache:
 
     def get(self, neuron_id: str, input_hash: str) -> tuple[dict[str, Tensor], dict[str, str]] | None:
         """The tensors and metadata stored for this key, or None (counted as a miss)."""
-        from safetensors import safe_open
-
         path = self.path(neuron_id, input_hash)
         try:
-            with safe_open(str(path), framework="pt") as fh:
-                meta = fh.metadata() or {}
-                tensors = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118 - safe_open API
+            # One read of the whole file: tensors and metadata come from the same version of it,
+            # even while another process renames a new version into place.
+            data = path.read_bytes()
+            tensors, meta = _decode(data)
             os.utime(path)  # LRU: a hit makes the entry the most recently used
         except FileNotFoundError:  # never written, or evicted by another process meanwhile
             self.misses += 1
@@ -222,6 +221,15 @@ class FeatureCache:
         return n
 
 
+def _decode(data: bytes) -> tuple[dict[str, Tensor], dict[str, str]]:
+    """safetensors bytes -> (tensors, metadata); the header is 8 bytes of length, then JSON."""
+    from safetensors.torch import load
+
+    n = int.from_bytes(data[:8], "little")
+    meta = json.loads(data[8:8 + n]).get("__metadata__") or {}
+    return load(data), meta
+
+
 def _safe(neuron_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", neuron_id)[:80] or "_"
 
@@ -326,8 +334,8 @@ def cached_features(cache: FeatureCache | None, net: Any, batch: dict[str, Any],
 
     Each sample is looked up by (``net.neuron_cache_id(key)``, content hash of that sample's input);
     the misses are encoded together with ``net.encode_step0(key, sub_batch)`` and stored. Neurons
-    whose encoder weights train (``trainable`` 'norms' or 'all') or whose cache id is None are left
-    out: the network encodes those itself. Text tokens come back padded to the longest sample with
+    that are not cacheable (``net.cacheable(key)`` False: their weights train) or whose cache id is
+    None are left out: the network encodes those itself. Text tokens come back padded to the longest sample with
     their mask (padding positions hold zeros).
     """
     import torch
@@ -336,8 +344,10 @@ def cached_features(cache: FeatureCache | None, net: Any, batch: dict[str, Any],
     out: dict[str, Tokens] = {}
     for entry in _entries_of(net):
         key = entry.id
-        if (wanted is not None and key not in wanted) or entry.trainable in ("norms", "all"):
+        if wanted is not None and key not in wanted:
             continue
+        if not (net.cacheable(key) if hasattr(net, "cacheable") else entry.trainable == "none"):
+            continue  # its encoder weights train, so its step-0 features change
         cid = net.neuron_cache_id(key)
         if cid is None:
             continue

@@ -111,7 +111,8 @@ class AnchorProjection(nn.Module):
         c = x.shape[-1]
         if self.anchor_width is not None:
             if c != self.anchor_width:
-                raise InputError(f"anchor tokens have width {c}, but the head was built with anchor_width={self.anchor_width}")
+                raise InputError(f"anchor tokens have width {c}, but the head was built with "
+                                 f"anchor_width={self.anchor_width}")
         elif c != self.width:
             lead = x.shape[:-1]
             x = F.adaptive_avg_pool1d(x.reshape(-1, 1, c), self.width).reshape(*lead, self.width)

@@ -10,9 +10,10 @@ from typing import Any
 PARAMS: dict[str, dict[str, Any]] = {
     "sen/classify-linear@1": {"num_classes": None, "dropout": 0.0, "label_smoothing": 0.0},
     "sen/classify-zeroshot@1": {"embed_dim": None, "init_temperature": 0.07, "label_smoothing": 0.0},
-    "sen/retrieval@1": {"embed_dim": None, "init_temperature": 0.07, "dedupe_captions": True},
+    "sen/retrieval@1": {"embed_dim": None, "init_temperature": 0.07, "dedupe_captions": True,
+                        "text_input": "caption"},
     "sen/moments@1": {
-        "num_queries": 10, "layers": 2, "dropout": 0.1, "anchor_width": None,
+        "num_queries": 10, "layers": 2, "dropout": 0.1, "anchor_width": None, "text_input": "query",
         "cost_span": 10.0, "cost_giou": 1.0, "cost_class": 4.0,
         "span_weight": 10.0, "giou_weight": 1.0, "label_weight": 4.0, "eos_coef": 0.1,
         "saliency_loss": "hinge", "saliency_margin": 0.2, "saliency_weight": 1.0,

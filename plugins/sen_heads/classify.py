@@ -25,7 +25,8 @@ from .metrics_classify import TopKMeter
 def _labels(batch: dict[str, Any], head: str, num_classes: int, device: torch.device) -> Tensor:
     y = torch.as_tensor(need_batch(batch, "label", head), device=device).long().reshape(-1)
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
-        raise InputError(f"head '{head}': labels must lie in [0, {num_classes}), got min {int(y.min())} max {int(y.max())}")
+        raise InputError(f"head '{head}': labels must lie in [0, {num_classes}), "
+                         f"got min {int(y.min())} max {int(y.max())}")
     return y
 
 

@@ -33,11 +33,12 @@ def _mlp(width: int, out: int) -> nn.Sequential:
 
 class MomentsHead(Head):
     def __init__(self, spec: HeadSpec, *, width: int, num_queries: int, layers: int, dropout: float,
-                 anchor_width: int | None, cost_span: float, cost_giou: float, cost_class: float,
+                 anchor_width: int | None, text_input: str, cost_span: float, cost_giou: float, cost_class: float,
                  span_weight: float, giou_weight: float, label_weight: float, eos_coef: float,
                  saliency_loss: str, saliency_margin: float, saliency_weight: float,
                  hit_threshold: float, max_windows: int) -> None:
         super().__init__(spec, width=width)
+        self.text_input = text_input
         self.costs = {"cost_span": cost_span, "cost_giou": cost_giou, "cost_class": cost_class}
         self.weights = {"span": span_weight, "giou": giou_weight, "label": label_weight, "saliency": saliency_weight}
         self.saliency_loss, self.saliency_margin = saliency_loss, saliency_margin
@@ -60,7 +61,7 @@ class MomentsHead(Head):
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
         f = self.frames(out, self.spec.name)  # (B, T, D)
         b, t, d = f.shape
-        q_text = out.text.get("query")
+        q_text = out.text.get(self.text_input)
         if q_text is not None:
             tq = self.text_proj(q_text).unsqueeze(1)  # (B, 1, D): the query text conditions frames and queries
             mem = self.encoder(torch.cat([tq, f], dim=1))[:, 1:]  # (B, T, D)
@@ -92,7 +93,8 @@ class MomentsHead(Head):
         moments = [torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(-1, 2)
                    for m in need_batch(batch, "moments", self.spec.name)]
         if len(moments) != spans.shape[0]:
-            raise InputError(f"head '{self.spec.name}': batch['moments'] has {len(moments)} entries for a batch of {spans.shape[0]}")
+            raise InputError(f"head '{self.spec.name}': batch['moments'] has {len(moments)} entries "
+                             f"for a batch of {spans.shape[0]}")
         matches = self.match(preds, moments)
         b_idx = torch.cat([torch.full_like(p, i) for i, (p, _) in enumerate(matches)]).to(dev)
         p_idx = torch.cat([p for p, _ in matches]).to(dev)
@@ -131,7 +133,8 @@ class MomentsHead(Head):
 def build(spec: HeadSpec, *, width: int, **params: Any) -> MomentsHead:
     p = head_params(spec, params, DEFAULTS)
     if p["saliency_loss"] not in ("hinge", "bce"):
-        raise ConfigError(f"head '{spec.name}': params.saliency_loss must be 'hinge' or 'bce', got {p['saliency_loss']!r}")
+        raise ConfigError(f"head '{spec.name}': params.saliency_loss must be 'hinge' or 'bce', "
+                          f"got {p['saliency_loss']!r}")
     if int(p["num_queries"]) < 1:
         raise ConfigError(f"head '{spec.name}': params.num_queries must be >= 1, got {p['num_queries']!r}")
     return MomentsHead(spec, width=width, **p)

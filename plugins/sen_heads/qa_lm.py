@@ -71,6 +71,8 @@ def load_lm(head: str, lm_path: str | None, lm_config: dict[str, Any] | None,
         for k in ("bos_token_id", "eos_token_id", "pad_token_id"):
             cfg.setdefault(k, getattr(tokenizer, k))
         lm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **cfg))
+    if getattr(lm, "loss_type", "") is None:  # e.g. GPT2LMHeadModel: its class name maps to no loss
+        lm.loss_type = "ForCausalLM"
     if len(tokenizer) > lm.get_input_embeddings().num_embeddings:
         raise ConfigError(f"head '{head}': the tokenizer has {len(tokenizer)} tokens but the LM's "
                           f"vocabulary only {lm.get_input_embeddings().num_embeddings}")
@@ -190,6 +192,7 @@ class QAHead(Head):
 def build(spec: HeadSpec, *, width: int, **params: Any) -> QAHead:
     p = head_params(spec, params, DEFAULTS)
     if "{question}" not in p["prompt_template"]:
-        raise ConfigError(f"head '{spec.name}': params.prompt_template must contain '{{question}}', got {p['prompt_template']!r}")
+        raise ConfigError(f"head '{spec.name}': params.prompt_template must contain '{{question}}', "
+                          f"got {p['prompt_template']!r}")
     lm, tokenizer = load_lm(spec.name, p.pop("lm_path"), p.pop("lm_config"), p.pop("tokenizer_path"))
     return QAHead(spec, width=width, lm=lm, tokenizer=tokenizer, **p)

@@ -1,7 +1,8 @@
 """Video-text retrieval head ``sen/retrieval@1``: symmetric InfoNCE on pooled state vs caption.
 
 Reads out.pooled (B, D) and out.text['caption'] (B, D) (the caption neuron is not integrated into
-the state, so the target does not leak), projects both to a joint space and contrasts them.
+the state, so the target does not leak; ``text_input`` picks another text source), projects both
+to a joint space and contrasts them.
 """
 from __future__ import annotations
 
@@ -37,16 +38,16 @@ def info_nce(v: Tensor, t: Tensor, scale: Tensor, positives: Tensor | None = Non
 
 class RetrievalHead(Head):
     def __init__(self, spec: HeadSpec, *, width: int, embed_dim: int | None = None,
-                 init_temperature: float = 0.07, dedupe_captions: bool = True) -> None:
+                 init_temperature: float = 0.07, dedupe_captions: bool = True, text_input: str = "caption") -> None:
         super().__init__(spec, width=width)
         e = embed_dim or width
-        self.dedupe_captions = dedupe_captions
+        self.dedupe_captions, self.text_input = dedupe_captions, text_input
         self.video_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, e))
         self.text_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, e))
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
 
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
-        cap = need_text(out, "caption", self.spec.name)  # (B, D)
+        cap = need_text(out, self.text_input, self.spec.name)  # (B, D)
         return {
             "video_emb": F.normalize(self.video_proj(out.pooled), dim=-1),  # (B, E)
             "text_emb": F.normalize(self.text_proj(cap), dim=-1),  # (B, E)
@@ -55,7 +56,7 @@ class RetrievalHead(Head):
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
         positives = None
-        captions = batch.get("caption")
+        captions = batch.get(self.text_input)
         if self.dedupe_captions and captions is not None:
             # identical captions in one batch are the same target: do not push them apart
             eq = [[a == b for b in captions] for a in captions]

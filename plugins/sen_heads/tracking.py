@@ -90,7 +90,8 @@ class TrackingHead(Head):
         gt = torch.as_tensor(need_batch(batch, "tracks", self.spec.name), device=dev).float()  # (B, Q, T, 2)
         vis = torch.as_tensor(need_batch(batch, "visible", self.spec.name), device=dev).bool()  # (B, Q, T)
         if gt.shape != tracks.shape:
-            raise InputError(f"head '{self.spec.name}': batch['tracks'] is {tuple(gt.shape)}, predictions are {tuple(tracks.shape)}")
+            raise InputError(f"head '{self.spec.name}': batch['tracks'] is {tuple(gt.shape)}, "
+                             f"predictions are {tuple(tracks.shape)}")
         h, w = preds["frame_size"].tolist()
         scale = tracks.new_tensor([EVAL_SIZE / w, EVAL_SIZE / h])
         hub = F.huber_loss(tracks * scale, gt * scale, reduction="none", delta=self.huber_delta).sum(-1)  # (B, Q, T)
@@ -105,5 +106,6 @@ class TrackingHead(Head):
 def build(spec: HeadSpec, *, width: int, **params: Any) -> TrackingHead:
     p = head_params(spec, params, DEFAULTS)
     if p["query_mode"] not in ("strided", "first"):
-        raise ConfigError(f"head '{spec.name}': params.query_mode must be 'strided' or 'first', got {p['query_mode']!r}")
+        raise ConfigError(f"head '{spec.name}': params.query_mode must be 'strided' or 'first', "
+                          f"got {p['query_mode']!r}")
     return TrackingHead(spec, width=width, **p)

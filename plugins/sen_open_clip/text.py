@@ -3,10 +3,12 @@
 list[str] -> open_clip's tokenizer for the architecture -> (B, L) ids -> token embedding + positions
 -> M prompt tokens inserted after the start token (the causal / padding attention mask grows to
 match) -> the tower's blocks -> prompts dropped -> (B, L, D) tokens with a validity mask, or the
-tower's own pooled embedding (``output="pooled"``: EOT / first / last token, as open_clip pools).
+tower's own pooled embedding as a one-token sequence (``output="pooled"``: EOT / first / last token,
+as open_clip pools).
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -25,6 +27,21 @@ OUTPUTS = ("sequence", "pooled")
 
 
 # helpers
+@functools.lru_cache(maxsize=8)
+def _tokenizer(arch: str, name: str) -> Any:
+    """open_clip's tokenizer for ``arch`` (cached: reading the BPE table takes a while)."""
+    import open_clip
+
+    try:
+        return open_clip.get_tokenizer(arch)
+    except Exception as exc:  # HF tokenizers need the hub unless cached locally
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ConfigError(
+            f"{name}: open_clip could not load the tokenizer of '{arch}' offline ({type(exc).__name__}: "
+            f"{first}); architectures with Hugging Face tokenizers need them in the local Hugging Face cache"
+        ) from exc
+
+
 def prompt_attn_mask(mask: Tensor | None, m: int, *, causal: bool) -> Tensor | None:
     """Grow an additive (S, S) or (B*H, S, S) mask by ``m`` prompt positions inserted at index 1.
 
@@ -60,7 +77,7 @@ class OpenClipTextNeuron(SuperNeuron):
         self.output = output
         self.project = bool(project) and text.text_projection is not None
         self.context_length = int(text.context_length)
-        self.tokenizer = self._tokenizer(arch)
+        self.tokenizer = _tokenizer(arch, spec.name)
         proj = text.text_projection
         if self.project:
             self.width = int(proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1])
@@ -69,18 +86,6 @@ class OpenClipTextNeuron(SuperNeuron):
         self._slot = PromptSlot(kind="tokens", dim=int(text.width), depth=len(text.transformer.resblocks))
         self.apply_trainable(self.text)
         self.train()
-
-    def _tokenizer(self, arch: str) -> Any:
-        import open_clip
-
-        try:
-            return open_clip.get_tokenizer(arch)
-        except Exception as exc:  # HF tokenizers need the hub unless cached locally
-            raise ConfigError(
-                f"{self.name}: open_clip could not load the tokenizer of '{arch}' offline "
-                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); architectures with "
-                "Hugging Face tokenizers need them in the local Hugging Face cache"
-            ) from exc
 
     # ---- contract ---------------------------------------------------------------------------
     def prompt_slot(self) -> PromptSlot | None:
@@ -136,10 +141,12 @@ class OpenClipTextNeuron(SuperNeuron):
         if self.project:
             proj = tt.text_projection
             out = proj(out) if isinstance(proj, torch.nn.Linear) else out @ proj
-        if self.output == "pooled":
-            return Tokens(out, Layout(kind="pooled"))
         n = out.shape[1]
-        return Tokens(out, Layout(kind="sequence", tokens_per_frame=n), mask=self.valid_mask(inputs)[:, :n])
+        if self.output == "pooled":  # a one-token sequence, so the layout kind stays the spec's
+            mask = torch.ones(b, 1, dtype=torch.bool, device=out.device)
+        else:
+            mask = self.valid_mask(inputs)[:, :n]
+        return Tokens(out, Layout(kind="sequence", tokens_per_frame=n), mask=mask)
 
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipTextNeuron:

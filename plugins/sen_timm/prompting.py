@@ -37,6 +37,14 @@ def _pad_square(bias: Tensor, at: int, m: int) -> Tensor:
     return torch.cat([bias[..., :at], cols, bias[..., at:]], dim=-1)
 
 
+def _has_submodule(model: nn.Module, name: str) -> bool:
+    try:
+        model.get_submodule(name)
+    except AttributeError:
+        return False
+    return True
+
+
 # classes
 class TokenPrompter:
     """Stage-wise forward of a ViT-style timm model that accepts prompt tokens.
@@ -152,8 +160,16 @@ class FilmHooks:
             raise ConfigError(
                 f"timm model {type(model).__name__} declares no feature_info stages, so it cannot take FiLM prompts"
             )
-        self.modules: list[str] = [str(f["module"]) for f in info]
-        self.channels: tuple[int, ...] = tuple(int(f["num_chs"]) for f in info)
+        # A few families (hrnet, mvitv2) name stages in feature_info that are not submodules of the
+        # classification model; FiLM uses the stages that exist.
+        stages = [(str(f["module"]), int(f["num_chs"])) for f in info if _has_submodule(model, str(f["module"]))]
+        if not stages:
+            raise ConfigError(
+                f"timm model {type(model).__name__}: none of its feature_info stages "
+                f"({', '.join(str(f['module']) for f in info)}) is a submodule, so it cannot take FiLM prompts"
+            )
+        self.modules: list[str] = [name for name, _ in stages]
+        self.channels: tuple[int, ...] = tuple(c for _, c in stages)
         # channels-last models (swin, ...) say so; token sequences (N, L, C) are channels-last too
         self.channels_last = getattr(model, "output_fmt", "NCHW") == "NHWC"
         self._film: list[tuple[Tensor, Tensor]] | None = None

@@ -49,7 +49,7 @@ def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) 
         problems.append(_keys("missing keys", sorted(info["missing_keys"])))
     if info.get("mismatched_keys"):
         problems.append(_keys("mis-shaped keys", [
-            f"{k}: checkpoint {list(a)} vs model {list(b)}" for k, a, b in info["mismatched_keys"]]))
+            f"{k}: checkpoint {list(a)} vs model {list(b)}" for k, a, b in sorted(info["mismatched_keys"])]))
     if problems:
         raise CheckpointError(f"{name}: weights in '{path}' do not match its {model_cls.__name__}: "
                               + "; ".join(problems))

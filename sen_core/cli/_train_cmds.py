@@ -53,8 +53,8 @@ def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, res
     if as_json:
         print_json({"run_dir": str(run_dir), **metrics})
         return
-    print_table(f"{cfg.name}: {run_dir} (step {metrics.get('step')})", ["metric", "value"],
-                [[k, _fmt(v)] for k, v in metrics.items() if k != "step"])
+    click.echo(f"{cfg.name}: trained to step {metrics.get('step')} in {run_dir}")
+    print_table(None, ["metric", "value"], [[k, _fmt(v)] for k, v in metrics.items() if k != "step"])
 
 
 @click.command("eval")
@@ -80,8 +80,8 @@ def eval_cmd(run_dir: Path, split: str, batches: int | None, batch_size: int | N
     if as_json:
         print_json(record)
         return
-    print_table(f"{run_dir} ({ckpt.name}, split {split})", ["metric", "value"],
-                [[k, _fmt(v)] for k, v in metrics.items()])
+    click.echo(f"{run_dir} ({ckpt.name}) on split '{split}'")
+    print_table(None, ["metric", "value"], [[k, _fmt(v)] for k, v in metrics.items()])
 
 
 def register(cli: click.Group) -> None:

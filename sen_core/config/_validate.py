@@ -111,10 +111,11 @@ def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):
 # ---- pydantic error -> message ---------------------------------------------------------------
 def _describe(model: type[BaseModel], err: dict[str, Any], origins: Origins, default: str,
               prefix: tuple[Any, ...]) -> str:
-    loc = prefix + tuple(err["loc"])
+    # drop the union-member tags pydantic puts in locations ('list[any]', 'function-after[...]')
+    loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     kind = err["type"]
     if kind == "extra_forbidden":
-        owner = _model_at(model, tuple(err["loc"])[:-1])
+        owner = _model_at(model, loc[len(prefix):-1])
         key = str(loc[-1])
         msg = f"unknown key '{key}'"
         if owner is not None:

@@ -63,6 +63,7 @@ def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None
     trials = plan_trials(loaded, catalogue=catalogue)
     out = Path(out_dir) if out_dir is not None else default_out_dir(loaded.name)
     out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(out)
     write_plan(out, loaded, trials)
 
     done = read_results(out, [t.id for t in trials])
@@ -94,6 +95,13 @@ def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None
         state.close()
     write_reports(out, plot=True)
     return summarise(out)
+
+
+def _remove_stale_tmp(out: Path) -> None:
+    """Temporary files left by a killed run (their writer is gone; the real files are intact)."""
+    for d in (out, out / "trials"):
+        for p in d.glob(".*.tmp") if d.is_dir() else ():
+            p.unlink(missing_ok=True)
 
 
 def _task(out: Path, sweep: LoadedSweep, trial: Trial, cache: Any) -> dict[str, Any]:

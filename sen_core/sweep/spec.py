@@ -62,6 +62,14 @@ class RandomSpec(_Frozen):
     seed: int = 0
     axes: dict[str, RandomAxis] = Field(min_length=1)
 
+    @field_validator("axes", mode="before")
+    @classmethod
+    def _list_means_choices(cls, v: Any) -> Any:
+        # `train.lr: [1e-4, 1e-3]` is shorthand for `train.lr: {choices: [1e-4, 1e-3]}`
+        if isinstance(v, dict):
+            return {k: {"choices": a} if isinstance(a, list) else a for k, a in v.items()}
+        return v
+
 
 class SweepSpec(_Frozen):
     """A sweep file (see docs/sweeps.md)."""
@@ -81,14 +89,22 @@ class SweepSpec(_Frozen):
     trial: str = Field(default=DEFAULT_TRIAL, description="'module:function' run for each trial")
     cache: bool = Field(default=True, description="share prompt-free features between trials")
 
-    @field_validator("axes")
+    @field_validator("axes", mode="before")
     @classmethod
-    def _check_axes(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for name, values in v.items():
+    def _check_axes(cls, v: Any) -> Any:
+        for name, values in (v.items() if isinstance(v, dict) else ()):
             if isinstance(values, list) and not values:
                 raise ValueError(f"axis '{name}' has no values")
-            if isinstance(values, dict) and not values:
-                raise ValueError(f"axis '{name}' has no choices")
+            if isinstance(values, dict):
+                if not values:
+                    raise ValueError(f"axis '{name}' has no choices")
+                bad = [label for label, sets in values.items() if not isinstance(sets, dict)]
+                if bad:
+                    raise ValueError(f"axis '{name}': choice '{bad[0]}' must map config keys to values, "
+                                     f"e.g. {{model.width: 64, model.attn_heads: 2}}")
+            elif not isinstance(values, list):
+                raise ValueError(f"axis '{name}' must be a list of values (a grid axis) or a mapping "
+                                 f"{{label: {{key: value, ...}}}} (named choices); got {values!r}")
         return v
 
     @field_validator("zip")

@@ -6,6 +6,7 @@ Data flow per optimizer step: ``accumulate`` micro-batches -> net(batch) -> run_
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 import sys
@@ -22,6 +23,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError, SenError
 from ..network_spec import RunConfig
 from . import distributed as D
+from ._io import atomic_write_json
 from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .data import BatchStream, build_dataset, eval_loader, to_device
 from .logging import MetricsLog, plot_curves
@@ -96,7 +98,8 @@ def run_eval(net: nn.Module, batches: Any, *, device: torch.device, bf16: bool =
     finally:
         net.train(was_training)
         restore_rng(rng)
-    metrics = {k: v / max(n, 1) for k, v in sums.items()}
+    # "loss" first, then per-head losses, then each head's metrics
+    metrics = {k: sums[k] / max(n, 1) for k in sorted(sums, key=lambda k: (k != "loss", k))}
     for hid, meter in meters.items():
         for k, v in meter.compute().items():
             metrics[f"{hid}/{k}"] = float(v)
@@ -201,6 +204,8 @@ class _Trainer:
     def run(self) -> dict[str, Any]:
         spec = self.spec
         total = spec.steps
+        if self.step >= total and self.rd.final.is_file():  # resuming a finished run: nothing to do
+            return self._finish(json.loads(self.rd.final.read_text()) if self.info.is_main else {"step": self.step})
         pin = self.device.type == "cuda"
         source = BatchStream(self._dataset("train"), batch_size=spec.batch_size, seed=spec.seed, info=self.info,
                              num_workers=spec.num_workers, start=self.step * spec.accumulate, pin_memory=pin)
@@ -224,7 +229,7 @@ class _Trainer:
                     bar.update(1)
                     bar.set_postfix(loss=f"{values['loss']:.4g}", lr=f"{values['lr']:.2e}", refresh=False)
                 if self.step % spec.log_every == 0 or self.step == total:
-                    means = D.mean_across({k: sum(v) / len(v) for k, v in window.items()}, self.device)
+                    means = {k: sum(v) / len(v) for k, v in window.items()}  # already averaged over ranks
                     self.log.write({"kind": "train", "step": self.step, **means,
                                     "epoch": source.epoch,
                                     "time_s": round(time.perf_counter() - t0, 3)})
@@ -240,7 +245,8 @@ class _Trainer:
             if self.info.is_main:
                 status = "diverged" if isinstance(exc, DivergedError) else "stopped"
                 self.rd.write_info(self.config, world_size=self.info.world_size, status=status,
-                                   error=f"{type(exc).__name__}: {exc}", final_step=self.step)
+                                   error=f"{type(exc).__name__}: {exc}", steps_done=self.step,
+                                   last_checkpoint=self.last_saved.name if self.last_saved else None)
                 try:
                     self._plot()
                 except Exception:  # the original error matters more than the plot
@@ -250,11 +256,14 @@ class _Trainer:
             if bar is not None:
                 bar.close()
         if self.info.is_main:
-            from ._io import atomic_write_json
-
             atomic_write_json(self.rd.final, final)
             self._plot()
-            self.rd.write_info(self.config, world_size=self.info.world_size, status="finished", final_step=self.step)
+        return self._finish(final)
+
+    def _finish(self, final: dict[str, Any]) -> dict[str, Any]:
+        if self.info.is_main:
+            self.rd.write_info(self.config, world_size=self.info.world_size, status="finished", steps_done=self.step,
+                               last_checkpoint=self.last_saved.name if self.last_saved else None)
         D.barrier()
         return final
 
@@ -277,14 +286,15 @@ class _Trainer:
                 sums["loss" if k == "total" else f"loss/{k}"] += float(v.detach()) / acc
         max_norm = spec.grad_clip if spec.grad_clip is not None else math.inf
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, max_norm))
-        # decide on values shared by all ranks, so every rank stops at the same step with the same message
-        shared = D.mean_across({"loss": sums["loss"], "grad_norm": grad_norm}, self.device)
+        # one all-reduce: every rank logs the same means and the NaN guard decides on shared values,
+        # so all ranks stop at the same step with the same message
+        shared = D.mean_across({**sums, "grad_norm": grad_norm}, self.device)
         if not (math.isfinite(shared["loss"]) and math.isfinite(shared["grad_norm"])):
             raise self._diverged(shared["loss"], shared["grad_norm"])
         lr = self.optimizer.param_groups[0]["lr"]
         self.optimizer.step()
         self.scheduler.step()
-        return {**sums, "lr": lr, "grad_norm": grad_norm}
+        return {**shared, "lr": lr}
 
     def _diverged(self, loss: float, grad_norm: float) -> DivergedError:
         step = self.step + 1

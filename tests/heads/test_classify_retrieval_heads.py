@@ -76,3 +76,12 @@ def test_retrieval_meter_runs_on_head_output(out, batch):
     with torch.no_grad():
         m.update(head(out, batch), batch)
     assert set(m.compute()) >= {"R@1", "R@5", "R@10", "MdR", "t2v_R@1", "v2t_MdR"}
+
+
+def test_retrieval_text_input_picks_another_source(out, batch):
+    """text_input='question' contrasts the video with the question features instead."""
+    head = build_head("sen/retrieval@1", text_input="question")
+    ref = build_head("sen/retrieval@1")
+    got = head(out, batch)["text_emb"]
+    want = torch.nn.functional.normalize(ref.text_proj(out.text["question"]), dim=-1)
+    assert torch.allclose(got, want)

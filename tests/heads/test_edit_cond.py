@@ -36,6 +36,20 @@ def test_one_training_step(out, batch):
     assert not torch.equal(before, head.conditioner.out[1].weight)
 
 
+def test_latent_diffusion_with_a_vae(out, batch):
+    """With a VAE the UNet denoises latents; the frame size follows from the VAE's downsampling."""
+    pytest.importorskip("diffusers")
+    vae = {"in_channels": 3, "out_channels": 3, "down_block_types": ["DownEncoderBlock2D"] * 2,
+           "up_block_types": ["UpDecoderBlock2D"] * 2, "block_out_channels": [8, 16], "latent_channels": 4,
+           "norm_num_groups": 8, "sample_size": 16}
+    head = build_head("sen/edit-cond@1", unet_config={**UNET, "in_channels": 4, "out_channels": 4, "sample_size": 8},
+                      vae_config=vae, tokens_per_frame=2)
+    assert head.image_size == 16
+    assert head.targets(batch, torch.device("cpu")).shape == (B * T, 4, 8, 8)
+    head.loss(head(out, batch), batch).backward()
+    assert out.state.grad.abs().sum() > 0
+
+
 def test_channel_mismatch_is_a_config_error():
     """A UNet that does not take RGB frames (and no VAE) is refused when the head is built."""
     pytest.importorskip("diffusers")

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from sen_heads.metrics_tracking import TrackingMeter, eval_mask, tapvid_metrics, tapvid_video_metrics, temporal_coherence
+from sen_heads.metrics_tracking import (
+    TrackingMeter,
+    eval_mask,
+    tapvid_metrics,
+    tapvid_video_metrics,
+    temporal_coherence,
+)
 
 # Two queries over three frames of a 256 x 256 video (so no rescaling).
 QP = np.array([[0, 10, 10], [1, 100, 100]], dtype=float)  # (t, x, y)

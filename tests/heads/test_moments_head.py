@@ -84,3 +84,13 @@ def test_meter_from_head_output(out, batch):
     with torch.no_grad():
         m.update(head(out, batch), batch)
     assert set(m.compute()) == {"R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1"}
+
+
+def test_clips_without_moments_are_all_background(out):
+    """With no ground-truth moment the span terms vanish and every query is trained as background."""
+    head = build_head("sen/moments@1")
+    batch = make_batch()
+    batch["moments"] = [torch.zeros(0, 2), torch.zeros(0, 2)]
+    terms = head.loss_terms(head(out, batch), batch)
+    assert terms["span"].item() == 0.0 and terms["giou"].item() == 0.0
+    assert terms["label"].item() > 0 and torch.isfinite(terms["saliency"])

@@ -51,11 +51,14 @@ def make_spec(neurons: tuple[str, ...] = ("vit", "film", "vid", "question"), **k
 
 
 def make_batch(b: int = 2, t: int = 4, seed: int = 0) -> dict[str, Any]:
+    """Clips of noise around one colour each, distinct questions and captions, 3 class names."""
     g = torch.Generator().manual_seed(seed)
+    noise = torch.randint(0, 64, (b, t, 32, 32, 3), generator=g)
+    colour = torch.randint(0, 192, (b, 1, 1, 1, 3), generator=g)
     return {
-        "video": torch.randint(0, 256, (b, t, 32, 32, 3), dtype=torch.uint8, generator=g),
-        "question": ["what is red", "where does the ball go"][:b] + ["why"] * max(0, b - 2),
-        "caption": ["a red ball", "a blue cube rolls left"][:b] + ["a thing"] * max(0, b - 2),
+        "video": (noise + colour).to(torch.uint8),
+        "question": (["what is red", "where does the ball go"] + [f"question number {i}" for i in range(2, b)])[:b],
+        "caption": (["a red ball", "a blue cube rolls left"] + [f"caption number {i}" for i in range(2, b)])[:b],
         "class_names": ["ball", "cube", "red cone"],
         "label": torch.arange(b) % 3,
     }

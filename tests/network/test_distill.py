@@ -9,13 +9,13 @@ from sen_core.network.distill import align_loss, keep_loss
 
 
 def test_distill_loss_falls(catalogue):
-    """30 Adam steps on the distillation loss alone bring it well down."""
+    """20 Adam steps on the distillation loss alone (4 clips, 4 neurons, K = 1) at least halve it."""
     torch.manual_seed(0)
-    net = build_network(make_spec(distill_weight=1.0, depth=2), catalogue=catalogue).train()
+    net = build_network(make_spec(distill_weight=1.0, depth=1), catalogue=catalogue).train()
     batch = make_batch(b=4)
     opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-2)
     history = []
-    for _ in range(30):
+    for _ in range(20):
         loss = net.losses(net(batch), {}, batch)["total"]
         opt.zero_grad()
         loss.backward()

@@ -100,3 +100,13 @@ def test_weights_must_match_the_model(run_train, fk):
     with pytest.raises(CheckpointError, match=r"tensor 'out.bias' has shape \(1,\), the model expects \(3,\)"):
         load_model_weights(path, net)
     read_trainer_state(path.parent)  # the checkpoint itself is fine
+
+
+def test_zero_steps_saves_initial_weights(run_train, fk):
+    """steps=0 writes a step-0 checkpoint of the initial weights and still evaluates."""
+    from safetensors.torch import load_file
+
+    result, _, run_dir = run_train("r", steps=0)
+    assert result["step"] == 0 and "reg/mse" in result
+    saved = load_file(run_dir / "checkpoints" / "step_000000" / "model.safetensors")
+    assert all(saved[k].equal(v) for k, v in fk.trainable(fk.FakeNet()).items())

@@ -29,3 +29,11 @@ def test_workers_keep_determinism(run_train, fk):
     _, net_a, _ = run_train("a", num_workers=1, steps=3, checkpoint_every=10)
     _, net_b, _ = run_train("b", num_workers=1, steps=3, checkpoint_every=10)
     assert torch.equal(net_a.out.weight, net_b.out.weight)
+
+
+def test_evaluating_does_not_change_training(run_train, fk):
+    """Evaluating every step (RNG saved and restored, eval mode undone) leaves the weights unchanged."""
+    _, quiet, _ = run_train("quiet", eval_every=None)
+    _, chatty, _ = run_train("chatty", eval_every=1)
+    for k, v in fk.trainable(quiet).items():
+        assert torch.equal(v, fk.trainable(chatty)[k]), k

@@ -31,7 +31,7 @@ def test_nan_stops_and_keeps_last_checkpoint(run_train, fk, bad):
     kept = load_file(ckpt / "model.safetensors")
     assert all(torch.equal(good[k], kept[k]) for k in good)
     info_json = json.loads((run_dir / "run.json").read_text())
-    assert info_json["status"] == "diverged" and info_json["final_step"] == 4
+    assert (info_json["status"], info_json["steps_done"], info_json["last_checkpoint"]) == ("diverged", 4, "step_000004")
     assert read_metrics(run_dir / "metrics.jsonl")[-1] | {"message": ""} == {
         "kind": "event", "event": "diverged", "step": 5, "message": ""}
 

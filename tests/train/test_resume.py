@@ -55,6 +55,8 @@ def test_resume_finished_run_is_a_no_op(run_train, fk):
     """Resuming a finished run loads the last checkpoint and trains no further."""
     _, first, _ = run_train("r", steps=3)
     net = fk.FakeNet(init_seed=7)
-    result, again, _ = run_train("r", net=net, steps=3, resume=True)
+    result, again, run_dir = run_train("r", net=net, steps=3, resume=True)
     assert result["step"] == 3 and net.calls == 0
     _assert_same(first, again, fk)
+    recs = read_metrics(run_dir / "metrics.jsonl")
+    assert [(r["kind"], r["step"]) for r in recs] == [("train", 2), ("train", 3), ("eval", 3)]  # nothing added

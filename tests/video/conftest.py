@@ -18,14 +18,16 @@ from sen_core.video import example_clip
 
 TINY = "test/tiny-frames@1"
 TINY_TEXT = "test/tiny-text@1"
+TINY_VIDEO = "test/tiny-video@1"
 
 
 class TinyFrameNeuron(SuperNeuron):
     """A seeded 8x8-patch linear encoder: (B, T, H, W, 3) -> T x (1 CLS + 2x2 patches) tokens of width 8."""
 
     def __init__(self, spec: EncoderSpec, *, image_size: int = 16, width: int = 8, checkpoint: str | None = None,
-                 trainable: str = "none") -> None:
+                 with_mask: bool = False, trainable: str = "none") -> None:
         super().__init__(spec, trainable=trainable)
+        self.with_mask = with_mask
         torch.manual_seed(0)
         self.image_size, self.width = image_size, width
         self.proj = nn.Conv2d(3, width, kernel_size=8, stride=8)
@@ -46,7 +48,12 @@ class TinyFrameNeuron(SuperNeuron):
         x = torch.cat([g.mean(1, keepdim=True), g], dim=1)
         side = self.image_size // 8
         layout = Layout(kind="frames", frames=t, tokens_per_frame=x.shape[1], grid=(side, side), special_tokens=1)
-        return Tokens(x.reshape(b, -1, self.width), layout)
+        mask = None
+        if self.with_mask:  # every frame's last patch is padding: checks that masks are joined frame-major
+            mask = torch.ones(b, t, x.shape[1], dtype=torch.bool)
+            mask[..., -1] = False
+            mask = mask.reshape(b, -1)
+        return Tokens(x.reshape(b, -1, self.width), layout, mask)
 
 
 def build_tiny(spec: EncoderSpec, **params) -> TinyFrameNeuron:
@@ -62,6 +69,8 @@ def _sen_encoders(register):
     register(EncoderSpec(name=TINY, summary="tiny test frame encoder", factory="sen_test_video_factories:build_tiny",
                          modality="image", width=8, layout=TokenLayout(kind="frames", tokens_per_frame=5),
                          preprocess=Preprocess(image_size=16)))
+    register(EncoderSpec(name=TINY_VIDEO, summary="tiny test clip encoder", factory="sen_test_video_factories:build_tiny",
+                         modality="video", width=8, layout=TokenLayout(kind="frames", tokens_per_frame=5)))
     register(EncoderSpec(name=TINY_TEXT, summary="a text encoder", factory="sen_test_video_factories:build_tiny",
                          modality="text", width=8, layout=TokenLayout(kind="sequence")))
 

@@ -66,6 +66,32 @@ def test_params_and_checkpoint_reach_the_neuron(tiny_catalogue, carphone, tmp_pa
     assert torch.equal(load_file(str(out))["tokens"], torch.ones(10, 8))
 
 
+def test_mask_is_saved_frame_major(tiny_catalogue, carphone, tmp_path):
+    """A neuron's mask is written as 'mask' (N,) bool, joined across chunks in frame order."""
+    out = tmp_path / "m.safetensors"
+    res = run(carphone, "-n", TINY, "-o", out, "--frames", "3", "--batch-frames", "2", "-p", "with_mask=true", "-q")
+    assert res.exit_code == 0, res.output
+    tensors, _ = read(out)
+    assert tensors["mask"].dtype == torch.bool and tensors["mask"].tolist() == ([True] * 4 + [False]) * 3
+
+
+@pytest.mark.parametrize(("name", "calls"), [(TINY, 3), ("test/tiny-video@1", 1)])
+def test_image_neurons_run_in_chunks_video_neurons_once(tiny_catalogue, name, calls):
+    """encode_frames: an image neuron runs once per chunk of frames, a video neuron once per clip."""
+    import numpy as np
+
+    from sen_core.cli._neuron_cmds import encode_frames
+    from sen_core.neuron import build_neuron
+
+    neuron = build_neuron(name)
+    seen = []
+    neuron.register_forward_pre_hook(lambda mod, args: seen.append(args[0].shape[1]))
+    frames = np.random.default_rng(0).integers(0, 255, size=(5, 16, 16, 3), dtype=np.uint8)
+    tokens = encode_frames(neuron, frames, batch_frames=2)
+    assert len(seen) == calls and sum(seen) == 5
+    assert tokens.x.shape == (1, 25, 8) and tokens.layout.frames == 5
+
+
 def test_progress_bar_goes_to_stderr(tiny_catalogue, carphone, tmp_path):
     """The progress bar is written on stderr; stdout has only the summary line."""
     res = run(carphone, "-n", TINY, "-o", tmp_path / "o.safetensors", "--frames", "3")
