@@ -105,8 +105,7 @@ class Catalogue:
 
     def _expand(self, fam: FamilySpec, pattern: str) -> list[Any]:
         names = [n for n in import_ref(fam.lister)(pattern) if _match(n, pattern)]
-        resolver = import_ref(fam.resolver)
-        return [resolver(n) for n in names]
+        return [self._resolve(fam, n) for n in names]
 
     def get(self, name: str, kind: str | None = None) -> Any:
         """The spec registered as ``name``; a name without ``@version`` picks the newest version."""

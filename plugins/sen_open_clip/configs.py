@@ -6,9 +6,11 @@ import), so tests and the conformance suite can build every tower kind in millis
 """
 from __future__ import annotations
 
+import atexit
 import copy
 import functools
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ def register_tiny_configs() -> Path:
     import open_clip
 
     folder = Path(tempfile.mkdtemp(prefix="sen-open-clip-configs-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for name, cfg in TINY_CONFIGS.items():
         (folder / f"{name}.json").write_text(json.dumps(cfg))
     open_clip.add_model_config(folder)

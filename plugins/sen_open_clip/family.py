@@ -59,36 +59,36 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
     kind = tower_kind(cfg, "image")
     size = _size(v.get("image_size", 224))
     mean, std = image_norm(arch)
+    width: int | None = embed  # projected into the joint space (the default project=True)
     if kind == "vit":
         prompting = "tokens"
-        if v.get("attentional_pool"):
+        if v.get("attentional_pool"):  # CoCa: the pooler's queries, the first one pooled
             n = int(v.get("attn_pooler_queries", 256))
             layout = TokenLayout(kind="frames", tokens_per_frame=n, special_tokens=1)
-            width = embed
         else:
             g = size // int(v.get("patch_size", 16))
             layout = TokenLayout(kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1)
-            width = embed
         how = "ViT, prompt tokens after the class token"
     elif kind == "resnet":
         prompting = "film"
         g = size // 32
         layout = TokenLayout(kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1)
-        width = embed
         how = "ModifiedResNet, FiLM on its four stages"
     else:
         from sen_timm.family import prompting_for
 
         prompting = prompting_for(v["timm_model_name"])
         layout = TokenLayout(kind="frames")
-        width = embed if v.get("timm_proj", "linear") in ("linear", "mlp") else None
+        # proj 'none' keeps the trunk's own (unknown until built) width; every other head projects
+        width = None if v.get("timm_proj", "linear") == "none" else embed
         how = f"timm {v['timm_model_name']} trunk, " + ("prompt tokens" if prompting == "tokens" else "FiLM")
     return EncoderSpec(
         name=name,
         summary=f"open_clip {arch} image tower ({how})",
         factory="sen_open_clip.image:build",
         params={"arch": arch, "tokens_per_frame": "all", "image_size": None, "project": True,
-                "checkpoint": None, "trainable": "none"},
+                "checkpoint": None, "trainable": "none",
+                **({"prompt_depth": "shallow"} if prompting == "tokens" else {})},
         modality="image",
         width=width,
         layout=layout,
@@ -112,7 +112,8 @@ def _text_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
         name=name,
         summary=f"open_clip {arch} text tower ({how})",
         factory="sen_open_clip.text:build",
-        params={"arch": arch, "output": "sequence", "project": True, "checkpoint": None, "trainable": "none"},
+        params={"arch": arch, "output": "sequence", "project": True, "checkpoint": None, "trainable": "none",
+                "prompt_depth": "shallow"},
         modality="text",
         width=embed if has_proj else int(t.get("width", 512)),
         layout=TokenLayout(kind="sequence", tokens_per_frame=ctx),

@@ -7,6 +7,7 @@ goes through the tower's projection, so the class token equals open_clip's ``enc
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -15,21 +16,14 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
+from sen_timm.prompting import insert_tokens, remove_tokens
 
 from .configs import tower_kind
-from .inputs import check_tokens_per_frame, frame_tokens, per_frame, video_to_frames
+from .inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame, shallow_if_single,
+                     video_to_frames)
 from .towers import build_visual, load_tower_checkpoint
 
 __all__ = ["OpenClipImageNeuron", "build"]
-
-
-# helpers
-def _insert(x: Tensor, prompts: Tensor, at: int) -> Tensor:
-    return torch.cat([x[:, :at], prompts.to(x.dtype), x[:, at:]], dim=1)
-
-
-def _remove(x: Tensor, at: int, m: int) -> Tensor:
-    return torch.cat([x[:, :at], x[:, at + m:]], dim=1) if m else x
 
 
 # classes
@@ -38,12 +32,14 @@ class OpenClipImageNeuron(SuperNeuron):
 
     def __init__(self, spec: EncoderSpec, *, arch: str, tokens_per_frame: str | int = "all",
                  image_size: int | None = None, project: bool = True, checkpoint: str | None = None,
-                 trainable: Trainable = "none", mean: Any = None, std: Any = None) -> None:
+                 trainable: Trainable = "none", mean: Any = None, std: Any = None,
+                 prompt_depth: str = "shallow") -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
+        self.deep = check_prompt_depth(prompt_depth, name=spec.name, prompting=spec.prompting)
         visual, cfg = build_visual(arch, image_size=image_size, name=spec.name)
         if checkpoint:
-            load_tower_checkpoint(visual, str(checkpoint), tower="image", cfg=cfg, name=spec.name)
+            load_tower_checkpoint(visual, str(checkpoint), tower="image", name=spec.name)
         self.visual = visual
         self.arch = arch
         self.kind = tower_kind(cfg, "image")
@@ -64,7 +60,8 @@ class OpenClipImageNeuron(SuperNeuron):
         v = self.visual
         if v.attn_pool is not None and v.attn_pool_contrastive is not None:
             raise ConfigError(f"{self.name}: parallel/cascade attentional pooling towers are not supported")
-        self._slot = PromptSlot(kind="tokens", dim=v.transformer.width, depth=len(v.transformer.resblocks))
+        depth = len(v.transformer.resblocks) if self.deep else 1
+        self._slot = PromptSlot(kind="tokens", dim=v.transformer.width, depth=depth)
         if self.project and v.proj is not None:
             self.width = int(v.proj.shape[1])
         else:
@@ -88,19 +85,30 @@ class OpenClipImageNeuron(SuperNeuron):
         trunk = self.visual.trunk
         if self.spec.prompting == "tokens":
             self._prompter = TokenPrompter(trunk)
-            self._slot = PromptSlot(kind="tokens", dim=self._prompter.dim, depth=self._prompter.depth)
+            depth = self._prompter.depth if self.deep else 1
+            self._slot = PromptSlot(kind="tokens", dim=self._prompter.dim, depth=depth)
         elif self.spec.prompting == "film":
             self._film = FilmHooks(trunk)
             self._slot = PromptSlot(kind="film", channels=self._film.channels)
-        head = self.visual.head
-        self._token_head = None
-        if self.project and not hasattr(head, "pool"):  # an attention pool has no per-token form
-            for attr in ("proj", "mlp"):
-                if hasattr(head, attr):
-                    self._token_head = getattr(head, attr)
-        self.width = int(self._token_head.out_features if isinstance(self._token_head, nn.Linear)
-                         else self._token_head.fc2.out_features if self._token_head is not None
-                         else trunk.num_features)
+        self._token_head = self._timm_token_head() if self.project else None
+        if self._token_head is None:
+            self.width = int(trunk.num_features)
+        elif isinstance(self._token_head, nn.Linear):
+            self.width = int(self._token_head.out_features)
+        else:
+            self.width = int(self._token_head.fc2.out_features)
+
+    def _timm_token_head(self) -> nn.Module | None:
+        """The projection to the joint space, applied per token (None when there is none)."""
+        head, trunk = self.visual.head, self.visual.trunk
+        if hasattr(head, "pool"):  # an attention pool has no per-token form
+            return None
+        for attr in ("proj", "mlp"):  # timm_proj='linear' / 'mlp': open_clip's own head
+            if hasattr(head, attr):
+                return getattr(head, attr)
+        # timm_proj=None: the trunk's classifier was sized to embed_dim and is the projection
+        clf = trunk.get_classifier() if hasattr(trunk, "get_classifier") else None
+        return clf if isinstance(clf, nn.Linear) else None
 
     # ---- contract ---------------------------------------------------------------------------
     def prompt_slot(self) -> PromptSlot | None:
@@ -115,7 +123,7 @@ class OpenClipImageNeuron(SuperNeuron):
             got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
             raise InputError(f"{self.name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
         b, t = inputs.shape[:2]
-        prompts = self.check_prompts(prompts, b)
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
         x = inputs.flatten(0, 1).to(next(self.visual.parameters()).dtype)
         feats, special, grid = getattr(self, f"_forward_{self.kind}")(x, per_frame(prompts, t))
         return frame_tokens(feats, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
@@ -127,13 +135,13 @@ class OpenClipImageNeuron(SuperNeuron):
         deep = prompts is not None and prompts.ndim == 4
         m = 0 if prompts is None else prompts.shape[-2]
         if prompts is not None:
-            x = _insert(x, prompts[:, 0] if deep else prompts, 1)
+            x = insert_tokens(x, prompts[:, 0] if deep else prompts, 1)
         batch_first = getattr(v.transformer, "batch_first", True)
         for i, blk in enumerate(v.transformer.resblocks):
             if deep and i > 0:  # VPT-deep: fresh prompts at every layer's input
                 x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m:]], dim=1)
             x = blk(x) if batch_first else blk(x.transpose(0, 1)).transpose(0, 1)
-        x = _remove(x, 1, m)
+        x = remove_tokens(x, 1, m)
         if v.attn_pool is None:
             y, grid = v.ln_post(x), tuple(v.grid_size)  # LayerNorm is per token: class token = pooled
         else:
@@ -180,17 +188,25 @@ class OpenClipImageNeuron(SuperNeuron):
         return f, special, grid
 
     def _timm_grid(self, x: Tensor, patches: int) -> tuple[int, int] | None:
+        """The (h, w) patch grid of a token trunk, or None when the tokens are not a grid."""
         pe = getattr(self.visual.trunk, "patch_embed", None)
-        ps = getattr(pe, "patch_size", None)
-        if ps is None:
-            return None
-        g = (x.shape[-2] // ps[0], x.shape[-1] // ps[1])
-        return g if g[0] * g[1] == patches else None
+        candidates = []
+        if hasattr(pe, "dynamic_feat_size"):
+            candidates.append(tuple(pe.dynamic_feat_size(tuple(x.shape[-2:]))))
+        if getattr(pe, "grid_size", None) is not None:
+            candidates.append(tuple(pe.grid_size))
+        side = math.isqrt(patches)
+        candidates.append((side, side))  # frames are square, so a square count is a square grid
+        for g in candidates:
+            if len(g) == 2 and int(g[0]) * int(g[1]) == patches:
+                return int(g[0]), int(g[1])
+        return None
 
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipImageNeuron:
     """Factory of ``open_clip/<arch>/image`` (params: see docs/neurons-open_clip.md)."""
-    allowed = {"arch", "tokens_per_frame", "image_size", "project", "checkpoint", "trainable", "mean", "std"}
+    allowed = {"arch", "tokens_per_frame", "image_size", "project", "checkpoint", "trainable", "mean", "std",
+               "prompt_depth"}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")

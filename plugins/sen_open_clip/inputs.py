@@ -11,10 +11,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sen_core.errors import InputError
+from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
 
-__all__ = ["check_tokens_per_frame", "check_texts", "video_to_frames", "frame_tokens", "per_frame"]
+__all__ = [
+    "check_tokens_per_frame", "check_prompt_depth", "shallow_if_single", "check_texts", "video_to_frames",
+    "frame_tokens", "per_frame",
+]
 
 
 def check_tokens_per_frame(value: Any, *, name: str) -> str | int:
@@ -22,6 +25,22 @@ def check_tokens_per_frame(value: Any, *, name: str) -> str | int:
     if value in ("all", "cls") or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
         return value
     raise InputError(f"{name}: tokens_per_frame must be 'all', 'cls' or a positive int, got {value!r}")
+
+
+def check_prompt_depth(value: Any, *, name: str, prompting: str = "tokens") -> bool:
+    """``prompt_depth``: 'shallow' (one prompt set, slot depth 1) or 'deep' (one set per block)."""
+    if value not in ("shallow", "deep"):
+        raise ConfigError(f"{name}: prompt_depth={value!r}; expected 'shallow' or 'deep'")
+    if value == "deep" and prompting != "tokens":
+        raise ConfigError(f"{name}: prompt_depth='deep' needs token prompting; this neuron takes {prompting}")
+    return value == "deep"
+
+
+def shallow_if_single(prompts: Tensor | None) -> Tensor | None:
+    """(B, 1, M, D) -> (B, M, D): a one-layer 'deep' prompt is a shallow one."""
+    if prompts is not None and prompts.ndim == 4 and prompts.shape[1] == 1:
+        return prompts[:, 0]
+    return prompts
 
 
 def video_to_frames(raw: Any, *, size: int, mean: Any, std: Any, device: torch.device, name: str) -> Tensor:

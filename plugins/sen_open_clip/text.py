@@ -18,7 +18,7 @@ from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
 
-from .inputs import check_texts
+from .inputs import check_prompt_depth, check_texts, shallow_if_single
 from .towers import build_text, load_tower_checkpoint
 
 __all__ = ["OpenClipTextNeuron", "build", "prompt_attn_mask"]
@@ -65,13 +65,15 @@ class OpenClipTextNeuron(SuperNeuron):
     """An open_clip native text tower: list[str] -> (B, L, D) tokens + mask (or (B, 1, D) pooled)."""
 
     def __init__(self, spec: EncoderSpec, *, arch: str, output: str = "sequence", project: bool = True,
-                 checkpoint: str | None = None, trainable: Trainable = "none") -> None:
+                 checkpoint: str | None = None, trainable: Trainable = "none",
+                 prompt_depth: str = "shallow") -> None:
         super().__init__(spec, trainable=trainable)
+        deep = check_prompt_depth(prompt_depth, name=spec.name)
         if output not in OUTPUTS:
             raise ConfigError(f"{spec.name}: output={output!r}; expected one of {OUTPUTS}")
         text, cfg = build_text(arch, name=spec.name)
         if checkpoint:
-            load_tower_checkpoint(text, str(checkpoint), tower="text", cfg=cfg, name=spec.name)
+            load_tower_checkpoint(text, str(checkpoint), tower="text", name=spec.name)
         self.text = text
         self.arch = arch
         self.output = output
@@ -83,7 +85,8 @@ class OpenClipTextNeuron(SuperNeuron):
             self.width = int(proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1])
         else:
             self.width = int(text.width)
-        self._slot = PromptSlot(kind="tokens", dim=int(text.width), depth=len(text.transformer.resblocks))
+        self._slot = PromptSlot(kind="tokens", dim=int(text.width),
+                                depth=len(text.transformer.resblocks) if deep else 1)
         self.apply_trainable(self.text)
         self.train()
 
@@ -115,7 +118,7 @@ class OpenClipTextNeuron(SuperNeuron):
 
         tt = self.text
         b = inputs.shape[0]
-        prompts = self.check_prompts(prompts, b)
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
         x, mask = tt._embeds(inputs)  # (B, S, W); S = L (+1 for CoCa's appended class token)
         s = x.shape[1]
         if mask is not None and mask.shape[-1] != s:
@@ -151,7 +154,7 @@ class OpenClipTextNeuron(SuperNeuron):
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipTextNeuron:
     """Factory of ``open_clip/<arch>/text`` (params: see docs/neurons-open_clip.md)."""
-    allowed = {"arch", "output", "project", "checkpoint", "trainable"}
+    allowed = {"arch", "output", "project", "checkpoint", "trainable", "prompt_depth"}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")

@@ -61,7 +61,7 @@ def _strip_ddp(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     return sd
 
 
-def _tower_keys(sd: dict[str, Tensor], tower: str, cfg: dict[str, Any]) -> dict[str, Tensor]:
+def _tower_keys(sd: dict[str, Tensor], tower: str) -> dict[str, Tensor]:
     """Keep (and un-prefix) the keys of ``tower``; a tower-only state dict passes through."""
     if tower == "image":
         if any(k.startswith("visual.") for k in sd):
@@ -74,10 +74,9 @@ def _tower_keys(sd: dict[str, Tensor], tower: str, cfg: dict[str, Any]) -> dict[
     return {k: v for k, v in sd.items() if not k.startswith(skip)}
 
 
-def load_tower_checkpoint(tower_module: nn.Module, path: str, *, tower: str, cfg: dict[str, Any],
-                          name: str) -> None:
+def load_tower_checkpoint(tower_module: nn.Module, path: str, *, tower: str, name: str) -> None:
     """Load the local file ``path`` into ``tower_module``; mismatches raise CheckpointError by key."""
-    sd = _tower_keys(_strip_ddp(load_state_dict_file(path)), tower, cfg)
+    sd = _tower_keys(_strip_ddp(load_state_dict_file(path)), tower)
     if not sd:
         raise CheckpointError(f"{name}: checkpoint '{path}' holds no {tower}-tower weights")
     if tower == "image" and "positional_embedding" in sd and hasattr(tower_module, "grid_size"):

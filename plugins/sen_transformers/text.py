@@ -14,11 +14,11 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
-
-from sen_open_clip.inputs import check_texts
+from sen_open_clip.inputs import check_prompt_depth, check_texts, shallow_if_single
+from sen_timm.prompting import remove_tokens
 
 from .loading import load_model
-from .prompting import PromptHooks, drop_prompts
+from .prompting import PromptHooks
 
 __all__ = ["HFTextNeuron", "build_bert", "build_roberta", "build_clip_text", "TEXT_DEFAULTS"]
 
@@ -38,8 +38,9 @@ class HFTextNeuron(SuperNeuron):
     """A Hugging Face text encoder: list[str] -> (B, L, D) last hidden states + mask."""
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, tokenizer: Any, max_length: int | None = None,
-                 padding: str = "longest", trainable: Trainable = "none") -> None:
+                 padding: str = "longest", trainable: Trainable = "none", prompt_depth: str = "shallow") -> None:
         super().__init__(spec, trainable=trainable)
+        deep = check_prompt_depth(prompt_depth, name=spec.name)
         if padding not in PADDING:
             raise ConfigError(f"{spec.name}: padding={padding!r}; expected one of {PADDING}")
         self.model = model
@@ -53,7 +54,7 @@ class HFTextNeuron(SuperNeuron):
         self.max_length = int(max_length or min(limit, getattr(tokenizer, "model_max_length", limit)))
         self.width = int(model.config.hidden_size)
         self._hooks = PromptHooks(model, at=1)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth)
+        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
         self.apply_trainable(self.model)
         self.train()
 
@@ -74,14 +75,14 @@ class HFTextNeuron(SuperNeuron):
         ids = inputs["input_ids"]
         b, n = ids.shape
         mask = inputs.get("attention_mask", torch.ones_like(ids))
-        prompts = self.check_prompts(prompts, b)
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
         m = 0 if prompts is None else prompts.shape[-2]
         kwargs = dict(inputs)
         if m:  # prompts are always attended; they sit right after the first token
             kwargs["attention_mask"] = torch.cat([mask[:, :1], mask.new_ones(b, m), mask[:, 1:]], dim=1)
         with self._hooks.applied(prompts):
             h = self.model(**kwargs).last_hidden_state  # (B, L + M, D)
-        h = drop_prompts(h, 1, m)
+        h = remove_tokens(h, 1, m)
         return Tokens(h, Layout(kind="sequence", tokens_per_frame=n), mask=mask.bool())
 
 
@@ -91,7 +92,7 @@ def _check(spec: EncoderSpec, params: dict[str, Any], allowed: set[str]) -> None
         raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
 
 
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "max_length", "padding"}
+_ALLOWED = {"path", "config", "checkpoint", "trainable", "max_length", "padding", "prompt_depth"}
 
 
 def _build(spec: EncoderSpec, family: str, model_cls: type, config_cls: type, default_tokenizer: Any,
@@ -112,7 +113,8 @@ def _build(spec: EncoderSpec, family: str, model_cls: type, config_cls: type, de
     else:
         tokenizer = default_tokenizer()
     return HFTextNeuron(spec, model=model, tokenizer=tokenizer, max_length=params.get("max_length"),
-                        padding=params.get("padding", "longest"), trainable=params.get("trainable", "none"))
+                        padding=params.get("padding", "longest"), trainable=params.get("trainable", "none"),
+                        prompt_depth=params.get("prompt_depth", "shallow"))
 
 
 def build_bert(spec: EncoderSpec, **params: Any) -> HFTextNeuron:

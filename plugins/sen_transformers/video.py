@@ -15,10 +15,12 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_open_clip.inputs import check_tokens_per_frame, frame_tokens, video_to_frames
+from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, shallow_if_single,
+                                  video_to_frames)
+from sen_timm.prompting import remove_tokens
 
 from .loading import load_model, read_image_norm
-from .prompting import PromptHooks, drop_prompts
+from .prompting import PromptHooks
 
 __all__ = ["HFVideoNeuron", "build_videomae", "VIDEO_DEFAULTS"]
 
@@ -42,9 +44,11 @@ class HFVideoNeuron(SuperNeuron):
     """VideoMAE: raw video -> (B, T'*P, D) tubelet tokens laid out as T' frames."""
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, mean: tuple[float, ...], std: tuple[float, ...],
-                 tokens_per_frame: str | int = "all", trainable: Trainable = "none") -> None:
+                 tokens_per_frame: str | int = "all", trainable: Trainable = "none",
+                 prompt_depth: str = "shallow") -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
+        deep = check_prompt_depth(prompt_depth, name=spec.name)
         cfg = model.config
         self.model = model
         self.image_size, self.patch = int(cfg.image_size), int(cfg.patch_size)
@@ -52,7 +56,7 @@ class HFVideoNeuron(SuperNeuron):
         self.mean, self.std = tuple(mean), tuple(std)
         self.width = int(cfg.hidden_size)
         self._hooks = PromptHooks(model, at=0)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth)
+        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
         self.apply_trainable(self.model)
         self.train()
 
@@ -71,17 +75,17 @@ class HFVideoNeuron(SuperNeuron):
             raise InputError(f"{self.name}: encode() takes preprocessed clips (B, {', '.join(map(str, want))}), "
                              f"got {got}")
         b = inputs.shape[0]
-        prompts = self.check_prompts(prompts, b)
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
         m = 0 if prompts is None else prompts.shape[-2]
         with self._hooks.applied(prompts):
             h = self.model(pixel_values=inputs).last_hidden_state  # (B, M + T'*h*w, D)
-        h = drop_prompts(h, 0, m)
+        h = remove_tokens(h, 0, m)
         t, g = self.num_frames // self.tubelet, self.image_size // self.patch
         per = h.reshape(b * t, g * g, h.shape[-1])  # tubelet-major token order: frames x grid
         return frame_tokens(per, b, t, special=0, grid=(g, g), mode=self.tokens_per_frame)
 
 
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size"}
+_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size", "prompt_depth"}
 
 
 def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
@@ -102,4 +106,4 @@ def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
     mean, std = read_image_norm(path, IMAGENET_MEAN, IMAGENET_STD)
     return HFVideoNeuron(spec, model=model, mean=mean, std=std,
                          tokens_per_frame=params.get("tokens_per_frame", "all"),
-                         trainable=params.get("trainable", "none"))
+                         trainable=params.get("trainable", "none"), prompt_depth=params.get("prompt_depth", "shallow"))

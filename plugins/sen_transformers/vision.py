@@ -14,10 +14,12 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_open_clip.inputs import check_tokens_per_frame, frame_tokens, per_frame, video_to_frames
+from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
+                                  shallow_if_single, video_to_frames)
+from sen_timm.prompting import remove_tokens
 
 from .loading import load_model, read_image_norm
-from .prompting import PromptHooks, drop_prompts
+from .prompting import PromptHooks
 
 __all__ = ["HFImageNeuron", "build_vit", "build_clip_vision", "VISION_DEFAULTS"]
 
@@ -37,9 +39,11 @@ class HFImageNeuron(SuperNeuron):
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, image_size: int, mean: tuple[float, ...],
                  std: tuple[float, ...], tokens_per_frame: str | int = "all", trainable: Trainable = "none",
+                 prompt_depth: str = "shallow",
                  post_norm: nn.Module | None = None) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
+        deep = check_prompt_depth(prompt_depth, name=spec.name)
         self.model = model
         self.image_size = int(image_size)
         self.mean, self.std = tuple(mean), tuple(std)
@@ -49,7 +53,7 @@ class HFImageNeuron(SuperNeuron):
         self.post_norm = post_norm
         self.width = int(model.config.hidden_size)
         self._hooks = PromptHooks(model, at=1)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth)
+        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
         self.apply_trainable(self.model)
         self.train()
 
@@ -65,20 +69,20 @@ class HFImageNeuron(SuperNeuron):
             got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
             raise InputError(f"{self.name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
         b, t = inputs.shape[:2]
-        prompts = self.check_prompts(prompts, b)
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
         p = per_frame(prompts, t)
         m = 0 if p is None else p.shape[-2]
         x = inputs.flatten(0, 1)
         with self._hooks.applied(p):
             h = self.model(pixel_values=x, interpolate_pos_encoding=self.interpolate).last_hidden_state
-        h = drop_prompts(h, 1, m)  # (B*T, 1 + h*w, D)
+        h = remove_tokens(h, 1, m)  # (B*T, 1 + h*w, D)
         if self.post_norm is not None:
             h = self.post_norm(h)  # per token: the class token becomes CLIP's pooled output
         g = (x.shape[-2] // self.patch, x.shape[-1] // self.patch)
         return frame_tokens(h, b, t, special=1, grid=g, mode=self.tokens_per_frame)
 
 
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size"}
+_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size", "prompt_depth"}
 
 
 def _build(spec: EncoderSpec, family: str, model_cls: type, config_cls: type, params: dict[str, Any],
@@ -94,7 +98,7 @@ def _build(spec: EncoderSpec, family: str, model_cls: type, config_cls: type, pa
     mean, std = read_image_norm(path, *IMAGE_NORM[family])
     return HFImageNeuron(spec, model=model, image_size=int(image_size or model.config.image_size), mean=mean,
                          std=std, tokens_per_frame=params.get("tokens_per_frame", "all"),
-                         trainable=params.get("trainable", "none"),
+                         trainable=params.get("trainable", "none"), prompt_depth=params.get("prompt_depth", "shallow"),
                          post_norm=getattr(model, "post_layernorm", None))
 
 

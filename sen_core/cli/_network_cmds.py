@@ -73,18 +73,19 @@ def build_cmd(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         print_json(desc)
         return
-    rows = [[n["key"] + (" (anchor)" if n["anchor"] else ""), n["name"], n["input"], n["modality"], n["width"],
-             f"{n['prompting']}" + ("" if n["prompted"] else " (not prompted)" if n["prompting"] != "none" else ""),
-             "yes" if n["integrated"] else "no (text output)", n["trainable"],
-             _n(n["parameters"]["trainable"]), _n(n["parameters"]["frozen"])] for n in desc["neurons"]]
-    print_table("neurons", ["key", "encoder", "input", "modality", "width", "prompting", "integrated",
-                            "trainable", "trainable params", "frozen params"], rows)
+    rows = []
+    for n in desc["neurons"]:
+        role = "anchor" if n["anchor"] else ("state" if n["integrated"] else "text out")
+        prompting = n["prompting"] if n["prompted"] else ("-" if n["prompting"] == "none" else f"{n['prompting']} (off)")
+        rows.append([n["key"], n["name"], n["input"], n["width"], prompting, role, n["trainable"],
+                     _n(n["parameters"]["frozen"] + n["parameters"]["trainable"])])
+    print_table("neurons", ["key", "encoder", "input", "width", "prompts", "role", "trains", "params"], rows)
     b = desc["block"]
-    print_table("block", ["block", "depth", "weights", "width", "token budget", "params", "trainable params"], [[
+    print_table("block", ["block", "depth", "weights", "width", "budget", "params"], [[
         b["name"], b["depth"], "shared" if b["share_weights"] else "per step", desc["width"], desc["token_budget"],
-        ", ".join(f"{k}={v}" for k, v in b["params"].items()), _n(b["parameters"]["trainable"])]])
+        _n(b["parameters"]["trainable"])]])
     if desc["heads"]:
-        print_table("heads", ["key", "head", "task", "weight", "trainable params"],
+        print_table("heads", ["key", "head", "task", "weight", "params"],
                     [[h["key"], h["name"], h["task"], h["weight"], _n(h["parameters"]["trainable"])]
                      for h in desc["heads"]])
     p = desc["parameters"]

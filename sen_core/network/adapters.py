@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import nn
 
 from ..neuron import Layout, Tokens, select_tokens
 

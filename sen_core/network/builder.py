@@ -1,7 +1,9 @@
 """``build_network``: NetworkSpec -> validated, resolved -> neurons, block and heads -> network.
 
 Validation runs first and reports every spec problem at once; then each component is built by
-its catalogue factory (neurons through the same path as ``sen_core.neuron.build_neuron``).
+its catalogue factory (neurons through the same path as ``sen_core.neuron.build_neuron``). Frozen
+neurons with the same encoder and params (e.g. one text model reading captions and class names)
+share one module: its weights are held once.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from .. import catalogue as _catalogue
 from ..catalogue import Catalogue, import_ref
 from ..errors import ConfigError, SenError
 from ..head import Head
-from ..network_spec import NetworkSpec
+from ..network_spec import NetworkSpec, stable_hash
 from ..neuron import SuperNeuron
 from .block import NeuronInfo, RABlock
 from .network import SuperEncodingNetwork
@@ -38,11 +40,16 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
     spec = resolved.spec
     problems: list[str] = []
     neurons: dict[str, SuperNeuron] = {}
+    built: dict[str, SuperNeuron] = {}  # frozen neurons with the same encoder and params share one module
     for i, n in enumerate(spec.neurons):
         path = f"model.neurons[{i}]"
         es = resolved.encoders[n.id]
         if hasattr(nn.ModuleDict, n.id):
             problems.append(f"{path}.key: '{n.id}' is reserved (a torch ModuleDict attribute); choose another key")
+            continue
+        same = stable_hash({"name": es.name, "params": n.params}) if n.trainable == "none" else None
+        if same in built:
+            neurons[n.id] = built[same]
             continue
         try:
             neuron = import_ref(es.factory)(es, trainable=n.trainable, **n.params)
@@ -59,6 +66,8 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
             problems.append(f"{path}: '{es.name}' declares prompting={es.prompting!r} but its neuron offers "
                             f"{'no prompt slot' if slot is None else repr(slot.kind) + ' prompts'}")
         neurons[n.id] = neuron
+        if same is not None:
+            built[same] = neuron
     if problems:
         _raise(problems)
 
@@ -80,8 +89,11 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
     heads: dict[str, Head] = {}
     for i, h in enumerate(spec.heads):
         hs = resolved.heads[h.id]
+        params = dict(h.params)
+        if "anchor_width" in params and params["anchor_width"] is None:
+            params["anchor_width"] = neurons[spec.anchor].width  # heads that read the anchor's native tokens
         try:
-            head = import_ref(hs.factory)(hs, width=spec.width, **h.params)
+            head = import_ref(hs.factory)(hs, width=spec.width, **params)
         except SenError as exc:
             problems.append(f"model.heads[{i}]: building '{hs.name}' failed: {exc}")
             continue

@@ -28,15 +28,17 @@ def count_parameters(module: nn.Module) -> dict[str, int]:
 def describe_network(net: SuperEncodingNetwork) -> dict[str, Any]:
     spec, res = net.spec, net.resolved
     neurons = []
+    first: dict[int, str] = {}
     for n in spec.neurons:
         k = n.id
+        owner = first.setdefault(id(net.neurons[k]), k)
         es = res.encoders[k]
         neurons.append({
             "key": k, "name": n.name, "input": n.input, "modality": es.modality, "width": net.neurons[k].width,
             "prompting": es.prompting, "prompted": k in net.prompted, "integrated": k in net.integrated,
             "anchor": k == net.anchor, "trainable": n.trainable, "params": dict(n.params),
             "parameters": count_parameters(net.neurons[k]), "cache_id": net.neuron_cache_id(k),
-            "cacheable": net.cacheable(k),
+            "cacheable": net.cacheable(k), "shares_module_with": owner if owner != k else None,
         })
     heads = [{"key": h.id, "name": h.name, "task": res.heads[h.id].task, "weight": h.weight,
               "needs": list(res.heads[h.id].needs), "parameters": count_parameters(net.heads[h.id])}

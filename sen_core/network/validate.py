@@ -194,7 +194,7 @@ def _check_heads(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue:
                 problems.append(f"{path}: '{hs.name}' needs a text neuron reading 'class_names' "
                                 "(add a text encoder with input: class_names)")
             elif need == "text":
-                want = h.params.get("text_input") or TASK_TEXT.get(hs.task)
+                want = {**hs.params, **h.params}.get("text_input") or TASK_TEXT.get(hs.task)
                 if want and want not in sources:
                     problems.append(f"{path}: '{hs.name}' needs a text neuron reading '{want}' "
                                     f"(add a text encoder with input: {want})")

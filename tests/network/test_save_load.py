@@ -15,7 +15,7 @@ from sen_core.network import build_network, load_network, save_network
 def trained(catalogue):
     """A network whose glue weights are no longer at their initial values."""
     torch.manual_seed(0)
-    spec = make_spec(neurons=("vit", "film", "vid", "question", "classes"), depth=2,
+    spec = make_spec(neurons=("vit", "film", "vid", "question", "caption", "classes"), depth=2,
                      heads=[{"name": "toy/zeroshot@1", "key": "zs"}])
     net = build_network(spec, catalogue=catalogue)
     with torch.no_grad():

@@ -20,11 +20,12 @@ def minilm():
 
 
 def test_spec_and_width(minilm):
-    """The spec is a 384-d token-promptable text encoder; the built neuron has 6 layers of 384."""
+    """The spec is a 384-d token-promptable text encoder; prompt_depth='deep' gives one set per layer (6)."""
     spec = get_catalogue().get("sen/minilm-l6@1")
     assert (spec.modality, spec.width, spec.prompting, spec.layout.kind) == ("text", 384, "tokens", "sequence")
     slot = minilm.prompt_slot()
-    assert (minilm.width, slot.dim, slot.depth, minilm.max_length) == (384, 384, 6, 256)
+    assert (minilm.width, slot.dim, slot.depth, minilm.max_length) == (384, 384, 1, 256)
+    assert build_neuron("sen/minilm-l6@1", prompt_depth="deep").prompt_slot().depth == 6
 
 
 def test_pooled_tokens_equal_sentence_transformers(minilm):

@@ -46,7 +46,8 @@ def checkpoints(models, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def neurons(checkpoints):
-    return {arch: build_neuron(f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch])) for arch in ARCHS}
+    return {arch: build_neuron(f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch]), prompt_depth="deep")
+            for arch in ARCHS}
 
 
 def test_sequence_tokens_with_mask(neurons):
@@ -87,7 +88,7 @@ def test_prompted_pooling_follows_the_shifted_eot(neurons, checkpoints):
     """With prompts the pooled output is the EOT token of the prompted sequence, not a shifted one."""
     n = neurons["sen-tiny-vit"]
     pooled = build_neuron("open_clip/sen-tiny-vit/text", checkpoint=str(checkpoints["sen-tiny-vit"]),
-                          output="pooled")
+                          output="pooled", prompt_depth="deep")
     p = _prompts(n)
     ids = n.preprocess(TEXTS)
     seq, pool = n.encode(ids, p).x, pooled.encode(ids, p).x[:, 0]
@@ -137,6 +138,7 @@ def test_unprojected_and_bad_output_param():
     """project=False gives the tower width; an unknown output mode is a ConfigError."""
     n = build_neuron("open_clip/sen-tiny-vit/text", project=False)
     assert n.width == 64 and n(TEXTS).x.shape[-1] == 64
+    assert (n.prompt_slot().dim, n.prompt_slot().depth) == (64, 1)  # shallow by default
     with pytest.raises(ConfigError, match=r"output='eot'; expected one of \('sequence', 'pooled'\)"):
         build_neuron("open_clip/sen-tiny-vit/text", output="eot")
 

@@ -25,7 +25,7 @@ def _prompts(neuron, b: int = 2, m: int = 3, deep: bool = False, seed: int = 1) 
 
 @pytest.fixture(scope="module")
 def neurons():
-    return {name: _build(name, config=SMALL) for name in NAMES}
+    return {name: _build(name, config=SMALL, prompt_depth="deep") for name in NAMES}
 
 
 @pytest.mark.parametrize("name,lengths", [
@@ -93,6 +93,7 @@ def test_save_pretrained_round_trip(neurons, name, tmp_path):
     n.model.save_pretrained(tmp_path)
     n.tokenizer.save_pretrained(tmp_path)
     again = build_neuron(name, path=str(tmp_path))
+    assert again.prompt_slot().depth == 1  # shallow by default
     with torch.no_grad():
         assert torch.equal(again(TEXTS).x, n(TEXTS).x)
 
@@ -117,9 +118,10 @@ def test_checkpoint_file_round_trip_and_mismatch(neurons, tmp_path):
     n = neurons["transformers/clip-text@1"]
     f = tmp_path / "clip_text.safetensors"
     save_file({k: v.contiguous() for k, v in n.model.state_dict().items()}, str(f))
-    again = _build("transformers/clip-text@1", seed=5, config=SMALL, checkpoint=str(f))
+    again = _build("transformers/clip-text@1", seed=5, config=SMALL, checkpoint=str(f), prompt_depth="deep")
     assert torch.equal(again(TEXTS).x, n(TEXTS).x)
-    with pytest.raises(CheckpointError, match=r"37 missing keys \(embeddings\.word_embeddings\.weight.*36 unexpected keys \(embeddings\.position_embedding\.weight"):
+    want = r"37 missing keys \(embeddings\.word_embeddings\.weight.*36 unexpected keys \(embeddings\.position_embedding"
+    with pytest.raises(CheckpointError, match=want):
         _build("transformers/bert@1", config=SMALL, checkpoint=str(f))
 
 
@@ -149,3 +151,25 @@ def test_non_list_text_is_input_error(neurons):
         n("a cat")
     with pytest.raises(InputError, match="got Tensor"):
         n(torch.zeros(2, 4))
+
+
+def test_full_clip_directory_serves_both_towers(tmp_path):
+    """A saved CLIPModel directory loads as clip-text and as clip-vision with the same weights."""
+    from transformers import CLIPConfig, CLIPModel
+
+    from sen_transformers.local_tokenizers import clip_tokenizer
+
+    small = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 128}
+    torch.manual_seed(0)
+    clip = CLIPModel(CLIPConfig(text_config=small, vision_config={**small, "image_size": 32, "patch_size": 16},
+                                projection_dim=32)).eval()
+    clip.save_pretrained(tmp_path)
+    clip_tokenizer().save_pretrained(tmp_path)
+    text = build_neuron("transformers/clip-text@1", path=str(tmp_path))
+    vision = build_neuron("transformers/clip-vision@1", path=str(tmp_path))
+    ids = text.preprocess(TEXTS)
+    frames = vision.preprocess(torch.rand(2, 1, 3, 32, 32))
+    with torch.no_grad():
+        assert torch.allclose(text.encode(ids).x, clip.text_model(**ids).last_hidden_state, atol=1e-6)
+        pooled = clip.vision_model(pixel_values=frames[:, 0]).pooler_output
+        assert torch.allclose(vision.encode(frames).x[:, 0], pooled, atol=1e-5)

@@ -31,8 +31,8 @@ def _prompts(neuron, b: int = 2, m: int = 3, deep: bool = False, seed: int = 1) 
 
 @pytest.fixture(scope="module")
 def neurons():
-    out = {name: _build(name, image_size=32, config={"patch_size": 16}) for name in IMAGE}
-    out[VIDEO] = _build(VIDEO, image_size=32, config={"num_frames": 4})
+    out = {name: _build(name, image_size=32, config={"patch_size": 16}, prompt_depth="deep") for name in IMAGE}
+    out[VIDEO] = _build(VIDEO, image_size=32, config={"num_frames": 4}, prompt_depth="deep")
     return out
 
 
@@ -91,7 +91,7 @@ def test_save_pretrained_round_trip_with_processor_norm(neurons, name, tmp_path)
     """save_pretrained -> path= gives identical tokens; a preprocessor_config.json sets mean/std."""
     n = neurons[name]
     n.model.save_pretrained(tmp_path)
-    again = build_neuron(name, path=str(tmp_path))
+    again = build_neuron(name, path=str(tmp_path), prompt_depth="deep")
     assert (again.image_size, again.mean) == (32, n.mean)
     assert torch.equal(again(_video()).x, n(_video()).x)
     (tmp_path / "preprocessor_config.json").write_text(json.dumps({"image_mean": [0.1, 0.2, 0.3],
@@ -137,7 +137,9 @@ def test_videomae_round_trip_and_size_check(neurons, tmp_path):
     """save_pretrained -> path= is identical; another image_size for a saved model is a ConfigError."""
     n = neurons[VIDEO]
     n.model.save_pretrained(tmp_path)
-    assert torch.equal(build_neuron(VIDEO, path=str(tmp_path))(_video(t=4)).x, n(_video(t=4)).x)
+    again = build_neuron(VIDEO, path=str(tmp_path))
+    assert (again.prompt_slot().depth, n.prompt_slot().depth) == (1, 2)
+    assert torch.equal(again(_video(t=4)).x, n(_video(t=4)).x)
     with pytest.raises(ConfigError, match="image_size=64 but the saved model was trained at 32"):
         build_neuron(VIDEO, path=str(tmp_path), image_size=64)
 
