@@ -18,8 +18,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
-    for c in columns:
-        table.add_column(c, overflow="fold")
+    for i, c in enumerate(columns):
+        # names stay on one line (they are copied into configs); long text columns wrap
+        table.add_column(c, no_wrap=(i == 0), overflow="fold")
     for r in rows:
         table.add_row(*("" if v is None else str(v) for v in r))
     console().print(table)

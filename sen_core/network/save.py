@@ -73,6 +73,7 @@ def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], f
     """Write ``directory/model.safetensors`` and ``directory/sen.json``; return the directory."""
     from safetensors.torch import save_file
 
+    net = getattr(net, "_orig_mod", net)  # a torch.compile wrapper saves its module
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     state = net.state_dict()

@@ -1,4 +1,5 @@
 """Every registered preset resolves against the installed catalogue, and so do its header examples."""
+import json
 import re
 from pathlib import Path
 
@@ -44,3 +45,18 @@ def test_header_examples_resolve(name):
     assert examples, f"{name}: the header shows no override example"
     for overrides in examples:
         load_run_config(name, overrides)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_preset_networks_validate(name):
+    """Each network a preset defines passes the graph builder's checks (resolved, not built)."""
+    from sen_core.network.validate import resolve_network
+    from sen_core.network_spec import RunConfig
+
+    if PRESETS[name] == "sweep":
+        models = {json.dumps(t.config["model"], sort_keys=True): t.config for t in plan_trials(load_sweep(name))}
+        configs = [RunConfig.model_validate(c) for c in models.values()]
+    else:
+        configs = [load_run_config(name)]
+    for cfg in configs:
+        resolve_network(cfg.model, get_catalogue())
