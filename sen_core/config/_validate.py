@@ -36,7 +36,34 @@ def validate_model(model: type[BaseModel], data: Any, origins: Origins, default:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_describe(model, err, origins, default, prefix) for err in exc.errors()]
+        errors = exc.errors()
+    problems = [_describe(model, err, origins, default, prefix) for err in errors]
+    # Rules across keys (pydantic "after" validators) only run once a model's fields are valid; drop
+    # the unknown keys and validate again so those problems are reported in the same pass.
+    extra = [tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+    if extra:
+        try:
+            model.model_validate(_without(data, extra))
+        except ValidationError as exc:
+            more = [_describe(model, e, origins, default, prefix) for e in exc.errors()]
+            problems += [p for p in more if p not in problems]
+    return None, problems
+
+
+def _without(data: Any, locs: list[tuple[Any, ...]]) -> Any:
+    """A copy of ``data`` with the keys at ``locs`` removed."""
+    import copy
+
+    out = copy.deepcopy(data)
+    for loc in locs:
+        node = out
+        try:
+            for part in loc[:-1]:
+                node = node[part]
+            del node[loc[-1]]
+        except (KeyError, IndexError, TypeError):
+            pass
+    return out
 
 
 def validate_run(data: dict[str, Any], origins: Origins, default: str, *, catalogue: Any = None,

@@ -135,7 +135,7 @@ def write_markdown(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, A
              f"{ok} ok, {failed} failed, {total - ok - failed} pending of {total} trials. "
              f"Mean ± std over seeds; sorted by {metrics[0] if metrics else '-'} "
              f"({'higher' if goal == 'max' else 'lower'} is better).", ""]
-    head = ["rank", *keys, *(f"{m}" for m in metrics), "seeds ok", "wall time (s)"]
+    head = ["rank", *keys, *(f"{m}" for m in metrics), "seeds ok", "wall time (s, sum)"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, g in enumerate(groups, 1):
         ranked = bool(metrics) and g["stats"][metrics[0]][0] is not None

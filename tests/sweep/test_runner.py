@@ -36,7 +36,7 @@ def test_markdown_groups_seeds_best_first(sweep_file, tmp_path):
     run_sweep(str(sweep_file()), tmp_path / "out", jobs=0, progress=False)
     lines = (tmp_path / "out" / "results.md").read_text().splitlines()
     table = [ln for ln in lines if ln.startswith("| ")]
-    assert table[0] == "| rank | model.depth | model.width | score | loss/total | seeds ok | wall time (s) |"
+    assert table[0] == "| rank | model.depth | model.width | score | loss/total | seeds ok | wall time (s, sum) |"
     assert table[1].startswith("| 1 | 2 | 128 | 0.7178 ± 0.007071 | 0.2822 ± 0.007071 | 2/2 |")
     assert [r.split(" | ")[1:3] for r in table[1:]] == [
         ["2", "128"], ["2", "64"], ["1", "128"], ["1", "64"], ["0", "128"], ["0", "64"]]
