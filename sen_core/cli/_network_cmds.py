@@ -19,31 +19,9 @@ def load_network_spec(config: str, overrides: tuple[str, ...] = ()) -> Any:
     bad = [o for o in overrides if "=" not in o or o.startswith("=")]
     if bad:
         raise SenError(f"override '{bad[0]}' must be key=value, e.g. model.depth=2")
-    try:
-        from ..config import load_run_config
-    except ImportError:  # pragma: no cover - LEAD: fallback only until sen_core.config lands; remove then
-        return _fallback_spec(config, overrides)
+    from ..config import load_run_config
+
     return load_run_config(config, list(overrides)).model
-
-
-def _fallback_spec(config: str, overrides: tuple[str, ...]) -> Any:  # pragma: no cover - see above
-    import yaml
-    from pydantic import ValidationError
-
-    from ..errors import ConfigError
-    from ..network_spec import NetworkSpec
-    from ..network.validate import spec_problems_from_pydantic
-
-    if overrides:
-        raise SenError("overrides need sen_core.config, which is not installed")
-    try:
-        data = yaml.safe_load(Path(config).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{config}: cannot read it ({exc})") from None
-    try:
-        return NetworkSpec.model_validate((data or {}).get("model", {}))
-    except ValidationError as exc:
-        raise ConfigError(f"invalid config {config}:", spec_problems_from_pydantic(exc)) from None
 
 
 def _build(config: str, overrides: tuple[str, ...]) -> dict[str, Any]:

@@ -88,3 +88,12 @@ def test_yaml_syntax_and_top_level_shape(write, catalogue):
     write("list.yaml", "- 1\n- 2\n")
     assert _problems("bad.yaml", catalogue)[0].startswith("bad.yaml: invalid YAML at line 2, column 1:")
     assert _problems("list.yaml", catalogue) == ["list.yaml: the top level must be a mapping of keys, got list"]
+
+
+def test_rules_across_keys_despite_unknown_keys(write, base_yaml, catalogue):
+    """An unknown key does not hide a cross-key rule of the same model: both are reported."""
+    child = write("child.yaml", "_base_: base.yaml\nmodel: {dpeth: 2, width: 66}\n")
+    assert _problems(child.name, catalogue) == [
+        "child.yaml: model.dpeth: unknown key 'dpeth'; did you mean 'depth'?",
+        "base.yaml + child.yaml: model: width 66 must be divisible by attn_heads 4",
+    ]

@@ -25,6 +25,7 @@ def sen_blocks(register):
         name="acme/mean-mix@1",
         summary="Integrate-only block: the state moves towards each neuron's mean token (example plugin)",
         factory="sen_example_plugin.meanmix:build",
+        params={"rate": 0.5},
         recursive=True,
         needs_prompting=False,
         source="examples/sen-example-plugin (teaching example)",

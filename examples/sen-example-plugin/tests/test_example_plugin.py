@@ -44,3 +44,23 @@ def test_linear_probe_head():
     meter = head.meter()
     meter.update({"logits": torch.eye(3)[[0, 1, 2, 1]]}, batch)
     assert meter.compute() == {"top1": 0.75}
+
+
+def test_network_with_the_plugin_block():
+    """A whole network from this plugin's three components runs forward and backward; gates start at zero."""
+    from sen_core.network import build_network
+
+    torch.manual_seed(0)
+    spec = {
+        "neurons": [{"name": "acme/tinyconv@1", "key": "frames", "input": "frames"}],
+        "anchor": "frames", "block": "acme/mean-mix@1", "depth": 2, "width": 16, "attn_heads": 2,
+        "heads": [{"name": "acme/linear-probe@1", "params": {"num_classes": 3}}],
+    }
+    net = build_network(spec)
+    batch = {"video": torch.randint(0, 256, (2, 2, 32, 32, 3), dtype=torch.uint8), "label": torch.tensor([0, 2])}
+    out = net(batch)
+    losses = net.losses(out, net.run_heads(out, batch), batch)
+    losses["total"].backward()
+    gates = [p for n, p in net.named_parameters() if "gates" in n]
+    assert gates and all(g.grad is not None for g in gates)
+    assert len(out.states) == 3  # K + 1 states
