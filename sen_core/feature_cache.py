@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
     from .neuron import Tokens
 
-__all__ = ["FeatureCache", "cached_features", "default_root", "parse_size", "content_hash", "DEFAULT_MAX_BYTES"]
+__all__ = ["FeatureCache", "cached_features", "default_root", "parse_size", "format_size", "content_hash",
+           "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 20 * 2**30
 SUFFIX = ".safetensors"
@@ -52,7 +53,8 @@ def parse_size(text: str | int) -> int:
     return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
 
 
-def _format_size(n: float) -> str:
+def format_size(n: float) -> str:
+    """Bytes as text: 1536 -> '1.5 KB'."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -202,7 +204,7 @@ class FeatureCache:
             "entries": sum(r["entries"] for r in per.values()),
             "bytes": sum(r["bytes"] for r in per.values()),
             "max_bytes": self.max_bytes,
-            "size": _format_size(sum(r["bytes"] for r in per.values())),
+            "size": format_size(sum(r["bytes"] for r in per.values())),
             "neurons": per,
         }
 

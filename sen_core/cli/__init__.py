@@ -48,7 +48,7 @@ def _register_commands() -> None:
     from . import _catalogue_cmds
 
     _catalogue_cmds.register(cli)
-    for mod in ("_neuron_cmds", "_network_cmds", "_train_cmds", "_config_cmds", "_sweep_cmds"):
+    for mod in ("_neuron_cmds", "_network_cmds", "_train_cmds", "_config_cmds", "_sweep_cmds", "_demo_cmds"):
         try:
             module = __import__(f"{__name__}.{mod}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -49,26 +49,28 @@ def _cache(directory: str | None):
 
 
 @cache_group.command("info")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False),
+              help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def cache_info(directory: str | None, as_json: bool) -> None:
     """Entries, size and location of the feature cache, per neuron."""
-    from ..feature_cache import _format_size
+    from ..feature_cache import format_size
 
     info = _cache(directory).info()
     if as_json:
         print_json(info)
         return
     click.echo(f"location: {info['location']}\nentries:  {info['entries']}\n"
-               f"size:     {info['size']} (bound {_format_size(info['max_bytes'])})")
+               f"size:     {info['size']} (bound {format_size(info['max_bytes'])})")
     if info["neurons"]:
-        rows = [[nid, r.get("name", ""), r.get("key", ""), r["entries"], _format_size(r["bytes"])]
+        rows = [[nid, r.get("name", ""), r.get("key", ""), r["entries"], format_size(r["bytes"])]
                 for nid, r in sorted(info["neurons"].items())]
         print_table(None, ["neuron cache id", "encoder", "key", "entries", "size"], rows)
 
 
 @cache_group.command("clear")
-@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False),
+              help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
 def cache_clear(directory: str | None) -> None:
     """Delete every cached feature (they are recomputed when next needed)."""
     cache = _cache(directory)

@@ -6,8 +6,6 @@ frames in chunks with a progress bar on stderr, and writes the file atomically.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +45,9 @@ def _atomic_save(tensors: dict[str, Any], path: Path, metadata: dict[str, str]) 
     """Write a safetensors file under a temporary name in the same folder, then rename it into place."""
     from safetensors.torch import save_file
 
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        save_file(tensors, str(tmp), metadata=metadata)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from .._io import atomic_write
+
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
 def _progress(quiet: bool):

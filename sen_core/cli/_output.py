@@ -9,9 +9,12 @@ import click
 
 
 def console():  # rich is imported lazily: it is not needed for --help
+    import sys
+
     from rich.console import Console
 
-    return Console(soft_wrap=False)
+    # piped output (CI logs, files) gets a wide fixed width instead of rich's 80-column default
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -31,17 +31,20 @@ def sweep_group() -> None:
 @sweep_group.command("run")
 @click.argument("sweep")
 @click.option("-j", "--jobs", type=int, default=None,
-              help="Trials at once (worker processes; 0 = in this process). Ray: 0 = no limit. Default 1 (ray: 0).")
+              help="Trials at once (worker processes; 0 = in this process). Ray: 0 = no limit. "
+                   "Default 1 (ray: 0).")
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local worker processes, or Ray (cluster from $RAY_ADDRESS / --address, else a local Ray).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Sweep directory (default runs/sweeps/<name>).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Sweep directory (default runs/sweeps/<name>).")
 @click.option("--address", help="Ray cluster address (default $RAY_ADDRESS).")
 @click.option("--cpus-per-trial", type=float, default=1.0, show_default=True, help="Ray: CPUs reserved per trial.")
 @click.option("--gpus-per-trial", type=float, default=0.0, show_default=True, help="Ray: GPUs reserved per trial.")
 @click.option("--retry-failed/--skip-failed", default=True, show_default=True,
               help="On resume, rerun trials that failed before (or keep their failed rows).")
 @click.option("--no-cache", is_flag=True, help="Do not use the feature cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), help="Feature cache location (default $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Feature cache location (default $SEN_CACHE_DIR or ~/.cache/sen/features).")
 @click.option("--dry-run", is_flag=True, help="List the trials and which are done; run nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No live progress display.")
 def sweep_run(sweep: str, jobs: int | None, backend: str, out_dir: str | None, address: str | None,

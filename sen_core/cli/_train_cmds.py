@@ -70,7 +70,7 @@ def eval_cmd(run_dir: Path, split: str, batches: int | None, batch_size: int | N
              as_json: bool, output: Path | None) -> None:
     """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
     from ..train import RunDir, evaluate
-    from ..train._io import atomic_write_json
+    from .._io import atomic_write_json
 
     ckpt = RunDir(run_dir).require_checkpoint()  # a clear error before anything heavy is built
     metrics = evaluate(run_dir, split=split, batches=batches, batch_size=batch_size, device=device)

@@ -7,17 +7,15 @@ Loading rebuilds the network from the spec and refuses a hash or version mismatc
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from .._io import atomic_write, sha256_file
 from .._version import __version__
 from ..catalogue import Catalogue
 from ..errors import CheckpointError, ConfigError
@@ -29,26 +27,6 @@ __all__ = ["save_network", "load_network", "WEIGHTS_FILE", "META_FILE", "FORMAT"
 WEIGHTS_FILE = "model.safetensors"
 META_FILE = "sen.json"
 FORMAT = "sen-network/1"
-
-
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temporary file in the same directory, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def saved_keys(net: SuperEncodingNetwork, full: bool = False) -> list[str]:
@@ -86,7 +64,7 @@ def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], f
         seen.add(ptr)
     spec_json = net.spec.canonical_json()
     weights = out / WEIGHTS_FILE
-    _atomic(weights, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "sen_spec": spec_json,
+    atomic_write(weights, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "sen_spec": spec_json,
                                                                    "sen_spec_hash": net.spec_hash}))
     meta = {
         "format": FORMAT,
@@ -94,15 +72,15 @@ def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], f
         "spec_hash": net.spec_hash,
         "spec": json.loads(spec_json),
         "components": net.resolved.components(),
-        "weights": {"file": WEIGHTS_FILE, "full": full, "tensors": len(tensors), "sha256": _sha256(weights)},
+        "weights": {"file": WEIGHTS_FILE, "full": full, "tensors": len(tensors), "sha256": sha256_file(weights)},
     }
 
-    def write_meta(tmp: str) -> None:
+    def write_meta(tmp: Path) -> None:
         with open(tmp, "w") as f:
             json.dump(meta, f, indent=2, sort_keys=True)
             f.write("\n")
 
-    _atomic(out / META_FILE, write_meta)
+    atomic_write(out / META_FILE, write_meta)
     return out
 
 
@@ -168,7 +146,7 @@ def load_network(directory: str | os.PathLike[str], strict_versions: bool = True
     winfo = meta.get("weights", {})
     if not weights.is_file():
         raise CheckpointError(f"{weights}: not found (sen.json expects it)")
-    if winfo.get("sha256") and _sha256(weights) != winfo["sha256"]:
+    if winfo.get("sha256") and sha256_file(weights) != winfo["sha256"]:
         raise CheckpointError(f"{weights}: its SHA-256 does not match sen.json; the file is truncated, "
                               "corrupt or from another save")
     try:

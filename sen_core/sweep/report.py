@@ -48,7 +48,8 @@ def collect(sweep_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list
     if plan is None:
         from ..errors import SenError
 
-        raise SenError(f"{sweep_dir}: not a sweep directory (no sweep.json); run 'sen sweep SWEEP.yaml --out {sweep_dir}'")
+        raise SenError(f"{sweep_dir}: not a sweep directory (no sweep.json); "
+                       f"run 'sen sweep SWEEP.yaml --out {sweep_dir}'")
     ids = [t["id"] for t in plan["trials"]]
     results = read_results(sweep_dir, ids)
     metrics = _metric_names(plan, results)

@@ -63,6 +63,7 @@ def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None
     trials = plan_trials(loaded, catalogue=catalogue)
     out = Path(out_dir) if out_dir is not None else default_out_dir(loaded.name)
     out.mkdir(parents=True, exist_ok=True)
+    _refuse_if_running(out)
     _remove_stale_tmp(out)
     write_plan(out, loaded, trials)
 
@@ -95,6 +96,18 @@ def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None
         state.close()
     write_reports(out, plot=True)
     return summarise(out)
+
+
+def _refuse_if_running(out: Path) -> None:
+    """Two drivers on one directory would run trials twice: refuse while another one is alive."""
+    from ._files import read_json
+    from .report import _alive
+
+    state = read_json(out / STATE_FILE) or {}
+    pid = state.get("pid")
+    if state.get("active") and pid and pid != os.getpid() and state.get("host") == socket.gethostname() \
+            and _alive(int(pid)):
+        raise SenError(f"a sweep is already running in {out} (pid {pid}); wait for it, or stop it first")
 
 
 def _remove_stale_tmp(out: Path) -> None:

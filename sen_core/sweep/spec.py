@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -263,13 +262,3 @@ def plan_trials(sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool 
 
 def _sets_names(key: str) -> bool:
     return key in ("model", "model.block", "data") or key.startswith(("model.neurons", "model.heads", "data."))
-
-
-def metric_names(spec: SweepSpec, results: Iterable[dict[str, Any]]) -> list[str]:
-    """The metrics to report: those the sweep names, else every numeric metric seen (sorted)."""
-    if spec.metrics:
-        return list(spec.metrics)
-    names: set[str] = set()
-    for r in results:
-        names.update(k for k, v in (r.get("metrics") or {}).items() if isinstance(v, (int, float)))
-    return sorted(names)

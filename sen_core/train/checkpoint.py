@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import CheckpointError
-from ._io import atomic_write_json, atomic_write_text, sha256_file
+from .._io import atomic_write_json, atomic_write_text, sha256_file
 from .rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
 
 FORMAT = 1

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError, SenError
 from ..network_spec import RunConfig
 from . import distributed as D
-from ._io import atomic_write_json
+from .._io import atomic_write_json
 from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .data import BatchStream, build_dataset, eval_loader, to_device
 from .logging import MetricsLog, plot_curves

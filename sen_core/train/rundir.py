@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import CheckpointError, ConfigError
 from ..network_spec import RunConfig
-from ._io import atomic_write_json, atomic_write_text
+from .._io import atomic_write_json, atomic_write_text
 from .logging import CURVES_FILE, METRICS_FILE
 
 LATEST = "latest"

@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import make_spec, toy_catalogue
+from _network_helpers import make_spec, toy_catalogue
 
 from sen_core import catalogue as catalogue_module
 from sen_core.cli import cli

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_batch, make_spec
+from _network_helpers import make_batch, make_spec
 
 import _network_toys
 from sen_core._plugins import PluginSource, load_catalogue

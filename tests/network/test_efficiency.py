@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import make_batch, make_spec
+from _network_helpers import make_batch, make_spec
 
 from sen_core.errors import InputError
 from sen_core.network import build_network

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from conftest import make_batch, make_spec, toy_catalogue
+from _network_helpers import make_batch, make_spec, toy_catalogue
 
 from sen_core.errors import CheckpointError
 from sen_core.network import build_network, load_network, save_network

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_spec
+from _network_helpers import make_spec
 
 from sen_core.network import build_network
 

@@ -96,3 +96,17 @@ def test_bad_backend_and_jobs(sweep_file, tmp_path):
         run_sweep(str(sweep_file()), tmp_path / "o", backend="slurm")
     with pytest.raises(SenError, match="jobs must be >= 0"):
         run_sweep(str(sweep_file()), tmp_path / "o", jobs=-1)
+
+
+def test_refuses_a_directory_in_use(sweep_file, tmp_path):
+    """A second driver on a directory whose recorded driver is alive is refused."""
+    import os
+    import socket
+
+    from sen_core.errors import SenError
+    from sen_core.sweep._files import atomic_write_json
+
+    out = tmp_path / "out"
+    atomic_write_json(out / "state.json", {"pid": os.getppid(), "host": socket.gethostname(), "active": True})
+    with pytest.raises(SenError, match=f"a sweep is already running in {out} \\(pid {os.getppid()}\\)"):
+        run_sweep(str(sweep_file()), out, jobs=0, progress=False)

@@ -42,7 +42,7 @@ def test_zip_named_and_random_axes(sweep_file):
           seed: 7
           axes:
             train.lr: {low: 1.0e-4, high: 1.0e-2, log: true}
-            model.prompt_tokens: {choices: [2, 4, 8]}
+            model.prompt_tokens: [2, 4, 8]     # a bare list is short for choices
         seeds: [0]
         """
     sweep = load_sweep(str(sweep_file(text=text)))

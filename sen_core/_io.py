@@ -1,4 +1,4 @@
-"""Atomic file writes for run directories: write a temporary sibling, fsync, then ``os.replace``.
+"""Atomic file writes (run directories, checkpoints, caches, reports): write a temporary sibling, fsync, then ``os.replace``.
 
 A killed process leaves either the old file or the new one, never a half-written file that a
 later step (resume, ``sen eval``) would trust.
