@@ -2,7 +2,9 @@
 state width D, the form every block integrates. Tokens are pooled before the projection (cheaper).
 
 Frame layouts keep their frame structure (T frames x P tokens, P = budget // T); text keeps its
-mask; class names become one token per class, shared by the batch.
+mask; class names become one token per class, shared by the batch. Frame tokens get a sinusoidal
+(frame index, token index) embedding with a learned, zero-initialised per-channel scale: without it
+the network would be invariant to frame order and could not tell a motion from its reverse.
 """
 from __future__ import annotations
 
@@ -14,7 +16,23 @@ from torch import nn
 
 from ..neuron import Layout, Tokens, select_tokens
 
-__all__ = ["reduce_tokens", "NeuronAdapter"]
+__all__ = ["reduce_tokens", "NeuronAdapter", "frame_position_embedding"]
+
+
+def frame_position_embedding(frames: int, per_frame: int, width: int, *, device=None, dtype=None) -> torch.Tensor:
+    """(frames * per_frame, width): sin/cos of the frame index on the first half of the channels,
+    of the token index within the frame on the second half (frame-major, as frame layouts are)."""
+    half = width // 2
+
+    def sincos(pos: torch.Tensor, dim: int) -> torch.Tensor:  # (N,) -> (N, dim)
+        i = torch.arange((dim + 1) // 2, device=device, dtype=torch.float32)
+        freq = torch.exp(-torch.log(torch.tensor(10000.0)) * 2 * i / max(dim, 1))
+        ang = pos.float()[:, None] * freq[None]
+        return torch.cat([ang.sin(), ang.cos()], dim=-1)[:, :dim]
+
+    t = torch.arange(frames, device=device).repeat_interleave(per_frame)
+    p = torch.arange(per_frame, device=device).repeat(frames)
+    return torch.cat([sincos(t, half), sincos(p, width - half)], dim=-1).to(dtype=dtype)
 
 
 def reduce_tokens(tokens: Tokens, budget: int) -> Tokens:
@@ -53,6 +71,7 @@ class NeuronAdapter(nn.Module):
         self.norm = nn.LayerNorm(in_width)
         self.proj = nn.Linear(in_width, width)
         self.embed = nn.Parameter(torch.zeros(width))  # tells the block which neuron a token came from
+        self.pos_scale = nn.Parameter(torch.zeros(width))  # learned use of frame/token positions
 
     def forward(self, tokens: Tokens, batch_size: int) -> Tokens:
         if self.per_class:  # class names (C, N, D_i) -> one token per class, shared: (B, C, D)
@@ -60,5 +79,10 @@ class NeuronAdapter(nn.Module):
             c = x.shape[0]
             return Tokens(x.unsqueeze(0).expand(batch_size, c, -1), Layout("sequence", tokens_per_frame=c))
         red = reduce_tokens(tokens, self.budget)
-        return Tokens(self.proj(self.norm(red.x)) + self.embed, red.layout, red.mask)
+        x = self.proj(self.norm(red.x)) + self.embed  # (B, N, D)
+        if red.layout.kind == "frames":
+            pos = frame_position_embedding(red.layout.frames, red.layout.tokens_per_frame, x.shape[-1],
+                                           device=x.device, dtype=x.dtype)
+            x = x + self.pos_scale * pos
+        return Tokens(x, red.layout, red.mask)
 
