@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable, check_preprocessed_frames
 from sen_core.specs import EncoderSpec
 from sen_timm.prompting import insert_tokens, remove_tokens
 
@@ -119,10 +119,7 @@ class OpenClipImageNeuron(SuperNeuron):
         return video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
-        if not isinstance(inputs, Tensor) or inputs.ndim != 5 or inputs.shape[2] != 3:
-            got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-            raise InputError(f"{self.name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
-        b, t = inputs.shape[:2]
+        b, t = check_preprocessed_frames(inputs, name=self.name)
         prompts = shallow_if_single(self.check_prompts(prompts, b))
         x = inputs.flatten(0, 1).to(next(self.visual.parameters()).dtype)
         feats, special, grid = getattr(self, f"_forward_{self.kind}")(x, per_frame(prompts, t))

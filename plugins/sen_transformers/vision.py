@@ -12,7 +12,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable, check_preprocessed_frames
 from sen_core.specs import EncoderSpec
 from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
                                   shallow_if_single, video_to_frames)
@@ -65,10 +65,7 @@ class HFImageNeuron(SuperNeuron):
         return video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
-        if not isinstance(inputs, Tensor) or inputs.ndim != 5 or inputs.shape[2] != 3:
-            got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-            raise InputError(f"{self.name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
-        b, t = inputs.shape[:2]
+        b, t = check_preprocessed_frames(inputs, name=self.name)
         prompts = shallow_if_single(self.check_prompts(prompts, b))
         p = per_frame(prompts, t)
         m = 0 if p is None else p.shape[-2]
