@@ -3,7 +3,7 @@ state width D, the form every block integrates. Tokens are pooled before the pro
 
 Frame layouts keep their frame structure (T frames x P tokens, P = budget // T); text keeps its
 mask; class names become one token per class, shared by the batch. Frame tokens get a sinusoidal
-(frame index, token index) embedding with a learned, zero-initialised per-channel scale: without it
+(frame index, token index) embedding with a learned per-channel scale (0.1 at init): without it
 the network would be invariant to frame order and could not tell a motion from its reverse.
 """
 from __future__ import annotations
@@ -71,7 +71,7 @@ class NeuronAdapter(nn.Module):
         self.norm = nn.LayerNorm(in_width)
         self.proj = nn.Linear(in_width, width)
         self.embed = nn.Parameter(torch.zeros(width))  # tells the block which neuron a token came from
-        self.pos_scale = nn.Parameter(torch.zeros(width))  # learned use of frame/token positions
+        self.pos_scale = nn.Parameter(torch.full((width,), 0.1))  # learned use of frame/token positions
 
     def forward(self, tokens: Tokens, batch_size: int) -> Tokens:
         if self.per_class:  # class names (C, N, D_i) -> one token per class, shared: (B, C, D)

@@ -30,7 +30,7 @@ def test_reversed_clip_gives_a_different_state(catalogue):
 
 
 def test_position_scale_learns(catalogue, batch):
-    """The zero-initialised scale receives a gradient, so training can use frame order."""
+    """The position scale receives a gradient, so training can tune how much frame order counts."""
     net = build_network(make_spec(neurons=("vit", "question"), depth=1), catalogue=catalogue)
     out = net(batch)
     (out.state * torch.randn_like(out.state)).sum().backward()  # any loss that weighs tokens unequally
