@@ -63,9 +63,11 @@ def _plot(summary: dict[str, Any]) -> bytes:
         vals = [v.metrics.get(k, 0.0) for v in runs]
         bars = ax.bar([x + (j - 0.5) * width for x in xs], vals, width, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
-    chance = 1.0 / max(len(summary.get("class_names") or []), 1) if summary.get("class_names") else None
-    if chance:
-        ax.axhline(chance, color="grey", lw=0.8, ls="--", label="chance (top-1)")
+    base = summary["base"]
+    if summary.get("class_names"):
+        ax.axhline(1.0 / len(summary["class_names"]), color="tab:blue", lw=0.8, ls="--", label="chance (top-1)")
+    n_eval = min(int(base.data.params.get("num_samples", 512)), base.train.eval_batches * base.train.batch_size)
+    ax.axhline(1.0 / max(n_eval, 1), color="tab:orange", lw=0.8, ls=":", label=f"chance (R@1 over {n_eval} clips)")
     ax.set_xticks(list(xs), [v.key for v in runs], fontsize=9)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("held-out score")
@@ -102,8 +104,10 @@ def _report(summary: dict[str, Any], table: str) -> str:
             delta = top1(key) - best.metrics.get("classify/top1", 0.0)
             lines.append(f"- {name}: top-1 {top1(key):.3f} ({delta:+.3f} against the best single neuron), "
                          f"R@1 {runs[key].metrics.get('retrieval/R@1', float('nan')):.3f}.")
-    lines += ["", "These are single-seed numbers from a short CPU budget; differences of a few points are",
-              "within seed noise. `sen sweep sen/sweep-depth@1` runs the depth ablation over seeds.", ""]
+    lines += ["", "Depth-0 networks (the single neuron, late fusion) read a time-averaged summary, so they can",
+              "recognise the shape but not its direction; RA blocks attend across frames with position",
+              "embeddings and can. These are single-seed numbers from a short CPU budget; differences of a few",
+              "points are within seed noise. `sen sweep sen/sweep-depth@1` runs the depth ablation over seeds.", ""]
     clip = summary.get("clip")
     if clip:
         lines += ["## A real clip", "",
