@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
+from sen_core.neuron import PromptSlot, SuperNeuron
 from sen_timm.prompting import insert_tokens
 
 __all__ = ["PromptHooks", "layer_list"]
@@ -76,3 +77,19 @@ class PromptHooks:
             yield
         finally:
             self._prompts = None
+
+
+class HFPromptedNeuron(SuperNeuron):
+    """Shared tail of the transformers neurons: prompt hooks, the prompt slot, freezing."""
+
+    def _setup_prompting(self, model: nn.Module, *, at: int, deep: bool) -> None:
+        """Width from the config, hooks that insert M prompts at position ``at``, then freeze."""
+        self.width = int(model.config.hidden_size)
+        self._hooks = PromptHooks(model, at=at)
+        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
+        self.apply_trainable(model)
+        self.train()
+
+    def prompt_slot(self) -> PromptSlot | None:
+        return self._slot
+

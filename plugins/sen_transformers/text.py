@@ -12,13 +12,13 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import Layout, Tokens, Trainable
 from sen_core.specs import EncoderSpec
 from sen_open_clip.inputs import check_prompt_depth, check_texts, shallow_if_single
 from sen_timm.prompting import remove_tokens
 
 from .loading import load_model
-from .prompting import PromptHooks
+from .prompting import HFPromptedNeuron
 
 __all__ = ["HFTextNeuron", "build_bert", "build_roberta", "build_clip_text", "TEXT_DEFAULTS"]
 
@@ -34,7 +34,7 @@ TEXT_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 # classes
-class HFTextNeuron(SuperNeuron):
+class HFTextNeuron(HFPromptedNeuron):
     """A Hugging Face text encoder: list[str] -> (B, L, D) last hidden states + mask."""
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, tokenizer: Any, max_length: int | None = None,
@@ -52,14 +52,7 @@ class HFTextNeuron(SuperNeuron):
         if max_length is not None and not (isinstance(max_length, int) and 1 <= max_length <= limit):
             raise ConfigError(f"{spec.name}: max_length={max_length!r}; expected an int in 1..{limit}")
         self.max_length = int(max_length or min(limit, getattr(tokenizer, "model_max_length", limit)))
-        self.width = int(model.config.hidden_size)
-        self._hooks = PromptHooks(model, at=1)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
-        self.apply_trainable(self.model)
-        self.train()
-
-    def prompt_slot(self) -> PromptSlot | None:
-        return self._slot
+        self._setup_prompting(model, at=1, deep=deep)
 
     def preprocess(self, raw: Any) -> dict[str, Tensor]:
         texts = check_texts(raw, name=self.name)

@@ -13,14 +13,14 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import Tokens, Trainable
 from sen_core.specs import EncoderSpec
 from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, shallow_if_single,
                                   video_to_frames)
 from sen_timm.prompting import remove_tokens
 
 from .loading import load_model, read_image_norm
-from .prompting import PromptHooks
+from .prompting import HFPromptedNeuron
 
 __all__ = ["HFVideoNeuron", "build_videomae", "VIDEO_DEFAULTS"]
 
@@ -40,7 +40,7 @@ def resample_frames(frames: Tensor, n: int) -> Tensor:
     return frames.index_select(1, idx)
 
 
-class HFVideoNeuron(SuperNeuron):
+class HFVideoNeuron(HFPromptedNeuron):
     """VideoMAE: raw video -> (B, T'*P, D) tubelet tokens laid out as T' frames."""
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, mean: tuple[float, ...], std: tuple[float, ...],
@@ -54,14 +54,7 @@ class HFVideoNeuron(SuperNeuron):
         self.image_size, self.patch = int(cfg.image_size), int(cfg.patch_size)
         self.num_frames, self.tubelet = int(cfg.num_frames), int(cfg.tubelet_size)
         self.mean, self.std = tuple(mean), tuple(std)
-        self.width = int(cfg.hidden_size)
-        self._hooks = PromptHooks(model, at=0)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
-        self.apply_trainable(self.model)
-        self.train()
-
-    def prompt_slot(self) -> PromptSlot | None:
-        return self._slot
+        self._setup_prompting(model, at=0, deep=deep)
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device

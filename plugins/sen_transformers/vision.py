@@ -12,14 +12,14 @@ from typing import Any
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable, check_preprocessed_frames
+from sen_core.neuron import Tokens, Trainable, check_preprocessed_frames
 from sen_core.specs import EncoderSpec
 from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
                                   shallow_if_single, video_to_frames)
 from sen_timm.prompting import remove_tokens
 
 from .loading import load_model, read_image_norm
-from .prompting import PromptHooks
+from .prompting import HFPromptedNeuron
 
 __all__ = ["HFImageNeuron", "build_vit", "build_clip_vision", "VISION_DEFAULTS"]
 
@@ -34,7 +34,7 @@ IMAGE_NORM = {
 }
 
 
-class HFImageNeuron(SuperNeuron):
+class HFImageNeuron(HFPromptedNeuron):
     """A Hugging Face ViT-style image encoder: raw video -> (B, T*P, D) frame tokens."""
 
     def __init__(self, spec: EncoderSpec, *, model: nn.Module, image_size: int, mean: tuple[float, ...],
@@ -51,14 +51,7 @@ class HFImageNeuron(SuperNeuron):
         # a model trained at another size resamples its position grid
         self.interpolate = self.image_size != int(model.config.image_size)
         self.post_norm = post_norm
-        self.width = int(model.config.hidden_size)
-        self._hooks = PromptHooks(model, at=1)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
-        self.apply_trainable(self.model)
-        self.train()
-
-    def prompt_slot(self) -> PromptSlot | None:
-        return self._slot
+        self._setup_prompting(model, at=1, deep=deep)
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device
