@@ -29,8 +29,11 @@ def _is_main_process() -> bool:
 @click.option("--resume", is_flag=True, help="Continue from the run directory's newest checkpoint.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
 @click.option("--json", "as_json", is_flag=True, help="Print the final metrics as JSON.")
+@click.option("--feature-cache", "feature_cache", is_flag=False, flag_value="default", default=None,
+              metavar="[DIR]", help="Reuse prompt-free (step-0) neuron features from an on-disk cache "
+              "(DIR, or $SEN_CACHE_DIR / ~/.cache/sen/features when given without a value).")
 def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, resume: bool,
-              no_progress: bool, as_json: bool) -> None:
+              no_progress: bool, as_json: bool, feature_cache: str | None) -> None:
     """Train CONFIG (a YAML file or a preset name such as sen/demo@1).
 
     \b
@@ -47,7 +50,12 @@ def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, res
 
     cfg = load_run_config(config, list(overrides))
     run_dir = run_dir or Path("runs") / cfg.name
-    metrics = train(cfg, run_dir, resume=resume, progress=not no_progress)
+    cache = None
+    if feature_cache is not None:
+        from ..feature_cache import FeatureCache
+
+        cache = FeatureCache(None if feature_cache == "default" else feature_cache)
+    metrics = train(cfg, run_dir, resume=resume, progress=not no_progress, feature_cache=cache)
     if not _is_main_process():
         return
     if as_json:

@@ -54,3 +54,14 @@ def test_unknown_override_key_exits_2(tiny):
     res = sen("train", tiny, "train.stepz=3", "--no-progress")
     assert res.exit_code == 2
     assert res.output.startswith("error: invalid config") and "train.stepz" in res.output
+
+
+def test_train_with_feature_cache_matches_and_fills_it(tiny, tmp_path):
+    """--feature-cache DIR reuses step-0 features: same final metrics as without, and the cache holds entries."""
+    plain = sen("train", tiny, "--run-dir", tmp_path / "a", "--no-progress", "--json")
+    cached = sen("train", tiny, "--run-dir", tmp_path / "b", "--no-progress", "--json",
+                 "--feature-cache", tmp_path / "cache")
+    assert plain.exit_code == 0 and cached.exit_code == 0, cached.output
+    strip = lambda out: {k: v for k, v in json.loads(out).items() if k != "run_dir"}  # noqa: E731
+    assert strip(cached.output) == pytest.approx(strip(plain.output), abs=1e-5)
+    assert any((tmp_path / "cache").rglob("*.safetensors"))
