@@ -277,11 +277,3 @@ def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
     if not isinstance(neuron, SuperNeuron):
         raise InputError(f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron")
     return neuron
-
-
-def check_preprocessed_frames(inputs: Any, *, name: str) -> tuple[int, int]:
-    """``encode`` input check shared by visual neurons: (B, T, 3, S, S) -> (B, T), else InputError."""
-    if not isinstance(inputs, Tensor) or inputs.ndim != 5 or inputs.shape[2] != 3:
-        got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-        raise InputError(f"{name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
-    return int(inputs.shape[0]), int(inputs.shape[1])

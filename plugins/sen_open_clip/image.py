@@ -14,13 +14,14 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable, check_preprocessed_frames
+from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_timm.prompting import insert_tokens, remove_tokens
+from sen_core.neuron_inputs import (
+    check_preprocessed_frames, check_prompt_depth, check_tokens_per_frame, frame_tokens,
+    insert_tokens, per_frame, remove_tokens, shallow_if_single, video_to_frames,
+)
 
 from .configs import tower_kind
-from .inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame, shallow_if_single,
-                     video_to_frames)
 from .towers import build_visual, load_tower_checkpoint
 
 __all__ = ["OpenClipImageNeuron", "build"]

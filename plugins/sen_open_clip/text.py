@@ -18,7 +18,7 @@ from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.specs import EncoderSpec
 
-from .inputs import check_prompt_depth, check_texts, shallow_if_single
+from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
 from .towers import build_text, load_tower_checkpoint
 
 __all__ = ["OpenClipTextNeuron", "build", "prompt_attn_mask"]

@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError, UnknownNameError, suggest
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable, resize_frames, select_tokens, to_frames
+from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron_inputs import check_preprocessed_frames, frame_tokens, per_frame, video_to_frames
 from sen_core.specs import EncoderSpec
 from sen_core.weights import load_into
 
@@ -139,23 +140,16 @@ class TimmNeuron(SuperNeuron):
 
     def preprocess(self, raw: Any) -> Tensor:
         """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised."""
-        video = to_frames(raw, name=self.name)  # (B, T, 3, H, W) in [0, 1]
         p = next(self.model.parameters())
-        b, t = video.shape[:2]
-        frames = video.flatten(0, 1).to(device=p.device, dtype=p.dtype)
-        frames = resize_frames(frames, self.image_size, self.mean, self.std)
-        return frames.reshape(b, t, *frames.shape[1:])
+        frames = video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=p.device, name=self.name)
+        return frames.to(p.dtype)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         """(B, T, 3, S, S) preprocessed frames [+ prompts] -> Tokens (B, T * P, D), frames layout."""
-        if inputs.ndim != 5:
-            raise InputError(f"{self.name}: encode expects preprocessed frames (B, T, 3, S, S), got {tuple(inputs.shape)}")
-        b, t = inputs.shape[:2]
+        b, t = check_preprocessed_frames(inputs, name=self.name)
         feats = self._forward_features(inputs.flatten(0, 1), self._frame_prompts(prompts, b, t))
         x, special, grid = self._as_sequence(feats)  # (B*T, S, D)
-        x, per_frame, grid, special = select_tokens(x, special=special, grid=grid, mode=self.tokens_per_frame)
-        layout = Layout(kind="frames", frames=t, tokens_per_frame=per_frame, grid=grid, special_tokens=special)
-        return Tokens(x.reshape(b, t * per_frame, x.shape[-1]), layout)
+        return frame_tokens(x, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
 
     def classify(self, raw: Any, prompts: Tensor | None = None) -> Tensor:
         """Class logits (B, T, K) from the model's own head (e.g. ImageNet for pretrained weights)."""
@@ -177,7 +171,7 @@ class TimmNeuron(SuperNeuron):
                 f"{self.name}: prompt_depth='deep' needs one prompt set per block: (B, {self._prompter.depth}, M, "
                 f"{self.width}), got {tuple(prompts.shape)}"
             )
-        return prompts.repeat_interleave(t, dim=0)
+        return per_frame(prompts, t)
 
     def _forward_features(self, x: Tensor, prompts: Tensor | None) -> Tensor:
         """(N, 3, S, S) -> the model's ``forward_features`` output, prompted when prompts are given."""

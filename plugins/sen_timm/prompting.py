@@ -14,19 +14,12 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
+from sen_core.neuron_inputs import insert_tokens, remove_tokens
 
 __all__ = ["TokenPrompter", "FilmHooks", "insert_tokens", "remove_tokens"]
 
 
 # helpers
-def insert_tokens(x: Tensor, prompts: Tensor, at: int) -> Tensor:
-    """(N, S, D) + (N, M, D) -> (N, S + M, D) with the prompts at positions ``at .. at+M``."""
-    return torch.cat([x[:, :at], prompts.to(x.dtype), x[:, at:]], dim=1)
-
-
-def remove_tokens(x: Tensor, at: int, m: int) -> Tensor:
-    """Drop positions ``at .. at+m`` from (N, S + m, D)."""
-    return torch.cat([x[:, :at], x[:, at + m:]], dim=1)
 
 
 def _pad_square(bias: Tensor, at: int, m: int) -> Tensor:

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
 from sen_core.neuron import PromptSlot, SuperNeuron
-from sen_timm.prompting import insert_tokens
+from sen_core.neuron_inputs import insert_tokens
 
 __all__ = ["PromptHooks", "layer_list"]
 

@@ -14,8 +14,7 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_open_clip.inputs import check_prompt_depth, check_texts, shallow_if_single
-from sen_timm.prompting import remove_tokens
+from sen_core.neuron_inputs import check_prompt_depth, check_texts, remove_tokens, shallow_if_single
 
 from .loading import load_model
 from .prompting import HFPromptedNeuron

@@ -15,9 +15,10 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, shallow_if_single,
-                                  video_to_frames)
-from sen_timm.prompting import remove_tokens
+from sen_core.neuron_inputs import (
+    check_prompt_depth, check_tokens_per_frame, frame_tokens, remove_tokens, shallow_if_single,
+    video_to_frames,
+)
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron

@@ -12,11 +12,12 @@ from typing import Any
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Tokens, Trainable, check_preprocessed_frames
+from sen_core.neuron import Tokens, Trainable
 from sen_core.specs import EncoderSpec
-from sen_open_clip.inputs import (check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
-                                  shallow_if_single, video_to_frames)
-from sen_timm.prompting import remove_tokens
+from sen_core.neuron_inputs import (
+    check_preprocessed_frames, check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
+    remove_tokens, shallow_if_single, video_to_frames,
+)
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron

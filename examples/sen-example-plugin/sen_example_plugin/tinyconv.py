@@ -1,10 +1,10 @@
 """acme/tinyconv@1: a toy CNN super neuron with FiLM prompting, written against SEN's runtime contract."""
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, resize_frames, to_frames
+from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens
+from sen_core.neuron_inputs import video_to_frames
 
 
 class TinyConv(SuperNeuron):
@@ -29,11 +29,8 @@ class TinyConv(SuperNeuron):
         return PromptSlot(kind="film", channels=self.channels)
 
     def preprocess(self, raw) -> Tensor:
-        frames = to_frames(raw, name=self.name)  # (B, T, 3, H, W) in [0, 1]
-        b, t = frames.shape[:2]
-        p = self.spec.preprocess
-        x = resize_frames(frames.flatten(0, 1), self.image_size, p.mean, p.std)
-        return x.unflatten(0, (b, t))
+        p = self.spec.preprocess  # uint8 (B, T, H, W, 3) or float (B, T, 3, H, W) -> (B, T, 3, S, S)
+        return video_to_frames(raw, size=self.image_size, mean=p.mean, std=p.std, name=self.name)
 
     def encode(self, x: Tensor, prompts: Tensor | None = None) -> Tokens:
         b, t = x.shape[:2]
@@ -56,4 +53,4 @@ def build(spec, **params) -> TinyConv:
     return TinyConv(spec, **params)
 
 
-__all__ = ["TinyConv", "build", "torch"]
+__all__ = ["TinyConv", "build"]

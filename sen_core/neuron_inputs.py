@@ -1,8 +1,5 @@
-"""Input plumbing shared by the neurons of sen_open_clip and sen_transformers.
-
-Raw video (B, T, H, W, 3) -> normalised frames (B, T, 3, S, S) -> the encoder runs on (B*T, ...) ->
-its (B*T, S', D) tokens are selected per frame and laid out as ``Tokens`` with T frames. Text
-neurons check their list[str] input with ``check_texts``.
+"""Input plumbing shared by neuron plugins: frame preprocessing, per-frame prompts, frame tokens,
+text checks, prompt-token insertion and removal, and parameter checks. Imports torch.
 """
 from __future__ import annotations
 
@@ -11,8 +8,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
+from .errors import ConfigError, InputError
+from .neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
 
 __all__ = [
     "check_tokens_per_frame", "check_prompt_depth", "shallow_if_single", "check_texts", "video_to_frames",
@@ -43,7 +40,7 @@ def shallow_if_single(prompts: Tensor | None) -> Tensor | None:
     return prompts
 
 
-def video_to_frames(raw: Any, *, size: int, mean: Any, std: Any, device: torch.device, name: str) -> Tensor:
+def video_to_frames(raw: Any, *, size: int, mean: Any, std: Any, device: torch.device | None = None, name: str = "neuron") -> Tensor:
     """uint8 (B, T, H, W, 3) or float (B, T, 3, H, W) -> float (B, T, 3, size, size), normalised."""
     frames = to_frames(raw, name=name)
     b, t = frames.shape[:2]
@@ -75,3 +72,21 @@ def check_texts(raw: Any, *, name: str) -> list[str]:
     else:
         got = "an empty list" if not raw else "a list holding " + ", ".join(sorted({type(s).__name__ for s in raw}))
     raise InputError(f"{name}: text input must be a non-empty list of strings (one per sample), got {got}")
+
+
+def insert_tokens(x: Tensor, prompts: Tensor, at: int) -> Tensor:
+    """(N, S, D) + (N, M, D) -> (N, S + M, D) with the prompts at positions ``at .. at+M``."""
+    return torch.cat([x[:, :at], prompts.to(x.dtype), x[:, at:]], dim=1)
+
+
+def remove_tokens(x: Tensor, at: int, m: int) -> Tensor:
+    """Drop positions ``at .. at+m`` from (N, S + m, D)."""
+    return torch.cat([x[:, :at], x[:, at + m:]], dim=1)
+
+
+def check_preprocessed_frames(inputs: Any, *, name: str) -> tuple[int, int]:
+    """``encode`` input check shared by visual neurons: (B, T, 3, S, S) -> (B, T), else InputError."""
+    if not isinstance(inputs, Tensor) or inputs.ndim != 5 or inputs.shape[2] != 3:
+        got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
+        raise InputError(f"{name}: encode() takes preprocessed frames (B, T, 3, S, S), got {got}")
+    return int(inputs.shape[0]), int(inputs.shape[1])
