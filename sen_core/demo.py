@@ -16,7 +16,6 @@ from typing import Any
 from .network_spec import RunConfig
 
 PRESET = "sen/demo@1"
-METRICS = {"classify/top1": "recognition top-1", "retrieval/R@1": "retrieval R@1"}
 
 
 @dataclass
@@ -46,7 +45,6 @@ def variants(base: RunConfig) -> list[Variant]:
     every variant keeps them; "single neuron" networks have the anchor as their only state input.
     """
     m = base.model
-    anchor = m.neuron(m.anchor)
     text_out = [n for n in m.neurons if n.input == "caption"]
     visual = [n for n in m.neurons if n.input in ("video", "frames")]
     out: list[Variant] = []
@@ -59,7 +57,6 @@ def variants(base: RunConfig) -> list[Variant]:
                                    block_params={})))
     for k in (1, 3):
         out.append(Variant(f"ra-k{k}", f"RA: {m.block}, K={k}", _with_model(base, f"demo-ra-k{k}", depth=k)))
-    del anchor
     return out
 
 
@@ -67,11 +64,12 @@ def run_demo(out_dir: str | Path = "runs/demo", *, overrides: list[str] | None =
              query: str = "a person riding a bicycle", progress: bool = True, echo=print) -> dict[str, Any]:
     """Train and compare the demo networks; write results.md, results.csv, results.png, report.md."""
     from .config import load_run_config
-    from .demo_report import best_single, write_outputs
+    from .demo_report import METRICS, best_single, write_outputs
     from .feature_cache import FeatureCache
     from .network import build_network
     from .network.describe import count_parameters
     from .train import train
+    from .train.data import build_dataset
     from .train.engine import seed_everything
 
     out = Path(out_dir)
@@ -93,16 +91,15 @@ def run_demo(out_dir: str | Path = "runs/demo", *, overrides: list[str] | None =
         v.metrics = {k: float(x) for k, x in final.items() if isinstance(x, (int, float))}
         shown = ", ".join(f"{METRICS[k]} {v.metrics[k]:.3f}" for k in METRICS if k in v.metrics)
         echo(f"      done in {v.seconds:.0f} s: {shown}")
-    spec = __import__("sen_core.catalogue", fromlist=["x"]).get_catalogue().get(base.data.name, kind="dataset")
-    from .catalogue import import_ref
-
-    class_names = import_ref(spec.factory)(spec, split="val", **{**base.data.params, "num_samples": 1}).class_names
-    summary = {"variants": runs, "class_names": class_names, "best_single": best_single(runs), "seconds": time.perf_counter() - started,
-               "base": base, "clip": None}
+    # class names are a property of the dataset; one held-out sample is enough to get them
+    class_names = build_dataset(base.data.model_copy(update={"params": {**base.data.params, "num_samples": 1}}),
+                                "val").class_names
+    summary = {"variants": runs, "class_names": class_names, "best_single": best_single(runs),
+               "seconds": time.perf_counter() - started, "base": base, "clip": None}
     if clip:
         from .demo_clip import analyse_clip
 
         # the last variant is RA at depth 3, trained in place
-        summary["clip"] = analyse_clip(net.eval(), runs[-1], clip=clip, query=query, echo=echo)
+        summary["clip"] = analyse_clip(net.eval(), runs[-1], class_names, clip=clip, query=query, echo=echo)
     write_outputs(out, summary)
     return summary

@@ -12,16 +12,13 @@ from typing import Any
 import torch
 
 
-def analyse_clip(net: Any, variant: Any, *, clip: str = "bikes", query: str = "a person riding a bicycle",
+def analyse_clip(net: Any, variant: Any, class_names: list[str], *, clip: str = "bikes", query: str = "a person riding a bicycle",
                  windows: int = 4, echo=print) -> dict[str, Any]:
     """Score ``windows`` windows of the clip against ``query`` with a trained demo network."""
-    from .catalogue import get_catalogue, import_ref
     from .video import decode_video, example_clip
 
     cfg = variant.config
     frames = int(cfg.data.params.get("frames", 8))
-    spec = get_catalogue().get(cfg.data.name, kind="dataset")
-    class_names = import_ref(spec.factory)(spec, split="val", **{**cfg.data.params, "num_samples": 1}).class_names
     path = example_clip(clip)
     _, meta = decode_video(path, num_frames=1)
     total = float(meta["source_duration"] if "source_duration" in meta else meta["duration"])

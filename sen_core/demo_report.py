@@ -21,9 +21,10 @@ def best_single(runs: list[Any]) -> Any | None:
 
 def rows(summary: dict[str, Any]) -> list[list[str]]:
     best = summary["best_single"]
+    several = sum(v.key.startswith("single-") for v in summary["variants"]) > 1  # mark the best only if there is a choice
     out = []
     for v in summary["variants"]:
-        label = v.label + (" [best single]" if v is best and len([r for r in summary["variants"] if r.key.startswith("single-")]) > 1 else "")
+        label = v.label + (" [best single]" if several and v is best else "")
         out.append([label, str(v.config.model.depth)]
                    + [f"{v.metrics[k]:.3f}" if k in v.metrics else "-" for k in METRICS]
                    + [f"{v.params.get('trainable', 0):,}", f"{v.seconds:.0f}"])
@@ -69,7 +70,8 @@ def _plot(summary: dict[str, Any]) -> bytes:
     n_eval = min(int(base.data.params.get("num_samples", 512)), base.train.eval_batches * base.train.batch_size)
     ax.axhline(1.0 / max(n_eval, 1), color="tab:orange", lw=0.8, ls=":", label=f"chance (R@1 over {n_eval} clips)")
     ax.set_xticks(list(xs), [v.key for v in runs], fontsize=9)
-    ax.set_ylim(0, 1.08)
+    top = max([v.metrics.get(k, 0.0) for v in runs for k in METRICS] + [0.0])
+    ax.set_ylim(0, min(1.05, max(0.3, top * 1.3)))  # scores are fractions; leave room for the labels
     ax.set_ylabel("held-out score")
     ax.set_title(f"SEN demo: {summary['base'].data.name}, {summary['base'].train.steps} steps each, seed {summary['base'].train.seed}")
     ax.legend(fontsize=8, loc="upper left")
