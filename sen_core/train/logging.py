@@ -116,6 +116,8 @@ def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike, *, title
         if len(series) > 1:
             ax.legend(fontsize=7)
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.88 if title else 0.93, hspace=0.55, wspace=0.28)
+        fig.suptitle(title, fontsize=10, y=1 - 0.12 / (3.0 * rows), va="top")
+    height = 3.0 * rows  # margins in inches, so a tall grid gets no wide blank band under the title
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.45 / height, top=1 - (0.75 if title else 0.3) / height,
+                        hspace=0.55, wspace=0.28)
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
