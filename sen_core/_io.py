@@ -20,15 +20,20 @@ def _tmp_path(path: Path) -> Path:
     return Path(name)
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the result onto ``path`` in one step."""
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, fsync: bool = True) -> Path:
+    """Call ``write(tmp_path)`` then move the result onto ``path`` in one step.
+
+    Temporary names are unique per call, so concurrent writers of one path are safe (last one
+    wins). ``fsync=False`` skips the flush for data that can be recomputed (cache entries).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_path(path)
     try:
         write(tmp)
-        with open(tmp, "rb+") as fh:  # flush file data before the rename makes it visible
-            os.fsync(fh.fileno())
+        if fsync:
+            with open(tmp, "rb+") as fh:  # flush file data before the rename makes it visible
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,11 +14,11 @@ import json
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._io import atomic_write
 from .errors import SenError
 
 if TYPE_CHECKING:
@@ -119,15 +119,15 @@ class FeatureCache:
         from safetensors.torch import save_file
 
         path = self.path(neuron_id, input_hash)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp),
-                      metadata=dict(metadata or {}))
-            size = tmp.stat().st_size
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        data = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        sizes: list[int] = []
+
+        def write(tmp: Path) -> None:
+            save_file(data, str(tmp), metadata=dict(metadata or {}))
+            sizes.append(tmp.stat().st_size)  # before the rename: another process may evict the entry at once
+
+        atomic_write(path, write, fsync=False)
+        size = sizes[0]
         self._account(size)
 
     def describe_neuron(self, neuron_id: str, info: dict[str, Any]) -> None:
@@ -135,10 +135,8 @@ class FeatureCache:
         target = self.root / _safe(neuron_id) / _NEURON_FILE
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{_NEURON_FILE}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_text(json.dumps({"id": neuron_id, **info}, sort_keys=True))
-        os.replace(tmp, target)
+        text = json.dumps({"id": neuron_id, **info}, sort_keys=True)
+        atomic_write(target, lambda tmp: tmp.write_text(text), fsync=False)
 
     # ---- size bound -------------------------------------------------------------------------
     def _entries(self) -> list[tuple[Path, os.stat_result]]:
