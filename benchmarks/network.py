@@ -15,6 +15,7 @@ reading the question; ``sen/ra-cross@1``, K = 3, 8 frames at 224 px.
     .venv/bin/python benchmarks/network.py               # the numbers reported in docs/network.md
     .venv/bin/python benchmarks/network.py --quick       # tiny sizes, a smoke run
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,20 +32,36 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def make_spec(args: argparse.Namespace, checkpointing: bool = False) -> dict[str, Any]:
-    image = {"name": "timm/vit_small_patch16_224", "key": "vit", "input": "frames",
-             "params": {"image_size": args.image_size}}
+    image = {
+        "name": "timm/vit_small_patch16_224",
+        "key": "vit",
+        "input": "frames",
+        "params": {"image_size": args.image_size},
+    }
     text = {"name": "sen/minilm-l6@1", "key": "question", "input": "question"}
-    return {"neurons": [image, text], "anchor": "vit", "block": args.block, "depth": args.depth,
-            "width": args.width, "token_budget": args.token_budget, "prompt_tokens": args.prompt_tokens,
-            "checkpointing": checkpointing}
+    return {
+        "neurons": [image, text],
+        "anchor": "vit",
+        "block": args.block,
+        "depth": args.depth,
+        "width": args.width,
+        "token_budget": args.token_budget,
+        "prompt_tokens": args.prompt_tokens,
+        "checkpointing": checkpointing,
+    }
 
 
 def make_batch(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     g = torch.Generator().manual_seed(0)
-    video = torch.randint(0, 256, (args.batch, args.frames, args.image_size, args.image_size, 3),
-                          dtype=torch.uint8, generator=g)
+    video = torch.randint(
+        0,
+        256,
+        (args.batch, args.frames, args.image_size, args.image_size, 3),
+        dtype=torch.uint8,
+        generator=g,
+    )
     questions = ["what colour is the ball that rolls to the left of the red cube"] * args.batch
     return {"video": video, "question": questions}
 
@@ -99,12 +116,18 @@ def bench_time(args: argparse.Namespace) -> dict[str, Any]:
                 t_floor.append(_timed(lambda: floor_forward(net, batch, prompts)))
                 t_net.append(_timed(lambda: net(batch)))
         med_net, med_floor = statistics.median(t_net), statistics.median(t_floor)
-        results[mode] = {"network_s": round(med_net, 4), "floor_s": round(med_floor, 4),
-                         "ratio": round(med_net / med_floor, 4),
-                         "ratio_of_minima": round(min(t_net) / min(t_floor), 4)}
+        results[mode] = {
+            "network_s": round(med_net, 4),
+            "floor_s": round(med_floor, 4),
+            "ratio": round(med_net / med_floor, 4),
+            "ratio_of_minima": round(min(t_net) / min(t_floor), 4),
+        }
     results["state_shape"] = list(out.state.shape)
     d = net.describe()
-    results["parameters"] = {"trainable": d["parameters"]["trainable"], "frozen": d["parameters"]["frozen"]}
+    results["parameters"] = {
+        "trainable": d["parameters"]["trainable"],
+        "frozen": d["parameters"]["frozen"],
+    }
     return results
 
 
@@ -149,15 +172,24 @@ def memory_worker(args: argparse.Namespace, checkpointing: bool) -> dict[str, An
     step_s = time.perf_counter() - t
     stop.set()
     sampler.join()
-    return {"checkpointing": checkpointing, "saved_for_backward_mb": round(saved[0] / 2**20, 1),
-            "peak_rss_increase_mb": round((max(peak[0], _rss_bytes()) - base) / 2**20, 1),
-            "step_s": round(step_s, 2)}
+    return {
+        "checkpointing": checkpointing,
+        "saved_for_backward_mb": round(saved[0] / 2**20, 1),
+        "peak_rss_increase_mb": round((max(peak[0], _rss_bytes()) - base) / 2**20, 1),
+        "step_s": round(step_s, 2),
+    }
 
 
 def bench_memory(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for ckpt in (False, True):
-        cmd = [sys.executable, __file__, "--_memory-worker", "1" if ckpt else "0", *_size_args(args)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--_memory-worker",
+            "1" if ckpt else "0",
+            *_size_args(args),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0:
             raise SystemExit(f"memory worker failed:\n{res.stderr[-3000:]}")
@@ -166,9 +198,16 @@ def bench_memory(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _size_args(args: argparse.Namespace) -> list[str]:
-    return [f"--frames={args.frames}", f"--batch={args.batch}", f"--depth={args.depth}", f"--width={args.width}",
-            f"--image-size={args.image_size}", f"--token-budget={args.token_budget}",
-            f"--prompt-tokens={args.prompt_tokens}", f"--block={args.block}"]
+    return [
+        f"--frames={args.frames}",
+        f"--batch={args.batch}",
+        f"--depth={args.depth}",
+        f"--width={args.width}",
+        f"--image-size={args.image_size}",
+        f"--token-budget={args.token_budget}",
+        f"--prompt-tokens={args.prompt_tokens}",
+        f"--block={args.block}",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -198,24 +237,36 @@ def main(argv: list[str] | None = None) -> None:
 
     timing = bench_time(args)
     memory = bench_memory(args)
-    report = {"config": {k: v for k, v in vars(args).items() if k not in ("memory_worker", "json")},
-              "torch_threads": torch.get_num_threads(), "timing": timing, "memory": memory}
+    report = {
+        "config": {k: v for k, v in vars(args).items() if k not in ("memory_worker", "json")},
+        "torch_threads": torch.get_num_threads(),
+        "timing": timing,
+        "memory": memory,
+    }
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"SEN network benchmark: ViT-S/16 ({args.image_size}px) + MiniLM-L6, {args.block}, K={args.depth}, "
-          f"{args.batch} x {args.frames} frames, width {args.width}, {torch.get_num_threads()} threads")
+    print(
+        f"SEN network benchmark: ViT-S/16 ({args.image_size}px) + MiniLM-L6, {args.block}, K={args.depth}, "
+        f"{args.batch} x {args.frames} frames, width {args.width}, {torch.get_num_threads()} threads"
+    )
     pr = timing["parameters"]
-    print(f"parameters: {pr['trainable']:,} trainable, {pr['frozen']:,} frozen; state {timing['state_shape']}")
+    print(
+        f"parameters: {pr['trainable']:,} trainable, {pr['frozen']:,} frozen; state {timing['state_shape']}"
+    )
     for mode in ("inference", "train-forward"):
         r = timing[mode]
         verdict = "ok" if r["ratio"] <= 1.10 else "ABOVE GOAL"
-        print(f"{mode:>14}: network {r['network_s']:.3f} s, floor {r['floor_s']:.3f} s, glue overhead ratio "
-              f"{r['ratio']:.3f} (of minima {r['ratio_of_minima']:.3f}; goal <= 1.10: {verdict})")
+        print(
+            f"{mode:>14}: network {r['network_s']:.3f} s, floor {r['floor_s']:.3f} s, glue overhead ratio "
+            f"{r['ratio']:.3f} (of minima {r['ratio_of_minima']:.3f}; goal <= 1.10: {verdict})"
+        )
     for m in memory:
         label = "with" if m["checkpointing"] else "without"
-        print(f"training step {label:>7} checkpointing: saved for backward {m['saved_for_backward_mb']:.1f} MiB, "
-              f"peak RSS increase {m['peak_rss_increase_mb']:.1f} MiB, {m['step_s']:.1f} s")
+        print(
+            f"training step {label:>7} checkpointing: saved for backward {m['saved_for_backward_mb']:.1f} MiB, "
+            f"peak RSS increase {m['peak_rss_increase_mb']:.1f} MiB, {m['step_s']:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/neurons.py [--frames 8] [--repeat 7] [--only NA
 Both sides get the same preprocessed input; times are medians of interleaved repeats measured in
 one run. The goal is a ratio of at most 1.05 for every neuron.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,9 @@ from collections.abc import Callable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import torch  # noqa: E402
+import torch
 
-from sen_core.neuron import build_neuron  # noqa: E402
+from sen_core.neuron import build_neuron
 
 
 def _timm_case(name: str, frames: int, **params):
@@ -47,9 +48,13 @@ SENTENCES = [f"a red circle moving left across a grey background, clip {i}" for 
 
 CASES: dict[str, Callable[[int], tuple[Callable, Callable]]] = {
     "timm/vit_small_patch16_224 (random)": lambda f: _timm_case("timm/vit_small_patch16_224", f),
-    "sen/efficientnet-lite0-imagenet@1": lambda f: _timm_case("sen/efficientnet-lite0-imagenet@1", f),
+    "sen/efficientnet-lite0-imagenet@1": lambda f: _timm_case(
+        "sen/efficientnet-lite0-imagenet@1", f
+    ),
     "timm/resnet50 (random)": lambda f: _timm_case("timm/resnet50", f),
-    "open_clip/ViT-B-32/image (random)": lambda f: _open_clip_image_case("open_clip/ViT-B-32/image", f),
+    "open_clip/ViT-B-32/image (random)": lambda f: _open_clip_image_case(
+        "open_clip/ViT-B-32/image", f
+    ),
     "sen/minilm-l6@1 (16 sentences)": lambda f: _hf_text_case("sen/minilm-l6@1", SENTENCES),
 }
 
@@ -59,8 +64,12 @@ def measure(ours: Callable, direct: Callable, repeat: int) -> tuple[float, float
     with torch.inference_mode():
         ours(), direct()  # warm-up
         for _ in range(repeat):  # interleave so drifting machine load hits both sides alike
-            t0 = time.perf_counter(); ours(); a.append(time.perf_counter() - t0)
-            t0 = time.perf_counter(); direct(); b.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            ours()
+            a.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            direct()
+            b.append(time.perf_counter() - t0)
     return statistics.median(a), statistics.median(b)
 
 

@@ -3,6 +3,7 @@
 Run: .venv/bin/python benchmarks/startup.py [--repeat 5]
 Prints the median of each and their ratio, measured in one run (goal: ratio <= 0.15).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def main() -> None:
     print(f"{'sen list':<55} {sen_list:>9.3f}")
     print(f"{'python -c import torch, timm, open_clip, transformers':<55} {heavy:>9.3f}")
     ratio = sen_list / heavy
-    print(f"ratio sen list / heavy imports: {ratio:.3f}  (goal <= 0.15: {'met' if ratio <= 0.15 else 'NOT met'})")
+    print(
+        f"ratio sen list / heavy imports: {ratio:.3f}  (goal <= 0.15: {'met' if ratio <= 0.15 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

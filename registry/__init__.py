@@ -4,6 +4,7 @@ Every YAML file under ``runs/`` and ``sweeps/`` is a preset. Its ``_meta_`` mapp
 (``name``, ``summary``); the folder gives its kind. Registered through the ``sen_presets`` hook,
 the same entry-point mechanism a third-party preset pack uses.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -28,7 +29,12 @@ def sen_presets(register) -> None:
             if not entry.name.endswith(".yaml"):
                 continue
             meta = (yaml.safe_load(entry.read_text()) or {}).get("_meta_", {})
-            register(PresetSpec(
-                name=meta["name"], summary=meta["summary"], preset_kind=kind,
-                resource=f"{__name__}:{folder}/{entry.name}", tags=tuple(meta.get("tags", ())),
-            ))
+            register(
+                PresetSpec(
+                    name=meta["name"],
+                    summary=meta["summary"],
+                    preset_kind=kind,
+                    resource=f"{__name__}:{folder}/{entry.name}",
+                    tags=tuple(meta.get("tags", ())),
+                )
+            )

@@ -3,6 +3,7 @@
 Importing this package is cheap: no torch, timm, open_clip or transformers. Heavy modules are
 imported by the functions that need them.
 """
+
 from __future__ import annotations
 
 from ._version import __version__
@@ -24,16 +25,33 @@ from .specs import (
     EncoderSpec,
     FamilySpec,
     HeadSpec,
-    PresetSpec,
     Preprocess,
+    PresetSpec,
     Provenance,
     TokenLayout,
 )
 
 __all__ = [
-    "__version__", "hookimpl", "get_catalogue", "reset_catalogue", "Catalogue",
-    "EncoderSpec", "BlockSpec", "HeadSpec", "DatasetSpec", "PresetSpec", "FamilySpec",
-    "Provenance", "TokenLayout", "Preprocess",
-    "SenError", "SpecError", "ConfigError", "InputError", "CheckpointError", "PluginLoadError",
-    "DuplicateNameError", "UnknownNameError",
+    "BlockSpec",
+    "Catalogue",
+    "CheckpointError",
+    "ConfigError",
+    "DatasetSpec",
+    "DuplicateNameError",
+    "EncoderSpec",
+    "FamilySpec",
+    "HeadSpec",
+    "InputError",
+    "PluginLoadError",
+    "Preprocess",
+    "PresetSpec",
+    "Provenance",
+    "SenError",
+    "SpecError",
+    "TokenLayout",
+    "UnknownNameError",
+    "__version__",
+    "get_catalogue",
+    "hookimpl",
+    "reset_catalogue",
 ]

@@ -3,6 +3,7 @@
 A killed process leaves either the old file or the new one, never a half-written file that a
 later step (resume, ``sen eval``) would trust.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,9 @@ def _tmp_path(path: Path) -> Path:
     return Path(name)
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], *, fsync: bool = True) -> Path:
+def atomic_write(
+    path: str | os.PathLike, write: Callable[[Path], None], *, fsync: bool = True
+) -> Path:
     """Call ``write(tmp_path)`` then move the result onto ``path`` in one step.
 
     Temporary names are unique per call, so concurrent writers of one path are safe (last one
@@ -50,7 +53,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n")
+    return atomic_write_text(
+        path, json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n"
+    )
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -4,6 +4,7 @@ First-party plugins load through the same entry points as third-party ones. A pl
 to import or to register is skipped with a warning (fatal under ``SEN_STRICT_PLUGINS=1``);
 ``SEN_LOAD_PLUGINS=a,b`` loads only the named entry points.
 """
+
 from __future__ import annotations
 
 import importlib.metadata as md
@@ -48,8 +49,12 @@ class PluginInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "distribution": self.distribution, "version": self.version,
-            "hooks": self.hooks, "components": self.components, "error": self.error,
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": self.hooks,
+            "components": self.components,
+            "error": self.error,
         }
 
 
@@ -122,7 +127,9 @@ def load_catalogue(
         staged: list[Any] = []
         try:
             for hook in hookspecs.HOOKS:
-                impls = [i for i in getattr(pm.hook, hook).get_hookimpls() if i.plugin_name == src.name]
+                impls = [
+                    i for i in getattr(pm.hook, hook).get_hookimpls() if i.plugin_name == src.name
+                ]
                 for impl in impls:
                     info.hooks.append(hook)
                     impl.function(register=_collector(staged, hook, src))
@@ -164,4 +171,10 @@ def _fail(info: PluginInfo, src: PluginSource, reason: str, strict: bool, exc: E
     warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-__all__ = ["PluginInfo", "PluginSource", "load_catalogue", "entry_point_sources", "DuplicateNameError"]
+__all__ = [
+    "DuplicateNameError",
+    "PluginInfo",
+    "PluginSource",
+    "entry_point_sources",
+    "load_catalogue",
+]

@@ -3,6 +3,7 @@
 Static specs are held as data. Dynamic families (``timm/*``) are expanded only when a query names
 their namespace, so plain listing never imports a library.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -16,9 +17,16 @@ from .specs import KINDS, FamilySpec, split_name
 if TYPE_CHECKING:
     from ._plugins import PluginInfo
 
-_KIND_ALIASES = {k + "s": k for k in KINDS} | {k: k for k in KINDS} | {
-    "families": "family", "family": "family", "neurons": "encoder", "neuron": "encoder",
-}
+_KIND_ALIASES = (
+    {k + "s": k for k in KINDS}
+    | {k: k for k in KINDS}
+    | {
+        "families": "family",
+        "family": "family",
+        "neurons": "encoder",
+        "neuron": "encoder",
+    }
+)
 
 
 def normalise_kind(kind: str | None) -> str | None:
@@ -82,8 +90,9 @@ class Catalogue:
         kind = normalise_kind(kind)
         return [f for f in self._families.values() if kind in (None, "family", f.family_of)]
 
-    def list(self, kind: str | None = None, pattern: str | None = None,
-             modality: str | None = None) -> list[Any]:
+    def list(
+        self, kind: str | None = None, pattern: str | None = None, modality: str | None = None
+    ) -> list[Any]:
         """Specs of ``kind`` whose name matches the wildcard ``pattern``, sorted by name.
 
         A pattern inside a family's namespace (``timm/*vit*``) lists that family's names (this
@@ -91,7 +100,8 @@ class Catalogue:
         """
         kind = normalise_kind(kind)
         out = [
-            s for s in self._specs.values()
+            s
+            for s in self._specs.values()
             if kind in (None, s.kind) and (pattern is None or _match(s.name, pattern))
         ]
         for fam in self.families(kind):

@@ -5,15 +5,25 @@ For every window it reports the query's retrieval similarity, the shape classifi
 trained on synthetic shapes, so on real footage this shows transfer, or its absence), and the
 ImageNet classes the pretrained EfficientNet-Lite0 neuron sees -- numbers as they come.
 """
+
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import torch
 
 
-def analyse_clip(net: Any, variant: Any, class_names: list[str], *, clip: str = "bikes", query: str = "a person riding a bicycle",
-                 windows: int = 4, echo=print) -> dict[str, Any]:
+def analyse_clip(
+    net: Any,
+    variant: Any,
+    class_names: list[str],
+    *,
+    clip: str = "bikes",
+    query: str = "a person riding a bicycle",
+    windows: int = 4,
+    echo=print,
+) -> dict[str, Any]:
     """Score ``windows`` windows of the clip against ``query`` with a trained demo network."""
     from .video import decode_video, example_clip
 
@@ -24,7 +34,7 @@ def analyse_clip(net: Any, variant: Any, class_names: list[str], *, clip: str = 
     total = float(meta["source_duration"] if "source_duration" in meta else meta["duration"])
     edges = [total * i / windows for i in range(windows + 1)]
     clips = []
-    for s, e in zip(edges, edges[1:]):
+    for s, e in itertools.pairwise(edges):
         video, _ = decode_video(path, num_frames=frames, start=s, end=e, size=224)
         clips.append(torch.from_numpy(video))
     batch = {"video": torch.stack(clips), "caption": [query] * windows, "class_names": class_names}
@@ -33,7 +43,11 @@ def analyse_clip(net: Any, variant: Any, class_names: list[str], *, clip: str = 
         preds = net.run_heads(out, batch)
     rows = []
     retr = preds.get("retrieval")
-    sims = (retr["video_emb"] * retr["text_emb"]).sum(-1).tolist() if retr else [float("nan")] * windows
+    sims = (
+        (retr["video_emb"] * retr["text_emb"]).sum(-1).tolist()
+        if retr
+        else [float("nan")] * windows
+    )
     shape_probs = preds["classify"]["logits"].softmax(-1) if "classify" in preds else None
     imagenet = _imagenet_top(net, cfg, batch["video"])
     for i in range(windows):
@@ -50,7 +64,9 @@ def analyse_clip(net: Any, variant: Any, class_names: list[str], *, clip: str = 
     return result
 
 
-def _imagenet_top(net: Any, cfg: Any, video: torch.Tensor, k: int = 2) -> list[list[tuple[str, float]]] | None:
+def _imagenet_top(
+    net: Any, cfg: Any, video: torch.Tensor, k: int = 2
+) -> list[list[tuple[str, float]]] | None:
     """Top-k ImageNet classes per window from the anchor neuron's own classifier, when it has one."""
     entry = cfg.model.neuron(cfg.model.anchor)
     if not hasattr(net.neurons[entry.id], "classify"):
@@ -60,13 +76,17 @@ def _imagenet_top(net: Any, cfg: Any, video: torch.Tensor, k: int = 2) -> list[l
     from .neuron import build_neuron
 
     # the network may run the anchor at a small size; ImageNet classes are read at its native 224 px
-    neuron = build_neuron(entry.name, **{**entry.params, "image_size": 224, "tokens_per_frame": "all"}).eval()
+    neuron = build_neuron(
+        entry.name, **{**entry.params, "image_size": 224, "tokens_per_frame": "all"}
+    ).eval()
     info = ImageNetInfo()
     with torch.no_grad():
         probs = neuron.classify(video).softmax(-1).mean(1)  # (W, 1000), averaged over frames
     top = probs.topk(k, dim=-1)
-    return [[(info.index_to_description(int(i)), float(p)) for p, i in zip(ps, ix)]
-            for ps, ix in zip(top.values, top.indices)]
+    return [
+        [(info.index_to_description(int(i)), float(p)) for p, i in zip(ps, ix)]
+        for ps, ix in zip(top.values, top.indices)
+    ]
 
 
 def _print(result: dict[str, Any], echo) -> None:
@@ -74,6 +94,10 @@ def _print(result: dict[str, Any], echo) -> None:
     for i, r in enumerate(result["windows"]):
         mark = "  <- best match" if i == result["best"] else ""
         seen = ", ".join(f"{n} {p:.2f}" for n, p in r.get("imagenet", []))
-        shape = f"shape head: {r['shape_class']} {r['shape_prob']:.2f}" if "shape_class" in r else ""
-        echo(f"  {r['start']:5.1f}-{r['end']:5.1f} s  similarity {r['similarity']:+.3f}  "
-             f"EfficientNet sees: {seen}  |  {shape}{mark}")
+        shape = (
+            f"shape head: {r['shape_class']} {r['shape_prob']:.2f}" if "shape_class" in r else ""
+        )
+        echo(
+            f"  {r['start']:5.1f}-{r['end']:5.1f} s  similarity {r['similarity']:+.3f}  "
+            f"EfficientNet sees: {seen}  |  {shape}{mark}"
+        )

@@ -3,20 +3,21 @@
 Every error a user can cause (bad config, unknown name, wrong shape, corrupt checkpoint, broken
 plugin) is a ``SenError``: the CLI prints its message on one line and exits with status 2.
 """
+
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "CheckpointError",
+    "ConfigError",
+    "DuplicateNameError",
+    "InputError",
+    "PluginLoadError",
     "SenError",
     "SpecError",
     "UnknownNameError",
-    "DuplicateNameError",
-    "PluginLoadError",
-    "ConfigError",
-    "CheckpointError",
-    "InputError",
     "suggest",
 ]
 
@@ -63,7 +64,9 @@ def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     # Also match on the part after the namespace, so "ra-cros" finds "sen/ra-cross@1".
     if len(hits) < n:
         short = {c.lower().split("/", 1)[-1].split("@")[0]: c for c in cands}
-        for h in difflib.get_close_matches(name.lower().split("@")[0], list(short), n=n, cutoff=0.6):
+        for h in difflib.get_close_matches(
+            name.lower().split("@")[0], list(short), n=n, cutoff=0.6
+        ):
             if short[h].lower() not in hits:
                 hits.append(short[h].lower())
     return [lowered[h] for h in hits[:n]]

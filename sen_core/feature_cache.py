@@ -7,8 +7,10 @@ passes the result to ``net(batch, features=...)``. One safetensors file per (neu
 written to a temporary name then renamed (concurrent writers are safe), evicted oldest-used first
 when the cache grows past ``max_bytes``. Importing this module does not import torch.
 """
+
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,8 +28,15 @@ if TYPE_CHECKING:
 
     from .neuron import Tokens
 
-__all__ = ["FeatureCache", "cached_features", "default_root", "parse_size", "format_size", "content_hash",
-           "DEFAULT_MAX_BYTES"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FeatureCache",
+    "cached_features",
+    "content_hash",
+    "default_root",
+    "format_size",
+    "parse_size",
+]
 
 DEFAULT_MAX_BYTES = 20 * 2**30
 SUFFIX = ".safetensors"
@@ -71,7 +80,9 @@ class FeatureCache:
     pickles to worker processes.
     """
 
-    def __init__(self, root: str | os.PathLike | None = None, max_bytes: int | str | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike | None = None, max_bytes: int | str | None = None
+    ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         if max_bytes is None:
             max_bytes = os.environ.get("SEN_CACHE_MAX_BYTES", "").strip() or DEFAULT_MAX_BYTES
@@ -94,7 +105,9 @@ class FeatureCache:
     def path(self, neuron_id: str, input_hash: str) -> Path:
         return self.root / _safe(neuron_id) / input_hash[:2] / f"{input_hash}{SUFFIX}"
 
-    def get(self, neuron_id: str, input_hash: str) -> tuple[dict[str, Tensor], dict[str, str]] | None:
+    def get(
+        self, neuron_id: str, input_hash: str
+    ) -> tuple[dict[str, Tensor], dict[str, str]] | None:
         """The tensors and metadata stored for this key, or None (counted as a miss)."""
         path = self.path(neuron_id, input_hash)
         try:
@@ -113,8 +126,13 @@ class FeatureCache:
         self.hits += 1
         return tensors, meta
 
-    def put(self, neuron_id: str, input_hash: str, tensors: dict[str, Tensor],
-            metadata: dict[str, str] | None = None) -> None:
+    def put(
+        self,
+        neuron_id: str,
+        input_hash: str,
+        tensors: dict[str, Tensor],
+        metadata: dict[str, str] | None = None,
+    ) -> None:
         """Store an entry atomically: a reader sees the whole file or none (last writer wins)."""
         from safetensors.torch import save_file
 
@@ -124,7 +142,9 @@ class FeatureCache:
 
         def write(tmp: Path) -> None:
             save_file(data, str(tmp), metadata=dict(metadata or {}))
-            sizes.append(tmp.stat().st_size)  # before the rename: another process may evict the entry at once
+            sizes.append(
+                tmp.stat().st_size
+            )  # before the rename: another process may evict the entry at once
 
         atomic_write(path, write, fsync=False)
         size = sizes[0]
@@ -192,11 +212,14 @@ class FeatureCache:
             row["entries"] += 1
             row["bytes"] += st.st_size
         for nid, row in per.items():
-            try:
-                row.update({k: v for k, v in json.loads((self.root / nid / _NEURON_FILE).read_text()).items()
-                            if k in ("name", "key")})
-            except (OSError, ValueError):
-                pass
+            with contextlib.suppress(OSError, ValueError):
+                row.update(
+                    {
+                        k: v
+                        for k, v in json.loads((self.root / nid / _NEURON_FILE).read_text()).items()
+                        if k in ("name", "key")
+                    }
+                )
         return {
             "location": str(self.root),
             "entries": sum(r["entries"] for r in per.values()),
@@ -226,7 +249,7 @@ def _decode(data: bytes) -> tuple[dict[str, Tensor], dict[str, str]]:
     from safetensors.torch import load
 
     n = int.from_bytes(data[:8], "little")
-    meta = json.loads(data[8:8 + n]).get("__metadata__") or {}
+    meta = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
     return load(data), meta
 
 
@@ -243,7 +266,11 @@ def content_hash(item: Any, source: str = "") -> str:
     else:
         import numpy as np
 
-        arr = item.detach().cpu().contiguous().numpy() if hasattr(item, "detach") else np.ascontiguousarray(item)
+        arr = (
+            item.detach().cpu().contiguous().numpy()
+            if hasattr(item, "detach")
+            else np.ascontiguousarray(item)
+        )
         h.update(f"{arr.dtype.str}{arr.shape}\0".encode())
         h.update(memoryview(arr).cast("B"))
     return h.hexdigest()[:40]
@@ -251,16 +278,26 @@ def content_hash(item: Any, source: str = "") -> str:
 
 # ---- per-sample split / join of Tokens ---------------------------------------------------------
 def _layout_meta(layout: Any) -> str:
-    return json.dumps({"kind": layout.kind, "frames": layout.frames, "tokens_per_frame": layout.tokens_per_frame,
-                       "grid": list(layout.grid) if layout.grid else None,
-                       "special_tokens": layout.special_tokens})
+    return json.dumps(
+        {
+            "kind": layout.kind,
+            "frames": layout.frames,
+            "tokens_per_frame": layout.tokens_per_frame,
+            "grid": list(layout.grid) if layout.grid else None,
+            "special_tokens": layout.special_tokens,
+        }
+    )
 
 
 def _split(tokens: Tokens) -> list[tuple[dict[str, Tensor], dict[str, str]]]:
     """One entry per sample. Masked sequences are cut after their last valid token (unpadded)."""
     out = []
     for i in range(tokens.x.shape[0]):
-        x, mask, layout = tokens.x[i], None if tokens.mask is None else tokens.mask[i], tokens.layout
+        x, mask, layout = (
+            tokens.x[i],
+            None if tokens.mask is None else tokens.mask[i],
+            tokens.layout,
+        )
         if mask is not None and layout.kind == "sequence":
             valid = mask.nonzero()
             n = int(valid[-1]) + 1 if len(valid) else 0
@@ -286,11 +323,13 @@ def _join(entries: Sequence[tuple[dict[str, Tensor], dict[str, str]]], device: A
     for i, (t, _) in enumerate(entries):
         x[i, : lengths[i]] = t["x"]
         if mask is not None:
-            mask[i, : lengths[i]] = t["mask"] if "mask" in t else True
+            mask[i, : lengths[i]] = t.get("mask", True)
     if lay["kind"] == "sequence":
         lay["tokens_per_frame"], lay["frames"] = n, 1
     lay["grid"] = tuple(lay["grid"]) if lay["grid"] else None
-    return Tokens(x=x.to(device), layout=Layout(**lay), mask=None if mask is None else mask.to(device))
+    return Tokens(
+        x=x.to(device), layout=Layout(**lay), mask=None if mask is None else mask.to(device)
+    )
 
 
 # ---- the entry point for the training engine ---------------------------------------------------
@@ -299,7 +338,11 @@ def _samples(batch: dict[str, Any], source: str) -> list[Any]:
     if field not in batch:
         raise SenError(f"the batch has no '{field}' field, which a neuron reading '{source}' needs")
     values = batch[field]
-    return list(values) if isinstance(values, (list, tuple)) else [values[i] for i in range(len(values))]
+    return (
+        list(values)
+        if isinstance(values, (list, tuple))
+        else [values[i] for i in range(len(values))]
+    )
 
 
 def _subset(batch: dict[str, Any], source: str, idx: list[int]) -> dict[str, Any]:
@@ -324,12 +367,15 @@ def _entries_of(net: Any) -> list[Any]:
     spec = getattr(net, "spec", None)
     neurons = getattr(spec, "neurons", None)
     if neurons is None:
-        raise SenError(f"{type(net).__name__} has no .spec.neurons; cached_features needs a SuperEncodingNetwork")
+        raise SenError(
+            f"{type(net).__name__} has no .spec.neurons; cached_features needs a SuperEncodingNetwork"
+        )
     return list(neurons)
 
 
-def cached_features(cache: FeatureCache | None, net: Any, batch: dict[str, Any],
-                    keys: Iterable[str] | None = None) -> dict[str, Tokens]:
+def cached_features(
+    cache: FeatureCache | None, net: Any, batch: dict[str, Any], keys: Iterable[str] | None = None
+) -> dict[str, Tokens]:
     """Step-0 Tokens by neuron key for every cacheable neuron of ``net`` (or only ``keys``).
 
     Each sample is looked up by (``net.neuron_cache_id(key)``, content hash of that sample's input);

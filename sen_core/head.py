@@ -8,6 +8,7 @@ Batch schema (docs/tasks.md): ``video`` uint8 (B, T, H, W, 3); ``label`` int64 (
 ``saliency`` float (B, T); ``tracks`` float (B, Q, T, 2) pixel xy; ``visible`` bool (B, Q, T);
 ``query_points`` float (B, Q, 3) as (t, x, y); ``fps`` float.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 Each hook receives ``register``; call it once per component spec. The host records which plugin
 (and distribution) registered what.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

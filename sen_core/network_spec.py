@@ -4,6 +4,7 @@ Pure pydantic (no torch). The graph builder (sen_core.network) turns a NetworkSp
 configs (sen_core.config) resolve YAML into a RunConfig. The canonical JSON hash of a spec
 identifies the architecture.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,7 @@ class _Frozen(BaseModel):
 
 def default_key(name: str) -> str:
     """'sen/minilm-l6@1' -> 'minilm_l6'; 'open_clip/ViT-B-32/image' -> 'vit_b_32_image'."""
-    parts = name.split("@")[0].split("/")[1:]
+    parts = name.split("@", maxsplit=1)[0].split("/")[1:]
     return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_") or "neuron"
 
 
@@ -32,11 +33,15 @@ class NeuronEntry(_Frozen):
     """One super neuron in the network and the input it reads."""
 
     name: str
-    key: str | None = Field(default=None, description="id inside the network; default from the name")
+    key: str | None = Field(
+        default=None, description="id inside the network; default from the name"
+    )
     input: InputSource
     params: dict[str, Any] = Field(default_factory=dict)
     trainable: Trainable = "none"
-    prompt: bool = Field(default=True, description="receive prompts when the block distributes them")
+    prompt: bool = Field(
+        default=True, description="receive prompts when the block distributes them"
+    )
 
     @field_validator("key")
     @classmethod
@@ -74,7 +79,9 @@ class NetworkSpec(_Frozen):
     share_weights: bool = True
     width: int = Field(default=256, ge=8)
     attn_heads: int = Field(default=4, ge=1)
-    token_budget: int = Field(default=64, ge=1, description="max tokens per neuron entering integration")
+    token_budget: int = Field(
+        default=64, ge=1, description="max tokens per neuron entering integration"
+    )
     prompt_tokens: int = Field(default=4, ge=1)
     heads: list[HeadEntry] = Field(default_factory=list)
     distill_weight: float = Field(default=0.0, ge=0.0)
@@ -91,7 +98,9 @@ class NetworkSpec(_Frozen):
         if hdup:
             raise ValueError(f"head keys must be unique; repeated: {hdup} (set 'key' on each)")
         if self.width % self.attn_heads:
-            raise ValueError(f"width {self.width} must be divisible by attn_heads {self.attn_heads}")
+            raise ValueError(
+                f"width {self.width} must be divisible by attn_heads {self.attn_heads}"
+            )
         return self
 
     def neuron(self, key: str) -> NeuronEntry:
@@ -131,9 +140,15 @@ class TrainSpec(_Frozen):
     log_every: int = Field(default=10, ge=1)
     eval_batches: int = Field(default=8, ge=1)
     num_workers: int = Field(default=0, ge=0)
-    keep_checkpoints: int = Field(default=2, ge=1, description="newest checkpoints kept in the run dir")
+    keep_checkpoints: int = Field(
+        default=2, ge=1, description="newest checkpoints kept in the run dir"
+    )
     eval_split: str = Field(default="val", description="held-out split evaluated during training")
-    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$", description="auto: CUDA if available")
+    device: str = Field(
+        default="auto",
+        pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$",
+        description="auto: CUDA if available",
+    )
 
 
 class RunConfig(_Frozen):

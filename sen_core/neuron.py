@@ -3,6 +3,7 @@
 A neuron turns raw input (video frames, strings, waveforms) into ``Tokens`` (B, N, D) and may accept
 prompts from the RA blocks. Imports torch: only the builder and plugin factories import this file.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,9 @@ class Tokens:
                 f"{self.layout.frames} x {self.layout.tokens_per_frame} = {self.layout.num_tokens}"
             )
         if self.mask is not None and tuple(self.mask.shape) != tuple(self.x.shape[:2]):
-            raise InputError(f"Tokens.mask must be (B, N) = {tuple(self.x.shape[:2])}, got {tuple(self.mask.shape)}")
+            raise InputError(
+                f"Tokens.mask must be (B, N) = {tuple(self.x.shape[:2])}, got {tuple(self.mask.shape)}"
+            )
 
     @property
     def shape(self) -> torch.Size:
@@ -80,7 +83,7 @@ class Tokens:
         if self.layout.grid is None:
             raise InputError("these tokens carry no spatial grid (use tokens_per_frame='all')")
         h, w = self.layout.grid
-        pf = self.per_frame()[:, :, self.layout.special_tokens:]
+        pf = self.per_frame()[:, :, self.layout.special_tokens :]
         return pf.reshape(pf.shape[0], pf.shape[1], h, w, pf.shape[-1])
 
     def detach(self) -> Tokens:
@@ -117,7 +120,9 @@ class SuperNeuron(nn.Module):
     def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none") -> None:
         super().__init__()
         if trainable not in TRAINABLE_MODES:
-            raise InputError(f"{spec.name}: trainable={trainable!r}; expected one of {TRAINABLE_MODES}")
+            raise InputError(
+                f"{spec.name}: trainable={trainable!r}; expected one of {TRAINABLE_MODES}"
+            )
         self.spec = spec
         self.trainable = trainable
         self.width: int = spec.width or 0
@@ -167,10 +172,14 @@ class SuperNeuron(nn.Module):
             ok = prompts.ndim == 2 and prompts.shape[-1] == slot.film_size
             want = f"(B, {slot.film_size})"
         if not ok or prompts.shape[0] != batch:
-            raise InputError(f"neuron '{self.name}': prompts must be {want} with B={batch}, got {tuple(prompts.shape)}")
+            raise InputError(
+                f"neuron '{self.name}': prompts must be {want} with B={batch}, got {tuple(prompts.shape)}"
+            )
         return prompts
 
-    def apply_trainable(self, model: nn.Module, prompt_params: list[nn.Parameter] | None = None) -> None:
+    def apply_trainable(
+        self, model: nn.Module, prompt_params: list[nn.Parameter] | None = None
+    ) -> None:
         """Set requires_grad on ``model`` (the wrapped library model) for ``self.trainable``."""
         mode = self.trainable
         for p in model.parameters():
@@ -206,7 +215,9 @@ def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
 
             video = torch.from_numpy(np.asarray(video))
         except Exception as exc:  # pragma: no cover - exotic inputs
-            raise InputError(f"{name}: video must be a tensor or array, got {type(video).__name__}") from exc
+            raise InputError(
+                f"{name}: video must be a tensor or array, got {type(video).__name__}"
+            ) from exc
     if video.ndim != 5:
         raise InputError(
             f"{name}: video must be 5-D (B, T, H, W, 3) or (B, T, 3, H, W), got shape {tuple(video.shape)}"
@@ -214,7 +225,9 @@ def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
     if video.shape[-1] == 3 and video.shape[2] != 3:
         video = video.permute(0, 1, 4, 2, 3)
     elif video.shape[2] != 3:
-        raise InputError(f"{name}: video must have 3 colour channels, got shape {tuple(video.shape)}")
+        raise InputError(
+            f"{name}: video must have 3 colour channels, got shape {tuple(video.shape)}"
+        )
     if video.dtype == torch.uint8:
         return video.float().div_(255.0)
     if not video.is_floating_point():
@@ -222,19 +235,28 @@ def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
     return video
 
 
-def resize_frames(frames: Tensor, size: int, mean: tuple[float, ...] | None, std: tuple[float, ...] | None,
-                  crop: Literal["center", "squash"] = "center") -> Tensor:
+def resize_frames(
+    frames: Tensor,
+    size: int,
+    mean: tuple[float, ...] | None,
+    std: tuple[float, ...] | None,
+    crop: Literal["center", "squash"] = "center",
+) -> Tensor:
     """(N, 3, H, W) in [0, 1] -> (N, 3, size, size) normalised; shorter side to ``size`` then centre crop."""
     h, w = frames.shape[-2:]
     if (h, w) != (size, size):
         if crop == "center":
             scale = size / min(h, w)
             nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-            frames = F.interpolate(frames, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+            frames = F.interpolate(
+                frames, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False
+            )
             top, left = (nh - size) // 2, (nw - size) // 2
-            frames = frames[..., top:top + size, left:left + size]
+            frames = frames[..., top : top + size, left : left + size]
         else:
-            frames = F.interpolate(frames, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+            frames = F.interpolate(
+                frames, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+            )
     if mean is not None and std is not None:
         m = frames.new_tensor(mean).view(1, 3, 1, 1)
         s = frames.new_tensor(std).view(1, 3, 1, 1)
@@ -242,8 +264,9 @@ def resize_frames(frames: Tensor, size: int, mean: tuple[float, ...] | None, std
     return frames
 
 
-def select_tokens(x: Tensor, *, special: int, grid: tuple[int, int] | None,
-                  mode: str | int) -> tuple[Tensor, int, tuple[int, int] | None, int]:
+def select_tokens(
+    x: Tensor, *, special: int, grid: tuple[int, int] | None, mode: str | int
+) -> tuple[Tensor, int, tuple[int, int] | None, int]:
     """Choose tokens per frame from (BT, S + h*w, D).
 
     ``mode``: 'all' keeps everything (grid kept), 'cls' keeps the first special token (or the mean
@@ -275,5 +298,7 @@ def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
     factory = import_ref(spec.factory)
     neuron = factory(spec, **{**spec.params, **params})
     if not isinstance(neuron, SuperNeuron):
-        raise InputError(f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron")
+        raise InputError(
+            f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron"
+        )
     return neuron

@@ -1,6 +1,7 @@
 """Input plumbing shared by neuron plugins: frame preprocessing, per-frame prompts, frame tokens,
 text checks, prompt-token insertion and removal, and parameter checks. Imports torch.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,16 +13,25 @@ from .errors import ConfigError, InputError
 from .neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
 
 __all__ = [
-    "check_tokens_per_frame", "check_prompt_depth", "shallow_if_single", "check_texts", "video_to_frames",
-    "frame_tokens", "per_frame",
+    "check_prompt_depth",
+    "check_texts",
+    "check_tokens_per_frame",
+    "frame_tokens",
+    "per_frame",
+    "shallow_if_single",
+    "video_to_frames",
 ]
 
 
 def check_tokens_per_frame(value: Any, *, name: str) -> str | int:
     """Validate the ``tokens_per_frame`` param early: 'all', 'cls' or a positive int."""
-    if value in ("all", "cls") or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+    if value in ("all", "cls") or (
+        isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    ):
         return value
-    raise InputError(f"{name}: tokens_per_frame must be 'all', 'cls' or a positive int, got {value!r}")
+    raise InputError(
+        f"{name}: tokens_per_frame must be 'all', 'cls' or a positive int, got {value!r}"
+    )
 
 
 def check_prompt_depth(value: Any, *, name: str, prompting: str = "tokens") -> bool:
@@ -29,7 +39,9 @@ def check_prompt_depth(value: Any, *, name: str, prompting: str = "tokens") -> b
     if value not in ("shallow", "deep"):
         raise ConfigError(f"{name}: prompt_depth={value!r}; expected 'shallow' or 'deep'")
     if value == "deep" and prompting != "tokens":
-        raise ConfigError(f"{name}: prompt_depth='deep' needs token prompting; this neuron takes {prompting}")
+        raise ConfigError(
+            f"{name}: prompt_depth='deep' needs token prompting; this neuron takes {prompting}"
+        )
     return value == "deep"
 
 
@@ -40,12 +52,22 @@ def shallow_if_single(prompts: Tensor | None) -> Tensor | None:
     return prompts
 
 
-def video_to_frames(raw: Any, *, size: int, mean: Any, std: Any, device: torch.device | None = None, name: str = "neuron") -> Tensor:
+def video_to_frames(
+    raw: Any,
+    *,
+    size: int,
+    mean: Any,
+    std: Any,
+    device: torch.device | None = None,
+    name: str = "neuron",
+) -> Tensor:
     """uint8 (B, T, H, W, 3) or float (B, T, 3, H, W) -> float (B, T, 3, size, size), normalised."""
     frames = to_frames(raw, name=name)
     b, t = frames.shape[:2]
     if b == 0 or t == 0:
-        raise InputError(f"{name}: video must hold at least one clip and one frame, got shape {tuple(frames.shape)}")
+        raise InputError(
+            f"{name}: video must hold at least one clip and one frame, got shape {tuple(frames.shape)}"
+        )
     x = resize_frames(frames.to(device).flatten(0, 1), size, tuple(mean), tuple(std))
     return x.reshape(b, t, *x.shape[1:])
 
@@ -55,8 +77,9 @@ def per_frame(prompts: Tensor | None, frames: int) -> Tensor | None:
     return None if prompts is None else prompts.repeat_interleave(frames, dim=0)
 
 
-def frame_tokens(x: Tensor, b: int, t: int, *, special: int, grid: tuple[int, int] | None,
-                 mode: str | int) -> Tokens:
+def frame_tokens(
+    x: Tensor, b: int, t: int, *, special: int, grid: tuple[int, int] | None, mode: str | int
+) -> Tokens:
     """(B*T, S, D) per-frame tokens -> Tokens (B, T*P, D) with a frames layout."""
     tok, tpf, g, sp = select_tokens(x, special=special, grid=grid, mode=mode)
     layout = Layout(kind="frames", frames=t, tokens_per_frame=tpf, grid=g, special_tokens=sp)
@@ -70,8 +93,14 @@ def check_texts(raw: Any, *, name: str) -> list[str]:
     if not isinstance(raw, (list, tuple)):
         got = type(raw).__name__
     else:
-        got = "an empty list" if not raw else "a list holding " + ", ".join(sorted({type(s).__name__ for s in raw}))
-    raise InputError(f"{name}: text input must be a non-empty list of strings (one per sample), got {got}")
+        got = (
+            "an empty list"
+            if not raw
+            else "a list holding " + ", ".join(sorted({type(s).__name__ for s in raw}))
+        )
+    raise InputError(
+        f"{name}: text input must be a non-empty list of strings (one per sample), got {got}"
+    )
 
 
 def insert_tokens(x: Tensor, prompts: Tensor, at: int) -> Tensor:
@@ -81,7 +110,7 @@ def insert_tokens(x: Tensor, prompts: Tensor, at: int) -> Tensor:
 
 def remove_tokens(x: Tensor, at: int, m: int) -> Tensor:
     """Drop positions ``at .. at+m`` from (N, S + m, D)."""
-    return torch.cat([x[:, :at], x[:, at + m:]], dim=1)
+    return torch.cat([x[:, :at], x[:, at + m :]], dim=1)
 
 
 def check_preprocessed_frames(inputs: Any, *, name: str) -> tuple[int, int]:

@@ -3,27 +3,28 @@
 A spec is pure data (no torch): listing the catalogue reads specs, building a component imports
 its ``factory``. Specs are immutable and reject unknown keys. Public contract: see docs/plugins.md.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "KINDS",
     "NAME_RE",
+    "SPEC_TYPES",
+    "BlockSpec",
+    "ComponentSpec",
+    "DatasetSpec",
+    "EncoderSpec",
+    "FamilySpec",
+    "HeadSpec",
+    "Preprocess",
+    "PresetSpec",
     "Provenance",
     "TokenLayout",
-    "Preprocess",
-    "EncoderSpec",
-    "BlockSpec",
-    "HeadSpec",
-    "DatasetSpec",
-    "PresetSpec",
-    "FamilySpec",
-    "ComponentSpec",
-    "KINDS",
-    "SPEC_TYPES",
     "split_name",
 ]
 
@@ -132,7 +133,9 @@ class BlockSpec(_Spec):
     kind: Literal["block"] = "block"
     recursive: bool = True
     needs_prompting: bool = False
-    source: str | None = Field(default=None, description="paper or codebase the mechanism comes from")
+    source: str | None = Field(
+        default=None, description="paper or codebase the mechanism comes from"
+    )
 
 
 class HeadSpec(_Spec):
@@ -207,7 +210,7 @@ class FamilySpec(_Frozen):
 
 
 ComponentSpec = Annotated[
-    Union[EncoderSpec, BlockSpec, HeadSpec, DatasetSpec, PresetSpec, FamilySpec],
+    EncoderSpec | BlockSpec | HeadSpec | DatasetSpec | PresetSpec | FamilySpec,
     Field(discriminator="kind"),
 ]
 

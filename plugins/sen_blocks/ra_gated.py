@@ -4,6 +4,7 @@ anchor alone and every neuron's contribution is learned in from nothing.
 Source: Alayrac et al. 2022, "Flamingo: a Visual Language Model for Few-Shot Learning"
 (arXiv 2204.14198), gated cross-attention dense layers: x + tanh(a) * xattn(x), x + tanh(b) * ffn(x).
 """
+
 from __future__ import annotations
 
 from .ra_cross import CrossRA

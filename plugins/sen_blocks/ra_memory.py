@@ -7,6 +7,7 @@ Here, after each integration: W write tokens summarise the state; memory + write
 relevance score keeps the best M of them (the bounded memory); the state reads the memory by
 cross-attention with log-relevance as an attention prior (so the scorer is trained).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,7 +44,9 @@ class _MemoryUpdate(nn.Module):
         cand = torch.cat([memory, writes], dim=1)  # (B, M + W, D)
         cand = cand + self.self_attn(self.norm_mem(cand))
         score = self.score(cand).squeeze(-1)  # (B, M + W) relevance
-        idx = score.topk(self.memory_tokens, dim=1).indices.sort(dim=1).values  # bounded: keep the best M
+        idx = (
+            score.topk(self.memory_tokens, dim=1).indices.sort(dim=1).values
+        )  # bounded: keep the best M
         memory = cand.gather(1, idx.unsqueeze(-1).expand(-1, -1, cand.shape[-1]))
         prior = F.logsigmoid(score.gather(1, idx))  # (B, M): relevant memories are read more
         read = self.read(self.read_norm(z), memory, prior)
@@ -53,13 +56,36 @@ class _MemoryUpdate(nn.Module):
 class MemoryRA(CrossRA):
     """RA + a bounded memory (``memory_tokens``) updated by ``write_tokens`` per step."""
 
-    def __init__(self, spec, *, width: int, neurons, anchor: str, depth: int, share_weights: bool = True,
-                 attn_heads: int = 4, prompt_tokens: int = 4, ffn_mult: int = 2, memory_tokens: int = 8,
-                 write_tokens: int = 4) -> None:
-        super().__init__(spec, width=width, neurons=neurons, anchor=anchor, depth=depth, share_weights=share_weights,
-                         attn_heads=attn_heads, prompt_tokens=prompt_tokens, ffn_mult=ffn_mult)
+    def __init__(
+        self,
+        spec,
+        *,
+        width: int,
+        neurons,
+        anchor: str,
+        depth: int,
+        share_weights: bool = True,
+        attn_heads: int = 4,
+        prompt_tokens: int = 4,
+        ffn_mult: int = 2,
+        memory_tokens: int = 8,
+        write_tokens: int = 4,
+    ) -> None:
+        super().__init__(
+            spec,
+            width=width,
+            neurons=neurons,
+            anchor=anchor,
+            depth=depth,
+            share_weights=share_weights,
+            attn_heads=attn_heads,
+            prompt_tokens=prompt_tokens,
+            ffn_mult=ffn_mult,
+        )
         self.memory_init = nn.Parameter(torch.randn(memory_tokens, width) * 0.02)
-        self.memories = self.per_step(lambda: _MemoryUpdate(width, attn_heads, memory_tokens, write_tokens), depth + 1)
+        self.memories = self.per_step(
+            lambda: _MemoryUpdate(width, attn_heads, memory_tokens, write_tokens), depth + 1
+        )
 
     @classmethod
     def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
@@ -70,7 +96,9 @@ class MemoryRA(CrossRA):
                 problems.append(f"{k}: must be an int >= 1, got {v!r}")
         return problems
 
-    def integrate(self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext) -> Tensor:
+    def integrate(
+        self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
+    ) -> Tensor:
         state = self.integrator(step)(state, feats)
         memory = ctx.carry.get("memory")
         if memory is None:

@@ -11,6 +11,7 @@ gated messages set the feed rate per token (relevant evidence feeds the reaction
 with lap_t the 1-D Laplacian over frames (unit spacing, replicated ends). Explicit Euler on the
 diffusion term is stable only for dt * D <= 0.5: checked when the network is built.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,7 @@ from sen_core.neuron import Tokens
 
 from .ra_cross import CrossRA
 
-__all__ = ["ReactionDiffusionRA", "STABILITY_BOUND"]
+__all__ = ["STABILITY_BOUND", "ReactionDiffusionRA"]
 
 STABILITY_BOUND = 0.5
 
@@ -47,7 +48,9 @@ class _GrayScott(nn.Module):
         nn.init.zeros_(self.act_out.weight)  # start as plain RA; the dynamics are learned in
         nn.init.zeros_(self.act_out.bias)
 
-    def forward(self, z: Tensor, msg: Tensor, u: Tensor | None, frames: int, p: dict[str, Any]) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, z: Tensor, msg: Tensor, u: Tensor | None, frames: int, p: dict[str, Any]
+    ) -> tuple[Tensor, Tensor]:
         b, l, d = z.shape
         shape = (b, frames, l // frames, d)
         v0 = torch.sigmoid(self.act_in(self.norm(z))).reshape(shape)  # activator in (0, 1)
@@ -64,17 +67,50 @@ class _GrayScott(nn.Module):
 class ReactionDiffusionRA(CrossRA):
     """Integrate = gated neuron messages + a Gray-Scott update over time, then the feed-forward."""
 
-    def __init__(self, spec, *, width: int, neurons, anchor: str, depth: int, share_weights: bool = True,
-                 attn_heads: int = 4, prompt_tokens: int = 4, ffn_mult: int = 2, dt: float = 1.0,
-                 diffusion_u: float = 0.16, diffusion_v: float = 0.08, feed: float = 0.035, kill: float = 0.065,
-                 rd_steps: int = 4) -> None:
-        self.rd_params = {"dt": dt, "diffusion_u": diffusion_u, "diffusion_v": diffusion_v, "feed": feed,
-                          "kill": kill, "rd_steps": rd_steps}
+    def __init__(
+        self,
+        spec,
+        *,
+        width: int,
+        neurons,
+        anchor: str,
+        depth: int,
+        share_weights: bool = True,
+        attn_heads: int = 4,
+        prompt_tokens: int = 4,
+        ffn_mult: int = 2,
+        dt: float = 1.0,
+        diffusion_u: float = 0.16,
+        diffusion_v: float = 0.08,
+        feed: float = 0.035,
+        kill: float = 0.065,
+        rd_steps: int = 4,
+    ) -> None:
+        self.rd_params = {
+            "dt": dt,
+            "diffusion_u": diffusion_u,
+            "diffusion_v": diffusion_v,
+            "feed": feed,
+            "kill": kill,
+            "rd_steps": rd_steps,
+        }
         problems = self.check_params(self.rd_params | {"ffn_mult": ffn_mult}, depth=depth)
         if problems:
-            raise ConfigError(f"invalid parameters for '{spec.name}':", [f"model.block_params.{m}" for m in problems])
-        super().__init__(spec, width=width, neurons=neurons, anchor=anchor, depth=depth, share_weights=share_weights,
-                         attn_heads=attn_heads, prompt_tokens=prompt_tokens, ffn_mult=ffn_mult)
+            raise ConfigError(
+                f"invalid parameters for '{spec.name}':",
+                [f"model.block_params.{m}" for m in problems],
+            )
+        super().__init__(
+            spec,
+            width=width,
+            neurons=neurons,
+            anchor=anchor,
+            depth=depth,
+            share_weights=share_weights,
+            attn_heads=attn_heads,
+            prompt_tokens=prompt_tokens,
+            ffn_mult=ffn_mult,
+        )
         self.rd = self.per_step(lambda: _GrayScott(width), depth + 1)
 
     @classmethod
@@ -94,12 +130,16 @@ class ReactionDiffusionRA(CrossRA):
                 problems.append(
                     f"dt: dt * max(diffusion_u, diffusion_v) = {num['dt']:g} * {d:g} = {num['dt'] * d:g} exceeds "
                     f"the explicit-Euler stability bound {STABILITY_BOUND} (1-D diffusion over frames, unit "
-                    "spacing); lower dt or the diffusion coefficients")
+                    "spacing); lower dt or the diffusion coefficients"
+                )
         return problems
 
-    def integrate(self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext) -> Tensor:
+    def integrate(
+        self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
+    ) -> Tensor:
         integ = self.integrator(step)
         msg = integ.messages(state, feats)
         z, ctx.carry["substrate"] = self.at(self.rd, step)(
-            state + msg, msg, ctx.carry.get("substrate"), ctx.frames, self.rd_params)
+            state + msg, msg, ctx.carry.get("substrate"), ctx.frames, self.rd_params
+        )
         return integ.feed_forward(z)

@@ -1,4 +1,5 @@
 """Dataset parameter validation shared by the ``sen_data`` factories (pydantic -> ConfigError)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,4 +21,6 @@ def parse_params(spec: DatasetSpec, params: dict[str, Any], model: type[BaseMode
             msg = "unknown parameter" if e["type"] == "extra_forbidden" else e["msg"]
             problems.append(f"params.{loc}: {msg}")
         allowed = ", ".join(model.model_fields)
-        raise ConfigError(f"dataset '{spec.name}': invalid params (it takes: {allowed})", problems) from None
+        raise ConfigError(
+            f"dataset '{spec.name}': invalid params (it takes: {allowed})", problems
+        ) from None

@@ -3,6 +3,7 @@
 Tensors are stacked along a new batch axis, strings stay lists, ``moments`` stays a list of
 (K_i, 2) tensors (K varies per clip), and the dataset's ``class_names`` are attached.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,9 @@ from sen_core.errors import InputError
 _LIST_FIELDS = ("moments",)
 
 
-def collate_samples(samples: list[dict[str, Any]], class_names: list[str] | None = None) -> dict[str, Any]:
+def collate_samples(
+    samples: list[dict[str, Any]], class_names: list[str] | None = None
+) -> dict[str, Any]:
     """Batch ``samples`` (schema: docs/datasets.md); every sample must carry the same keys."""
     if not samples:
         raise InputError("cannot collate an empty list of samples")
@@ -23,7 +26,9 @@ def collate_samples(samples: list[dict[str, Any]], class_names: list[str] | None
     for i, s in enumerate(samples[1:], start=1):
         if set(s) != set(keys):
             diff = sorted(set(s) ^ set(keys))
-            raise InputError(f"sample {i} has different fields from sample 0 (differing: {', '.join(diff)})")
+            raise InputError(
+                f"sample {i} has different fields from sample 0 (differing: {', '.join(diff)})"
+            )
     batch: dict[str, Any] = {}
     for key in keys:
         values = [s[key] for s in samples]
@@ -33,11 +38,15 @@ def collate_samples(samples: list[dict[str, Any]], class_names: list[str] | None
         elif key == "fps":
             # one rate for the batch when the clips agree (always for sen/shapes), else (B,)
             rates = [float(v) for v in values]
-            batch[key] = rates[0] if len(set(rates)) == 1 else torch.tensor(rates, dtype=torch.float64)
+            batch[key] = (
+                rates[0] if len(set(rates)) == 1 else torch.tensor(rates, dtype=torch.float64)
+            )
         elif isinstance(first, torch.Tensor):
             shapes = {tuple(v.shape) for v in values}
             if len(shapes) != 1:
-                raise InputError(f"field '{key}' has different shapes across samples: {sorted(shapes)}")
+                raise InputError(
+                    f"field '{key}' has different shapes across samples: {sorted(shapes)}"
+                )
             batch[key] = torch.stack(values)
         else:
             batch[key] = values

@@ -4,6 +4,7 @@ Each sample is drawn from its own RNG seeded by (seed, split, index), so any ind
 on its own and splits differ. Rendered with numpy; yields samples in the batch schema of
 docs/datasets.md (label, caption, QA, moments + saliency, point tracks).
 """
+
 from __future__ import annotations
 
 import zlib
@@ -22,10 +23,22 @@ from .collate import collate_samples
 SHAPES = ("circle", "square", "triangle")
 MOTIONS = ("left", "right", "up", "down", "static")
 # image axes: x to the right, y downwards
-_DIRECTION = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0), "static": (0.0, 0.0)}
+_DIRECTION = {
+    "left": (-1.0, 0.0),
+    "right": (1.0, 0.0),
+    "up": (0.0, -1.0),
+    "down": (0.0, 1.0),
+    "static": (0.0, 0.0),
+}
 PALETTE = {
-    "red": (230, 40, 40), "green": (40, 200, 60), "blue": (50, 90, 240), "yellow": (240, 220, 40),
-    "magenta": (220, 60, 220), "cyan": (40, 210, 220), "orange": (250, 140, 30), "white": (245, 245, 245),
+    "red": (230, 40, 40),
+    "green": (40, 200, 60),
+    "blue": (50, 90, 240),
+    "yellow": (240, 220, 40),
+    "magenta": (220, 60, 220),
+    "cyan": (40, 210, 220),
+    "orange": (250, 140, 30),
+    "white": (245, 245, 245),
 }
 _COLOURS = tuple(PALETTE)
 # Radius of the disc inside each shape (relative to its size r) where track points are placed.
@@ -45,7 +58,12 @@ class ShapesParams(BaseModel):
     fps: float = Field(default=8.0, gt=0, description="nominal frame rate of the clips")
     seed: int = 0
     shapes: tuple[Literal["circle", "square", "triangle"], ...] = SHAPES
-    motions: tuple[Literal["left", "right", "up", "down", "static"], ...] = ("left", "right", "up", "down")
+    motions: tuple[Literal["left", "right", "up", "down", "static"], ...] = (
+        "left",
+        "right",
+        "up",
+        "down",
+    )
     antialias: bool = Field(default=False, description="3x3 supersampling of shape edges")
     noise: float = Field(default=0.0, ge=0, description="std of Gaussian pixel noise (0-255 scale)")
 
@@ -66,7 +84,9 @@ def _split_id(split: str) -> int:
     return zlib.crc32(split.encode("utf-8"))  # stable across processes (unlike hash())
 
 
-def _coverage(shape: str, cx: np.ndarray, cy: np.ndarray, r: float, size: int, offsets: np.ndarray) -> np.ndarray:
+def _coverage(
+    shape: str, cx: np.ndarray, cy: np.ndarray, r: float, size: int, offsets: np.ndarray
+) -> np.ndarray:
     """Fraction of each pixel covered by the shape: (T, H, W) float32; ``offsets`` are sub-pixel samples."""
     t = len(cx)
     cov = np.zeros((t, size, size), np.float32)
@@ -102,7 +122,9 @@ class ShapesDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         n = len(self)
         if not -n <= index < n:
-            raise IndexError(f"sen/shapes@1 ({self.split}) has {n} samples; index {index} is out of range")
+            raise IndexError(
+                f"sen/shapes@1 ({self.split}) has {n} samples; index {index} is out of range"
+            )
         s = self.render(index % n)
         return {
             "video": torch.from_numpy(s["video"]),
@@ -167,8 +189,13 @@ class ShapesDataset(Dataset):
         for sid in order:
             c = centres[sid]
             cov = _coverage(kinds[sid], c[:, 0], c[:, 1], radii[sid], S, grid)
-            hard = cov if not p.antialias else _coverage(kinds[sid], c[:, 0], c[:, 1], radii[sid], S,
-                                                         np.array([(0.5, 0.5)], np.float32))
+            hard = (
+                cov
+                if not p.antialias
+                else _coverage(
+                    kinds[sid], c[:, 0], c[:, 1], radii[sid], S, np.array([(0.5, 0.5)], np.float32)
+                )
+            )
             owner[hard > 0.5] = sid
             rgb = np.tile(np.asarray(PALETTE[colours[sid]], np.float32), (T, 1))
             if sid == 0:
@@ -187,20 +214,46 @@ class ShapesDataset(Dataset):
         moments = np.array([[e0 / T, e1 / T]], np.float32)
 
         question, answer = self._qa(rng, shape, motion, event_colour)
-        caption = f"{_a(colour)} {colour} {shape} {_phrase(motion)} and briefly turns {event_colour}"
+        caption = (
+            f"{_a(colour)} {colour} {shape} {_phrase(motion)} and briefly turns {event_colour}"
+        )
         if p.num_shapes > 1:
             caption += f", near {_a(colours[1])} {colours[1]} {kinds[1]}"
         return {
-            "video": video, "label": label, "caption": caption, "question": question, "answer": answer,
-            "query": f"the {shape} turns {event_colour}", "moments": moments, "saliency": saliency,
-            "tracks": tracks, "visible": visible, "query_points": qpts,
-            "scene": {"shape": shape, "motion": motion, "colour": colour, "event_colour": event_colour,
-                      "event_frames": (e0, e1), "centres": np.stack(centres), "radii": radii,
-                      "kinds": kinds, "order": order, "background": bg},
+            "video": video,
+            "label": label,
+            "caption": caption,
+            "question": question,
+            "answer": answer,
+            "query": f"the {shape} turns {event_colour}",
+            "moments": moments,
+            "saliency": saliency,
+            "tracks": tracks,
+            "visible": visible,
+            "query_points": qpts,
+            "scene": {
+                "shape": shape,
+                "motion": motion,
+                "colour": colour,
+                "event_colour": event_colour,
+                "event_frames": (e0, e1),
+                "centres": np.stack(centres),
+                "radii": radii,
+                "kinds": kinds,
+                "order": order,
+                "background": bg,
+            },
         }
 
-    def _tracks(self, rng: np.random.Generator, centres: list[np.ndarray], kinds: list[str],
-                radii: list[float], owner: np.ndarray, order: list[int]) -> tuple[np.ndarray, ...]:
+    def _tracks(
+        self,
+        rng: np.random.Generator,
+        centres: list[np.ndarray],
+        kinds: list[str],
+        radii: list[float],
+        owner: np.ndarray,
+        order: list[int],
+    ) -> tuple[np.ndarray, ...]:
         """Q rigidly attached points: tracks (Q, T, 2) xy px, visible (Q, T), query points (Q, 3)."""
         p = self.params
         T, S, Q = p.frames, p.image_size, p.num_points
@@ -210,10 +263,16 @@ class ShapesDataset(Dataset):
         for q in range(Q):
             for attempt in range(64):
                 # Half the points sit on the target, the rest on distractors (when there are any).
-                if attempt == 63:  # fallback that is always visible somewhere: the topmost shape's centre
+                if (
+                    attempt == 63
+                ):  # fallback that is always visible somewhere: the topmost shape's centre
                     sid, off = order[-1], np.zeros(2)
                 else:
-                    sid = 0 if (q < (Q + 1) // 2 or len(kinds) == 1) else int(rng.integers(1, len(kinds)))
+                    sid = (
+                        0
+                        if (q < (Q + 1) // 2 or len(kinds) == 1)
+                        else int(rng.integers(1, len(kinds)))
+                    )
                     rho = 0.5 * _INNER[kinds[sid]] * radii[sid] * np.sqrt(rng.uniform())
                     phi = rng.uniform(0, 2 * np.pi)
                     off = np.array([rho * np.cos(phi), rho * np.sin(phi)])
@@ -230,7 +289,9 @@ class ShapesDataset(Dataset):
         return tracks, visible, qpts
 
     @staticmethod
-    def _qa(rng: np.random.Generator, shape: str, motion: str, event_colour: str) -> tuple[str, str]:
+    def _qa(
+        rng: np.random.Generator, shape: str, motion: str, event_colour: str
+    ) -> tuple[str, str]:
         kind = int(rng.integers(3))
         if kind == 0:
             return f"which way does the {shape} move?", "still" if motion == "static" else motion

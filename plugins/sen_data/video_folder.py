@@ -4,6 +4,7 @@ The annotation file is read and checked when the dataset is built (every problem
 and line); clips are decoded with PyAV (``sen_core.video.decode_video``) when a sample is read.
 Moments are given in seconds and become fractions of the decoded window.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,18 @@ from sen_core.video import decode_video
 from ._params import parse_params
 from .collate import collate_samples
 
-KEYS = ("video", "label", "caption", "question", "answer", "query", "moments", "tracks", "start", "end")
+KEYS = (
+    "video",
+    "label",
+    "caption",
+    "question",
+    "answer",
+    "query",
+    "moments",
+    "tracks",
+    "start",
+    "end",
+)
 _TEXT_KEYS = ("caption", "question", "answer", "query")
 # keys that must be on every line or on none (a batch needs the same fields for every clip)
 _FIELD_KEYS = ("label", *_TEXT_KEYS, "moments", "tracks")
@@ -36,11 +48,23 @@ class VideoFolderParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     root: str = Field(description="folder holding the videos (and, by default, the annotations)")
-    annotations: str = Field(default="{split}.jsonl", description="JSONL file, relative to root; '{split}' is replaced")
+    annotations: str = Field(
+        default="{split}.jsonl", description="JSONL file, relative to root; '{split}' is replaced"
+    )
     frames: int = Field(default=8, ge=1, description="T, frames per clip")
-    image_size: int = Field(default=224, ge=8, description="frames are resized (shorter side) and centre-cropped to this square")
-    fps: float | None = Field(default=None, gt=0, description="sample at this rate from the clip start (else T frames spread over the clip)")
-    class_names: list[str] | None = Field(default=None, description="label vocabulary; default: the sorted unique labels")
+    image_size: int = Field(
+        default=224,
+        ge=8,
+        description="frames are resized (shorter side) and centre-cropped to this square",
+    )
+    fps: float | None = Field(
+        default=None,
+        gt=0,
+        description="sample at this rate from the clip start (else T frames spread over the clip)",
+    )
+    class_names: list[str] | None = Field(
+        default=None, description="label vocabulary; default: the sorted unique labels"
+    )
     max_samples: int | None = Field(default=None, ge=1, description="use only the first N lines")
 
 
@@ -63,7 +87,9 @@ class VideoFolderDataset(Dataset):
         ann = Path(params.annotations.replace("{split}", split)).expanduser()
         self.annotations = ann if ann.is_absolute() else self.root / ann
         self.clips = _read_annotations(self.annotations, self.root, params.max_samples)
-        self.class_names, self._label_ids = _label_vocabulary(self.clips, params.class_names, self.annotations)
+        self.class_names, self._label_ids = _label_vocabulary(
+            self.clips, params.class_names, self.annotations
+        )
         self._fps: float | None = params.fps
 
     @property
@@ -100,7 +126,9 @@ class VideoFolderDataset(Dataset):
             end = t0 + T / p.fps
             if f.get("end") is not None:
                 end = min(end, float(f["end"]))
-            frames, info = decode_video(clip.path, fps=p.fps, size=p.image_size, crop=True, start=t0, end=end)
+            frames, info = decode_video(
+                clip.path, fps=p.fps, size=p.image_size, crop=True, start=t0, end=end
+            )
             window = T / p.fps  # the nominal window: frame t covers [t/T, (t+1)/T) of it
             pad = T - len(frames)
             if pad > 0:  # the clip is shorter than T frames at this rate: hold the last frame
@@ -108,8 +136,9 @@ class VideoFolderDataset(Dataset):
                 info["indices"] = info["indices"] + [info["indices"][-1]] * pad
             frames, info["indices"] = frames[:T], info["indices"][:T]
         else:
-            frames, info = decode_video(clip.path, num_frames=T, size=p.image_size, crop=True,
-                                        start=start, end=f.get("end"))
+            frames, info = decode_video(
+                clip.path, num_frames=T, size=p.image_size, crop=True, start=start, end=f.get("end")
+            )
             window = info["duration"]
         sample: dict[str, Any] = {"video": torch.from_numpy(frames), "fps": float(info["fps"])}
         if "label" in f:
@@ -122,12 +151,16 @@ class VideoFolderDataset(Dataset):
             sample["moments"] = torch.from_numpy(moments)
             centres = (np.arange(T) + 0.5) / T
             inside = [(centres >= s) & (centres < e) for s, e in moments]
-            sample["saliency"] = torch.from_numpy(np.any(inside, axis=0).astype(np.float32) if inside
-                                                  else np.zeros(T, np.float32))
+            sample["saliency"] = torch.from_numpy(
+                np.any(inside, axis=0).astype(np.float32) if inside else np.zeros(T, np.float32)
+            )
         if "tracks" in f:
             tracks, visible, qpts = _sample_tracks(f["tracks"], info, p.image_size)
-            sample.update(tracks=torch.from_numpy(tracks), visible=torch.from_numpy(visible),
-                          query_points=torch.from_numpy(qpts))
+            sample.update(
+                tracks=torch.from_numpy(tracks),
+                visible=torch.from_numpy(visible),
+                query_points=torch.from_numpy(qpts),
+            )
         return sample
 
 
@@ -146,7 +179,9 @@ def _read_annotations(path: Path, root: Path, limit: int | None) -> list[_Clip]:
             try:
                 rec = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                raise InputError(
+                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+                ) from None
             if not isinstance(rec, dict):
                 raise InputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
             clips.append(_check_record(rec, where, lineno, root))
@@ -156,8 +191,10 @@ def _read_annotations(path: Path, root: Path, limit: int | None) -> list[_Clip]:
         lacking = [c.line for c in clips if key not in c.fields]
         if lacking and len(lacking) < len(clips):
             shown = ", ".join(map(str, lacking[:5])) + (" ..." if len(lacking) > 5 else "")
-            raise InputError(f"{path}: key '{key}' is on some lines but missing on line(s) {shown}; "
-                             "every clip of a dataset must carry the same keys")
+            raise InputError(
+                f"{path}: key '{key}' is on some lines but missing on line(s) {shown}; "
+                "every clip of a dataset must carry the same keys"
+            )
     return clips
 
 
@@ -165,11 +202,15 @@ def _check_record(rec: dict[str, Any], where: str, lineno: int, root: Path) -> _
     for key in rec:
         if key not in KEYS:
             close = suggest(key, KEYS)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; expected keys: {', '.join(KEYS)}"
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; expected keys: {', '.join(KEYS)}"
+            )
             raise InputError(f"{where}: unknown key '{key}'{hint}")
     video = rec.get("video")
     if not isinstance(video, str) or not video:
-        raise InputError(f"{where}: 'video' must be the path of the clip relative to the root folder")
+        raise InputError(
+            f"{where}: 'video' must be the path of the clip relative to the root folder"
+        )
     path = root / video
     if not path.is_file():
         raise InputError(f"{where}: video '{video}' not found (looked for {path})")
@@ -177,30 +218,55 @@ def _check_record(rec: dict[str, Any], where: str, lineno: int, root: Path) -> _
     for key in _TEXT_KEYS:
         if key in fields and not isinstance(fields[key], str):
             raise InputError(f"{where}: '{key}' must be a string, got {type(fields[key]).__name__}")
-    if "label" in fields and (isinstance(fields["label"], bool) or not isinstance(fields["label"], (str, int))):
-        raise InputError(f"{where}: 'label' must be a class name or an integer, got {fields['label']!r}")
+    if "label" in fields and (
+        isinstance(fields["label"], bool) or not isinstance(fields["label"], (str, int))
+    ):
+        raise InputError(
+            f"{where}: 'label' must be a class name or an integer, got {fields['label']!r}"
+        )
     for key in ("start", "end"):
         if key in fields and (not _is_number(fields[key]) or fields[key] < 0):
-            raise InputError(f"{where}: '{key}' must be a number of seconds >= 0, got {fields[key]!r}")
+            raise InputError(
+                f"{where}: '{key}' must be a number of seconds >= 0, got {fields[key]!r}"
+            )
     if "start" in fields and "end" in fields and fields["end"] <= fields["start"]:
-        raise InputError(f"{where}: 'end' ({fields['end']}) must be after 'start' ({fields['start']})")
+        raise InputError(
+            f"{where}: 'end' ({fields['end']}) must be after 'start' ({fields['start']})"
+        )
     if "moments" in fields:
         m = fields["moments"]
         ok = isinstance(m, list) and all(
-            isinstance(s, list) and len(s) == 2 and all(_is_number(x) for x in s) and 0 <= s[0] < s[1] for s in m
+            isinstance(s, list)
+            and len(s) == 2
+            and all(_is_number(x) for x in s)
+            and 0 <= s[0] < s[1]
+            for s in m
         )
         if not ok:
-            raise InputError(f"{where}: 'moments' must be a list of [start, end] seconds with 0 <= start < end, got {m!r}")
+            raise InputError(
+                f"{where}: 'moments' must be a list of [start, end] seconds with 0 <= start < end, got {m!r}"
+            )
     if "tracks" in fields:
         tr = fields["tracks"]
-        ok = isinstance(tr, list) and len(tr) > 0 and all(
-            isinstance(t, list) and len(t) > 0
-            and all(pt is None or (isinstance(pt, list) and len(pt) == 2 and all(_is_number(x) for x in pt)) for pt in t)
-            for t in tr
+        ok = (
+            isinstance(tr, list)
+            and len(tr) > 0
+            and all(
+                isinstance(t, list)
+                and len(t) > 0
+                and all(
+                    pt is None
+                    or (isinstance(pt, list) and len(pt) == 2 and all(_is_number(x) for x in pt))
+                    for pt in t
+                )
+                for t in tr
+            )
         )
         if not ok:
-            raise InputError(f"{where}: 'tracks' must be a list of point tracks, each a list with one "
-                             "[x, y] (source pixels) or null (not visible) per source frame")
+            raise InputError(
+                f"{where}: 'tracks' must be a list of point tracks, each a list with one "
+                "[x, y] (source pixels) or null (not visible) per source frame"
+            )
     return _Clip(lineno, path, fields)
 
 
@@ -208,16 +274,22 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _label_vocabulary(clips: list[_Clip], names: list[str] | None, path: Path) -> tuple[list[str], dict[int, int]]:
+def _label_vocabulary(
+    clips: list[_Clip], names: list[str] | None, path: Path
+) -> tuple[list[str], dict[int, int]]:
     """(class_names, label id per line): names given, else sorted unique string labels."""
     labels = {c.line: c.fields["label"] for c in clips if "label" in c.fields}
     if names is None:
         strings = {v for v in labels.values() if isinstance(v, str)}
         ints = [v for v in labels.values() if isinstance(v, int)]
         if strings and ints:
-            raise InputError(f"{path}: labels mix class names and integers; give params.class_names "
-                             "so that both can be resolved")
-        names = sorted(strings) if strings else [str(i) for i in range(max(ints) + 1)] if ints else []
+            raise InputError(
+                f"{path}: labels mix class names and integers; give params.class_names "
+                "so that both can be resolved"
+            )
+        names = (
+            sorted(strings) if strings else [str(i) for i in range(max(ints) + 1)] if ints else []
+        )
     index = {n: i for i, n in enumerate(names)}
     ids: dict[int, int] = {}
     for line, v in labels.items():
@@ -229,7 +301,9 @@ def _label_vocabulary(clips: list[_Clip], names: list[str] | None, path: Path) -
             ids[line] = index[v]
         else:
             if not 0 <= v < len(names):
-                raise InputError(f"{path}:{line}: label {v} is out of range for {len(names)} classes")
+                raise InputError(
+                    f"{path}:{line}: label {v} is out of range for {len(names)} classes"
+                )
             ids[line] = v
     return list(names), ids
 
@@ -246,12 +320,16 @@ def _to_fractions(moments: list[list[float]], start: float, window: float) -> np
     return np.asarray(out, np.float32).reshape(-1, 2)
 
 
-def _sample_tracks(tracks: list[list[Any]], info: dict[str, Any], size: int) -> tuple[np.ndarray, ...]:
+def _sample_tracks(
+    tracks: list[list[Any]], info: dict[str, Any], size: int
+) -> tuple[np.ndarray, ...]:
     """Per-source-frame tracks -> the decoded frames: (Q, T, 2) output px, (Q, T) visible, (Q, 3)."""
     n_src = info["source_frames"]
     for q, t in enumerate(tracks):
         if len(t) != n_src:
-            raise InputError(f"track {q} has {len(t)} points but the video has {n_src} frames (one per frame, null when hidden)")
+            raise InputError(
+                f"track {q} has {len(t)} points but the video has {n_src} frames (one per frame, null when hidden)"
+            )
     sx, sy = info["scale"]
     left, top = info["offset"]
     idx = info["indices"]
@@ -274,6 +352,8 @@ def _sample_tracks(tracks: list[list[Any]], info: dict[str, Any], size: int) -> 
     return xy, vis, qpts
 
 
-def video_folder_dataset(spec: DatasetSpec, split: str = "train", **params: Any) -> VideoFolderDataset:
+def video_folder_dataset(
+    spec: DatasetSpec, split: str = "train", **params: Any
+) -> VideoFolderDataset:
     """Factory of ``sen/video-folder@1``."""
     return VideoFolderDataset(parse_params(spec, params, VideoFolderParams), split=split)

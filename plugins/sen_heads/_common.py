@@ -4,6 +4,7 @@ Sits between ``NetworkOutput`` and every head: heads read the state, the anchor'
 spatial tokens and the projected text features through these functions, so that a missing input
 always raises the same kind of clear error.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,9 @@ from sen_core.specs import HeadSpec
 
 
 # ---- parameters ------------------------------------------------------------------------------
-def head_params(spec: HeadSpec, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+def head_params(
+    spec: HeadSpec, params: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> dict[str, Any]:
     """Merge ``params`` over ``defaults``; an unknown key raises ConfigError naming the head."""
     unknown = sorted(set(params) - set(defaults))
     if unknown:
@@ -67,10 +70,14 @@ def need_batch(batch: Mapping[str, Any], key: str, head: str) -> Any:
 def anchor_frames(out: NetworkOutput, head: str) -> Tensor:
     """The anchor's tokens per frame: (B, T, P, C) at the anchor's native width C."""
     if out.anchor not in out.features:
-        raise InputError(f"head '{head}' reads the anchor's tokens, but out.features has no '{out.anchor}'")
+        raise InputError(
+            f"head '{head}' reads the anchor's tokens, but out.features has no '{out.anchor}'"
+        )
     tok = out.features[out.anchor]
     if tok.layout.kind == "sequence":
-        raise InputError(f"head '{head}' needs a visual anchor with frames; '{out.anchor}' is a sequence")
+        raise InputError(
+            f"head '{head}' needs a visual anchor with frames; '{out.anchor}' is a sequence"
+        )
     return tok.per_frame()
 
 
@@ -78,7 +85,9 @@ def anchor_spatial(out: NetworkOutput, head: str) -> Tensor:
     """The anchor's patch grid per frame: (B, T, h, w, C)."""
     tok = out.features.get(out.anchor)
     if tok is None:
-        raise InputError(f"head '{head}' reads the anchor's tokens, but out.features has no '{out.anchor}'")
+        raise InputError(
+            f"head '{head}' reads the anchor's tokens, but out.features has no '{out.anchor}'"
+        )
     if tok.layout.grid is None:
         raise InputError(
             f"head '{head}' needs the anchor's spatial grid, but '{out.anchor}' kept none; "
@@ -111,8 +120,10 @@ class AnchorProjection(nn.Module):
         c = x.shape[-1]
         if self.anchor_width is not None:
             if c != self.anchor_width:
-                raise InputError(f"anchor tokens have width {c}, but the head was built with "
-                                 f"anchor_width={self.anchor_width}")
+                raise InputError(
+                    f"anchor tokens have width {c}, but the head was built with "
+                    f"anchor_width={self.anchor_width}"
+                )
         elif c != self.width:
             lead = x.shape[:-1]
             x = F.adaptive_avg_pool1d(x.reshape(-1, 1, c), self.width).reshape(*lead, self.width)
@@ -122,7 +133,10 @@ class AnchorProjection(nn.Module):
 def time_embedding(t: Tensor, dim: int) -> Tensor:
     """Sinusoidal embedding of positions ``t`` in [0, 1] (any shape) -> (..., dim)."""
     half = dim // 2
-    freqs = torch.exp(torch.arange(half, device=t.device, dtype=torch.float32) * (-math.log(1000.0) / max(half - 1, 1)))
+    freqs = torch.exp(
+        torch.arange(half, device=t.device, dtype=torch.float32)
+        * (-math.log(1000.0) / max(half - 1, 1))
+    )
     ang = t.float().unsqueeze(-1) * 1000.0 * freqs  # positions in [0, 1] scaled like frame indices
     emb = torch.cat([ang.sin(), ang.cos()], dim=-1)
     return F.pad(emb, (0, dim - 2 * half))
@@ -138,12 +152,14 @@ class FrameFeatures(nn.Module):
         self.proj = AnchorProjection(anchor_width, width)
         self.norm_q = nn.LayerNorm(width)
         self.norm_kv = nn.LayerNorm(width)
-        self.attn = nn.MultiheadAttention(width, attn_heads(width), dropout=dropout, batch_first=True)
+        self.attn = nn.MultiheadAttention(
+            width, attn_heads(width), dropout=dropout, batch_first=True
+        )
         self.norm_out = nn.LayerNorm(width)
 
     def forward(self, out: NetworkOutput, head: str) -> Tensor:
         frames = anchor_frames(out, head)  # (B, T, P, C)
-        b, t = frames.shape[:2]
+        _b, t = frames.shape[:2]
         f = self.proj(frames.mean(2))  # (B, T, D)
         pos = (torch.arange(t, device=f.device) + 0.5) / t
         f = f + time_embedding(pos, f.shape[-1]).to(f.dtype)

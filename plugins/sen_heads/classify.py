@@ -4,6 +4,7 @@ Both read the pooled state (B, D). The linear head has one weight row per class;
 head scores the state against the class names' text features (out.text['class_names'], (C, D))
 with a learnable CLIP-style temperature, so it works for classes it never trained on.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,16 +26,25 @@ from .metrics_classify import TopKMeter
 def _labels(batch: dict[str, Any], head: str, num_classes: int, device: torch.device) -> Tensor:
     y = torch.as_tensor(need_batch(batch, "label", head), device=device).long().reshape(-1)
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
-        raise InputError(f"head '{head}': labels must lie in [0, {num_classes}), "
-                         f"got min {int(y.min())} max {int(y.max())}")
+        raise InputError(
+            f"head '{head}': labels must lie in [0, {num_classes}), "
+            f"got min {int(y.min())} max {int(y.max())}"
+        )
     return y
 
 
 class LinearClassifier(Head):
     """logits = Linear(LayerNorm(pooled)); cross-entropy on batch['label']."""
 
-    def __init__(self, spec: HeadSpec, *, width: int, num_classes: int, dropout: float = 0.0,
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        num_classes: int,
+        dropout: float = 0.0,
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(spec, width=width)
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
@@ -56,8 +66,15 @@ class LinearClassifier(Head):
 class ZeroShotClassifier(Head):
     """logits = exp(s) * cos(P_v pooled, P_t class_names); cross-entropy on batch['label']."""
 
-    def __init__(self, spec: HeadSpec, *, width: int, embed_dim: int | None = None,
-                 init_temperature: float = 0.07, label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        embed_dim: int | None = None,
+        init_temperature: float = 0.07,
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(spec, width=width)
         e = embed_dim or width
         self.label_smoothing = label_smoothing

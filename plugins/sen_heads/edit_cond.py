@@ -6,6 +6,7 @@ reads through its cross-attention. The training signal is one denoising step: no
 MSE on the frames (pixels, or latents when a VAE is given) with a ``DDPMScheduler``.
 Requires the optional extra ``sen[edit]`` (diffusers), imported only when the head is built.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,14 @@ from sen_core.head import Head, Meter, NetworkOutput
 from sen_core.neuron import to_frames
 from sen_core.specs import HeadSpec
 
-from ._common import AnchorProjection, anchor_frames, attn_heads, head_params, need_batch, time_embedding
+from ._common import (
+    AnchorProjection,
+    anchor_frames,
+    attn_heads,
+    head_params,
+    need_batch,
+    time_embedding,
+)
 from ._defaults import PARAMS
 from .metrics_editing import DenoiseMeter
 
@@ -31,7 +39,9 @@ def _diffusers(head: str) -> Any:
     try:
         import diffusers
     except ImportError as exc:
-        raise SenError(f"head '{head}' needs diffusers, which is not installed: pip install sen[edit]") from exc
+        raise SenError(
+            f"head '{head}' needs diffusers, which is not installed: pip install sen[edit]"
+        ) from exc
     return diffusers
 
 
@@ -56,25 +66,40 @@ class FrameConditioner(nn.Module):
 
     def forward(self, out: NetworkOutput, frames: int, head: str) -> Tensor:
         tok = self.proj(anchor_frames(out, head))  # (B, Tf, P, D)
-        b, tf, p, d = tok.shape
+        b, tf, _p, d = tok.shape
         idx = torch.arange(frames, device=tok.device) * tf // frames  # video frame -> anchor frame
         per = tok[:, idx]  # (B, T, P, D)
         state = out.state.unsqueeze(1).expand(-1, frames, -1, -1)  # (B, T, L, D)
         kv = self.norm_kv(torch.cat([per, state], dim=2).flatten(0, 1))  # (B*T, P + L, D)
         pos = (torch.arange(frames, device=tok.device) + 0.5) / frames
-        q = self.queries[None, None] + time_embedding(pos, d)[None, :, None].to(tok.dtype)  # (1, T, M, D)
+        q = self.queries[None, None] + time_embedding(pos, d)[None, :, None].to(
+            tok.dtype
+        )  # (1, T, M, D)
         q = q.expand(b, -1, -1, -1).flatten(0, 1)  # (B*T, M, D)
         z, _ = self.attn(q, kv, kv, need_weights=False)
         return self.out(z + q)  # (B*T, M, X)
 
 
 class EditConditionHead(Head):
-    def __init__(self, spec: HeadSpec, *, width: int, unet: nn.Module, vae: nn.Module | None, scheduler: Any,
-                 tokens_per_frame: int, train_unet: bool, image_size: int, anchor_width: int | None) -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        unet: nn.Module,
+        vae: nn.Module | None,
+        scheduler: Any,
+        tokens_per_frame: int,
+        train_unet: bool,
+        image_size: int,
+        anchor_width: int | None,
+    ) -> None:
         super().__init__(spec, width=width)
         self.unet, self.vae, self.scheduler = unet, vae, scheduler
         self.train_unet, self.image_size = train_unet, image_size
-        self.conditioner = FrameConditioner(width, unet.config.cross_attention_dim, tokens_per_frame, anchor_width)
+        self.conditioner = FrameConditioner(
+            width, unet.config.cross_attention_dim, tokens_per_frame, anchor_width
+        )
         unet.requires_grad_(train_unet)
         if vae is not None:
             vae.requires_grad_(False)
@@ -90,9 +115,20 @@ class EditConditionHead(Head):
     def targets(self, batch: dict[str, Any], device: torch.device) -> Tensor:
         """The frames the UNet denoises: (B*T, C, S, S) pixels in [-1, 1], or VAE latents."""
         video = need_batch(batch, "video", self.spec.name)
-        x = to_frames(torch.as_tensor(video).to(device), name=self.spec.name).flatten(0, 1)  # (B*T, 3, H, W)
-        x = F.interpolate(x, size=(self.image_size, self.image_size), mode="bilinear", antialias=True,
-                          align_corners=False) * 2 - 1
+        x = to_frames(torch.as_tensor(video).to(device), name=self.spec.name).flatten(
+            0, 1
+        )  # (B*T, 3, H, W)
+        x = (
+            F.interpolate(
+                x,
+                size=(self.image_size, self.image_size),
+                mode="bilinear",
+                antialias=True,
+                align_corners=False,
+            )
+            * 2
+            - 1
+        )
         if self.vae is None:
             return x
         with torch.no_grad():
@@ -103,7 +139,9 @@ class EditConditionHead(Head):
         cond = self.conditioner(out, frames, self.spec.name)  # (B*T, M, X)
         x0 = self.targets(batch, cond.device).to(cond.dtype)
         noise = torch.randn_like(x0)
-        t = torch.randint(0, self.scheduler.config.num_train_timesteps, (x0.shape[0],), device=x0.device)
+        t = torch.randint(
+            0, self.scheduler.config.num_train_timesteps, (x0.shape[0],), device=x0.device
+        )
         noisy = self.scheduler.add_noise(x0, noise, t)
         pred = self.unet(noisy, t, encoder_hidden_states=cond).sample
         return {"cond": cond, "denoise_mse": F.mse_loss(pred.float(), noise.float())}
@@ -119,9 +157,13 @@ def build(spec: HeadSpec, *, width: int, **params: Any) -> EditConditionHead:
     p = head_params(spec, params, DEFAULTS)
     diffusers = _diffusers(spec.name)
     if (p["unet_config"] is None) == (p["unet_path"] is None):
-        raise ConfigError(f"head '{spec.name}' needs exactly one of params.unet_path (a local directory) "
-                          "or params.unet_config (UNet2DConditionModel keyword arguments)")
-    unet = _load(diffusers.UNet2DConditionModel, spec.name, "unet", p["unet_path"], p["unet_config"])
+        raise ConfigError(
+            f"head '{spec.name}' needs exactly one of params.unet_path (a local directory) "
+            "or params.unet_config (UNet2DConditionModel keyword arguments)"
+        )
+    unet = _load(
+        diffusers.UNet2DConditionModel, spec.name, "unet", p["unet_path"], p["unet_config"]
+    )
     vae = _load(diffusers.AutoencoderKL, spec.name, "vae", p["vae_path"], p["vae_config"])
     scheduler = diffusers.DDPMScheduler(num_train_timesteps=int(p["num_train_timesteps"]))
     size = p["image_size"]
@@ -131,8 +173,18 @@ def build(spec: HeadSpec, *, width: int, **params: Any) -> EditConditionHead:
         size = sample * (2 ** (len(vae.config.block_out_channels) - 1) if vae is not None else 1)
     want = vae.config.latent_channels if vae is not None else 3
     if unet.config.in_channels != want:
-        raise ConfigError(f"head '{spec.name}': the UNet takes {unet.config.in_channels} input channels but "
-                          f"{'the VAE latents have' if vae is not None else 'RGB frames have'} {want}")
-    return EditConditionHead(spec, width=width, unet=unet, vae=vae, scheduler=scheduler,
-                             tokens_per_frame=int(p["tokens_per_frame"]), train_unet=bool(p["train_unet"]),
-                             image_size=int(size), anchor_width=p["anchor_width"])
+        raise ConfigError(
+            f"head '{spec.name}': the UNet takes {unet.config.in_channels} input channels but "
+            f"{'the VAE latents have' if vae is not None else 'RGB frames have'} {want}"
+        )
+    return EditConditionHead(
+        spec,
+        width=width,
+        unet=unet,
+        vae=vae,
+        scheduler=scheduler,
+        tokens_per_frame=int(p["tokens_per_frame"]),
+        train_unet=bool(p["train_unet"]),
+        image_size=int(size),
+        anchor_width=p["anchor_width"],
+    )

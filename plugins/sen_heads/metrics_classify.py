@@ -2,6 +2,7 @@
 
 Used by the linear and zero-shot classification heads' meters; pure functions of logits and labels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ class TopKMeter(Meter):
 
     def __init__(self, ks: Sequence[int] = (1, 5)) -> None:
         self.ks = tuple(ks)
-        self.hits = {k: 0 for k in self.ks}
+        self.hits = dict.fromkeys(self.ks, 0)
         self.total = 0
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:

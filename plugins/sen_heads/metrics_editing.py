@@ -5,6 +5,7 @@ embedding space (two super neurons, or any callables): textual alignment is the 
 between each frame's image embedding and the prompt's text embedding; frame consistency is the
 mean cosine between consecutive frames' image embeddings. Also the edit head's denoising meter.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -35,7 +36,9 @@ def frame_embeddings(encoded: Tensor | Tokens, frames: int | None = None) -> Ten
     if x.ndim == 2:
         x = x.unsqueeze(0)
     if x.ndim != 3:
-        raise InputError(f"frame embeddings must be (B, T, E) or (T, E), got shape {tuple(x.shape)}")
+        raise InputError(
+            f"frame embeddings must be (B, T, E) or (T, E), got shape {tuple(x.shape)}"
+        )
     return x
 
 
@@ -55,8 +58,10 @@ def textual_alignment_from_embeddings(frame_emb: Tensor, text_emb: Tensor) -> fl
     """Mean over videos and frames of cos(frame_t, text): (B, T, E) or (T, E) against (B, E) or (E,)."""
     f, t = frame_embeddings(frame_emb), text_embeddings(text_emb)
     if f.shape[-1] != t.shape[-1]:
-        raise InputError(f"image embeddings have width {f.shape[-1]} but text embeddings {t.shape[-1]}: "
-                         "the encoder pair must share one embedding space")
+        raise InputError(
+            f"image embeddings have width {f.shape[-1]} but text embeddings {t.shape[-1]}: "
+            "the encoder pair must share one embedding space"
+        )
     if t.shape[0] not in (1, f.shape[0]):
         raise InputError(f"{t.shape[0]} text embeddings for {f.shape[0]} videos")
     cos = F.cosine_similarity(f.float(), t.float()[:, None, :].expand_as(f), dim=-1)  # (B, T)
@@ -78,12 +83,14 @@ def _video(video: Any) -> Any:
 
 
 @torch.no_grad()
-def textual_alignment(video: Any, prompts: str | Sequence[str], *, image_encoder: Encoder,
-                      text_encoder: Encoder) -> float:
+def textual_alignment(
+    video: Any, prompts: str | Sequence[str], *, image_encoder: Encoder, text_encoder: Encoder
+) -> float:
     """Textual alignment of ``video`` (B, T, H, W, 3) or (T, H, W, 3) with one prompt per video."""
     prompts = [prompts] if isinstance(prompts, str) else list(prompts)
-    return textual_alignment_from_embeddings(frame_embeddings(image_encoder(_video(video))),
-                                             text_embeddings(text_encoder(prompts)))
+    return textual_alignment_from_embeddings(
+        frame_embeddings(image_encoder(_video(video))), text_embeddings(text_encoder(prompts))
+    )
 
 
 @torch.no_grad()
@@ -99,8 +106,14 @@ class EditingEvaluator:
         self.image_encoder, self.text_encoder = image_encoder, text_encoder
 
     @classmethod
-    def from_neurons(cls, image: str, text: str, *, image_params: dict[str, Any] | None = None,
-                     text_params: dict[str, Any] | None = None) -> EditingEvaluator:
+    def from_neurons(
+        cls,
+        image: str,
+        text: str,
+        *,
+        image_params: dict[str, Any] | None = None,
+        text_params: dict[str, Any] | None = None,
+    ) -> EditingEvaluator:
         """Build both encoders by catalogue name, e.g. 'open_clip/ViT-B-32/image' and '.../text'."""
         from sen_core.neuron import build_neuron
 
@@ -113,8 +126,10 @@ class EditingEvaluator:
         prompts = [prompts] if isinstance(prompts, str) else list(prompts)
         f = frame_embeddings(self.image_encoder(_video(video)))
         t = text_embeddings(self.text_encoder(prompts))
-        return {"textual_alignment": textual_alignment_from_embeddings(f, t),
-                "frame_consistency": frame_consistency_from_embeddings(f)}
+        return {
+            "textual_alignment": textual_alignment_from_embeddings(f, t),
+            "frame_consistency": frame_consistency_from_embeddings(f),
+        }
 
 
 class DenoiseMeter(Meter):

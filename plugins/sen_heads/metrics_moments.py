@@ -4,6 +4,7 @@ R1@0.5 / R1@0.7 (top-1 window against the best-overlapping ground-truth window),
 thresholds 0.5:0.05:0.95 with ActivityNet-style per-query average precision, and HIT@1 for
 per-frame saliency. Spans are (start, end) fractions of the clip.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,12 +19,16 @@ from sen_core.head import Meter
 from ._common import resample_time
 from .spans import cw_to_se, pairwise_iou
 
-IOU_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.5 .. 0.95
+IOU_THRESHOLDS: tuple[float, ...] = tuple(
+    round(0.5 + 0.05 * i, 2) for i in range(10)
+)  # 0.5 .. 0.95
 
 
 def _iou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """(N, 2) x (M, 2) -> (N, M) temporal IoU."""
-    return pairwise_iou(torch.as_tensor(pred, dtype=torch.float64), torch.as_tensor(gt, dtype=torch.float64))[0].numpy()
+    return pairwise_iou(
+        torch.as_tensor(pred, dtype=torch.float64), torch.as_tensor(gt, dtype=torch.float64)
+    )[0].numpy()
 
 
 def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
@@ -36,7 +41,9 @@ def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
     return float(np.sum((mrec[idx] - mrec[idx - 1]) * mprec[idx]))
 
 
-def average_precision(pred: np.ndarray, scores: np.ndarray, gt: np.ndarray, iou_threshold: float) -> float:
+def average_precision(
+    pred: np.ndarray, scores: np.ndarray, gt: np.ndarray, iou_threshold: float
+) -> float:
     """AP of one query's ranked windows against its ground-truth windows at one IoU threshold.
 
     Predictions are taken by descending score; each is a true positive if it overlaps a not yet
@@ -65,10 +72,12 @@ def average_precision(pred: np.ndarray, scores: np.ndarray, gt: np.ndarray, iou_
     return interpolated_ap(precision, recall)
 
 
-def r1_hits(pred: np.ndarray, scores: np.ndarray, gt: np.ndarray, thresholds: Sequence[float]) -> dict[float, bool]:
+def r1_hits(
+    pred: np.ndarray, scores: np.ndarray, gt: np.ndarray, thresholds: Sequence[float]
+) -> dict[float, bool]:
     """Whether the top-1 window's IoU with its best-overlapping ground-truth window reaches each threshold."""
     if len(gt) == 0 or len(pred) == 0:
-        return {t: False for t in thresholds}
+        return dict.fromkeys(thresholds, False)
     top = pred[int(np.argmax(scores))][None]
     best = float(_iou(top, gt).max())
     return {t: best >= t for t in thresholds}
@@ -90,9 +99,13 @@ def saliency_from_moments(moments: Sequence[Tensor], frames: int) -> Tensor:
     return torch.stack(rows)
 
 
-def moment_metrics(preds: Sequence[tuple[np.ndarray, np.ndarray]], gts: Sequence[np.ndarray],
-                   saliency: Sequence[tuple[np.ndarray, np.ndarray]] = (), hit_threshold: float = 0.5,
-                   max_windows: int = 10) -> dict[str, float]:
+def moment_metrics(
+    preds: Sequence[tuple[np.ndarray, np.ndarray]],
+    gts: Sequence[np.ndarray],
+    saliency: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+    hit_threshold: float = 0.5,
+    max_windows: int = 10,
+) -> dict[str, float]:
     """QVHighlights metrics over queries.
 
     ``preds``: per query (windows (N, 2) start/end, scores (N,)); ``gts``: per query (K, 2) windows;
@@ -137,7 +150,9 @@ class MomentsMeter(Meter):
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
         spans = cw_to_se(preds["spans"].detach().float()).clamp(0, 1).cpu().numpy()  # (B, N, 2)
-        scores = preds["logits"].detach().float().softmax(-1)[..., 0].cpu().numpy()  # (B, N) foreground
+        scores = (
+            preds["logits"].detach().float().softmax(-1)[..., 0].cpu().numpy()
+        )  # (B, N) foreground
         sal = preds["saliency"].detach().float().cpu()  # (B, T)
         moments = batch["moments"]
         if batch.get("saliency") is not None:
@@ -150,4 +165,6 @@ class MomentsMeter(Meter):
             self.saliency.append((sal[i].numpy(), sal_gt[i].numpy()))
 
     def compute(self) -> dict[str, float]:
-        return moment_metrics(self.preds, self.gts, self.saliency, self.hit_threshold, self.max_windows)
+        return moment_metrics(
+            self.preds, self.gts, self.saliency, self.hit_threshold, self.max_windows
+        )

@@ -1,4 +1,5 @@
 """Video QA metric: exact-match accuracy of generated answers after light normalisation."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,9 @@ def exact_match(preds: Sequence[str], answers: Sequence[str]) -> float:
     """Fraction of predictions equal to their answer after ``normalize_answer``."""
     if not answers:
         return 0.0
-    return sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(preds, answers)) / len(answers)
+    return sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(preds, answers)) / len(
+        answers
+    )
 
 
 class ExactMatchMeter(Meter):
@@ -33,7 +36,9 @@ class ExactMatchMeter(Meter):
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
         if "answer_ids" not in preds:
-            raise InputError("preds['answer_ids'] is missing: sen/qa-lm@1 generates answers only in eval mode")
+            raise InputError(
+                "preds['answer_ids'] is missing: sen/qa-lm@1 generates answers only in eval mode"
+            )
         texts = self.decode(preds["answer_ids"])
         answers = list(batch["answer"])
         self.hits += sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(texts, answers))

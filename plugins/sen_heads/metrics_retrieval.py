@@ -3,6 +3,7 @@
 Computed on the similarity matrix of the WHOLE evaluation set (video i is paired with caption i),
 so the meter keeps every embedding until ``compute``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,7 +26,9 @@ def retrieval_ranks(sim: Tensor) -> Tensor:
     return (sim > diag).sum(1) + 1
 
 
-def rank_metrics(ranks: Tensor, ks: Sequence[int] = (1, 5, 10), prefix: str = "") -> dict[str, float]:
+def rank_metrics(
+    ranks: Tensor, ks: Sequence[int] = (1, 5, 10), prefix: str = ""
+) -> dict[str, float]:
     """R@K (fraction of ranks <= K), median rank MdR and mean rank MnR."""
     r = ranks.double()
     out = {f"{prefix}R@{k}": float((r <= k).double().mean()) for k in ks}

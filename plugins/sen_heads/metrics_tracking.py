@@ -4,6 +4,7 @@ Follows ``compute_tapvid_metrics`` of google-deepmind/tapnet: positions are resc
 256 x 256 frame, each video gets its own metrics, and the dataset value is the mean over videos.
 Tracks are (Q, T, 2) pixel (x, y); visibility (Q, T) bool; query points (Q, 3) as (t, x, y).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -39,9 +40,14 @@ def to_eval_scale(tracks: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return tracks * np.array([EVAL_SIZE / w, EVAL_SIZE / h])
 
 
-def tapvid_video_metrics(query_points: np.ndarray, gt_tracks: np.ndarray, gt_visible: np.ndarray,
-                         pred_tracks: np.ndarray, pred_visible: np.ndarray,
-                         query_mode: str = "strided") -> dict[str, float]:
+def tapvid_video_metrics(
+    query_points: np.ndarray,
+    gt_tracks: np.ndarray,
+    gt_visible: np.ndarray,
+    pred_tracks: np.ndarray,
+    pred_visible: np.ndarray,
+    query_mode: str = "strided",
+) -> dict[str, float]:
     """TAP-Vid metrics of ONE video; positions must already be at 256 x 256 scale.
 
     OA: fraction of evaluated (query, frame) pairs whose predicted visibility equals the truth.
@@ -58,7 +64,7 @@ def tapvid_video_metrics(query_points: np.ndarray, gt_tracks: np.ndarray, gt_vis
     dist2 = np.sum(np.square(pred_tracks - gt_tracks), axis=-1)  # (Q, T)
     deltas, jaccards = [], []
     for thr in THRESHOLDS:
-        within = dist2 < thr ** 2
+        within = dist2 < thr**2
         correct = within & vis
         frac = np.sum(correct & ev) / n_vis if n_vis else np.nan
         tp = np.sum(correct & pvis & ev)
@@ -99,14 +105,24 @@ class TrackingMeter(Meter):
         self.coh_sum, self.coh_n = 0.0, 0
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
-        size = tuple(preds["frame_size"].tolist()) if "frame_size" in preds else tuple(batch["video"].shape[2:4])
+        size = (
+            tuple(preds["frame_size"].tolist())
+            if "frame_size" in preds
+            else tuple(batch["video"].shape[2:4])
+        )
         tracks = to_eval_scale(preds["tracks"].detach().float().cpu().numpy(), size)  # (B, Q, T, 2)
-        pvis = (preds["visible_logits"].detach().float().sigmoid() > self.visibility_threshold).cpu().numpy()
+        pvis = (
+            (preds["visible_logits"].detach().float().sigmoid() > self.visibility_threshold)
+            .cpu()
+            .numpy()
+        )
         gt = to_eval_scale(torch.as_tensor(batch["tracks"]).float().numpy(), size)
         gvis = torch.as_tensor(batch["visible"]).bool().numpy()
         qp = torch.as_tensor(batch["query_points"]).float().numpy()
         for i in range(tracks.shape[0]):
-            self.videos.append(tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode))
+            self.videos.append(
+                tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode)
+            )
             s, n = temporal_coherence(tracks[i], gvis[i])
             self.coh_sum += s
             self.coh_n += n
@@ -114,18 +130,34 @@ class TrackingMeter(Meter):
     def compute(self) -> dict[str, float]:
         if not self.videos:
             return {}
-        out = {k: float(np.nanmean([v[k] for v in self.videos])) if not all(np.isnan(v[k]) for v in self.videos)
-               else float("nan") for k in self.videos[0]}
+        out = {
+            k: float(np.nanmean([v[k] for v in self.videos]))
+            if not all(np.isnan(v[k]) for v in self.videos)
+            else float("nan")
+            for k in self.videos[0]
+        }
         out["coherence"] = self.coh_sum / self.coh_n if self.coh_n else float("nan")
         return out
 
 
-def tapvid_metrics(query_points: Tensor, gt_tracks: Tensor, gt_visible: Tensor, pred_tracks: Tensor,
-                   pred_visible: Tensor, frame_size: tuple[int, int], query_mode: str = "strided") -> dict[str, float]:
+def tapvid_metrics(
+    query_points: Tensor,
+    gt_tracks: Tensor,
+    gt_visible: Tensor,
+    pred_tracks: Tensor,
+    pred_visible: Tensor,
+    frame_size: tuple[int, int],
+    query_mode: str = "strided",
+) -> dict[str, float]:
     """Batched convenience: (B, Q, 3), (B, Q, T, 2), (B, Q, T), ... at pixel scale of ``frame_size`` (H, W)."""
     m = TrackingMeter(query_mode)
     logits = torch.where(torch.as_tensor(pred_visible).bool(), 10.0, -10.0)
-    m.update({"tracks": torch.as_tensor(pred_tracks), "visible_logits": logits,
-              "frame_size": torch.tensor(frame_size)},
-             {"tracks": gt_tracks, "visible": gt_visible, "query_points": query_points})
+    m.update(
+        {
+            "tracks": torch.as_tensor(pred_tracks),
+            "visible_logits": logits,
+            "frame_size": torch.tensor(frame_size),
+        },
+        {"tracks": gt_tracks, "visible": gt_visible, "query_points": query_points},
+    )
     return m.compute()

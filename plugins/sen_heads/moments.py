@@ -5,6 +5,7 @@ encoder layer together with the query text token; N learned queries cross-attend
 predict (center, width) spans in [0, 1] and foreground logits; a linear layer gives per-frame
 saliency. Training matches predictions to ground-truth moments with the Hungarian algorithm.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,15 +33,38 @@ def _mlp(width: int, out: int) -> nn.Sequential:
 
 
 class MomentsHead(Head):
-    def __init__(self, spec: HeadSpec, *, width: int, num_queries: int, layers: int, dropout: float,
-                 anchor_width: int | None, text_input: str, cost_span: float, cost_giou: float, cost_class: float,
-                 span_weight: float, giou_weight: float, label_weight: float, eos_coef: float,
-                 saliency_loss: str, saliency_margin: float, saliency_weight: float,
-                 hit_threshold: float, max_windows: int) -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        num_queries: int,
+        layers: int,
+        dropout: float,
+        anchor_width: int | None,
+        text_input: str,
+        cost_span: float,
+        cost_giou: float,
+        cost_class: float,
+        span_weight: float,
+        giou_weight: float,
+        label_weight: float,
+        eos_coef: float,
+        saliency_loss: str,
+        saliency_margin: float,
+        saliency_weight: float,
+        hit_threshold: float,
+        max_windows: int,
+    ) -> None:
         super().__init__(spec, width=width)
         self.text_input = text_input
         self.costs = {"cost_span": cost_span, "cost_giou": cost_giou, "cost_class": cost_class}
-        self.weights = {"span": span_weight, "giou": giou_weight, "label": label_weight, "saliency": saliency_weight}
+        self.weights = {
+            "span": span_weight,
+            "giou": giou_weight,
+            "label": label_weight,
+            "saliency": saliency_weight,
+        }
         self.saliency_loss, self.saliency_margin = saliency_loss, saliency_margin
         self.hit_threshold, self.max_windows = hit_threshold, max_windows
         self.register_buffer("class_weight", torch.tensor([1.0, eos_coef]), persistent=False)
@@ -48,22 +72,32 @@ class MomentsHead(Head):
         self.frames = FrameFeatures(width, anchor_width=anchor_width, dropout=dropout)
         self.text_proj = nn.Linear(width, width)
         self.encoder = nn.TransformerEncoder(
-            nn.TransformerEncoderLayer(width, heads, 2 * width, dropout, batch_first=True, norm_first=True),
-            num_layers=1, enable_nested_tensor=False)
+            nn.TransformerEncoderLayer(
+                width, heads, 2 * width, dropout, batch_first=True, norm_first=True
+            ),
+            num_layers=1,
+            enable_nested_tensor=False,
+        )
         self.queries = nn.Parameter(torch.randn(num_queries, width) * 0.02)
         self.decoder = nn.TransformerDecoder(
-            nn.TransformerDecoderLayer(width, heads, 2 * width, dropout, batch_first=True, norm_first=True),
-            num_layers=layers, norm=nn.LayerNorm(width))
+            nn.TransformerDecoderLayer(
+                width, heads, 2 * width, dropout, batch_first=True, norm_first=True
+            ),
+            num_layers=layers,
+            norm=nn.LayerNorm(width),
+        )
         self.span_head = _mlp(width, 2)
         self.class_head = nn.Linear(width, 2)
         self.saliency_head = nn.Linear(width, 1)
 
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
         f = self.frames(out, self.spec.name)  # (B, T, D)
-        b, t, d = f.shape
+        b, _t, _d = f.shape
         q_text = out.text.get(self.text_input)
         if q_text is not None:
-            tq = self.text_proj(q_text).unsqueeze(1)  # (B, 1, D): the query text conditions frames and queries
+            tq = self.text_proj(q_text).unsqueeze(
+                1
+            )  # (B, 1, D): the query text conditions frames and queries
             mem = self.encoder(torch.cat([tq, f], dim=1))[:, 1:]  # (B, T, D)
             tgt = self.queries.unsqueeze(0) + tq  # (B, N, D)
         else:
@@ -80,8 +114,10 @@ class MomentsHead(Head):
     def match(self, preds: dict[str, Tensor], moments: list[Tensor]) -> list[tuple[Tensor, Tensor]]:
         """Hungarian assignment per sample: [(pred_idx (K_i,), gt_idx (K_i,))]."""
         fg = preds["logits"].detach().softmax(-1)[..., FOREGROUND]
-        return [hungarian_match(preds["spans"][i].detach(), fg[i], moments[i], **self.costs)
-                for i in range(len(moments))]
+        return [
+            hungarian_match(preds["spans"][i].detach(), fg[i], moments[i], **self.costs)
+            for i in range(len(moments))
+        ]
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
         return sum(self.loss_terms(preds, batch).values())
@@ -90,26 +126,38 @@ class MomentsHead(Head):
         """The weighted terms: span (L1), giou (1 - gIoU), label (CE), saliency."""
         spans, logits = preds["spans"], preds["logits"]
         dev = spans.device
-        moments = [torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(-1, 2)
-                   for m in need_batch(batch, "moments", self.spec.name)]
+        moments = [
+            torch.as_tensor(m, dtype=torch.float32, device=dev).reshape(-1, 2)
+            for m in need_batch(batch, "moments", self.spec.name)
+        ]
         if len(moments) != spans.shape[0]:
-            raise InputError(f"head '{self.spec.name}': batch['moments'] has {len(moments)} entries "
-                             f"for a batch of {spans.shape[0]}")
+            raise InputError(
+                f"head '{self.spec.name}': batch['moments'] has {len(moments)} entries "
+                f"for a batch of {spans.shape[0]}"
+            )
         matches = self.match(preds, moments)
         b_idx = torch.cat([torch.full_like(p, i) for i, (p, _) in enumerate(matches)]).to(dev)
         p_idx = torch.cat([p for p, _ in matches]).to(dev)
-        gt = torch.cat([moments[i][g.to(dev)] for i, (_, g) in enumerate(matches)])  # (M, 2) start/end
+        gt = torch.cat(
+            [moments[i][g.to(dev)] for i, (_, g) in enumerate(matches)]
+        )  # (M, 2) start/end
         n = max(gt.shape[0], 1)
         matched = spans[b_idx, p_idx]  # (M, 2) center/width
         l1 = F.l1_loss(matched, se_to_cw(gt), reduction="sum") / n
         giou = (1 - pairwise_giou(cw_to_se(matched), gt).diagonal()).sum() / n
         target = torch.full(logits.shape[:2], BACKGROUND, dtype=torch.long, device=dev)
         target[b_idx, p_idx] = FOREGROUND
-        ce = F.cross_entropy(logits.flatten(0, 1), target.flatten(), weight=self.class_weight.to(logits.dtype))
+        ce = F.cross_entropy(
+            logits.flatten(0, 1), target.flatten(), weight=self.class_weight.to(logits.dtype)
+        )
         sal = self._saliency_loss(preds["saliency"], batch, moments)
         w = self.weights
-        return {"span": w["span"] * l1, "giou": w["giou"] * giou, "label": w["label"] * ce,
-                "saliency": w["saliency"] * sal}
+        return {
+            "span": w["span"] * l1,
+            "giou": w["giou"] * giou,
+            "label": w["label"] * ce,
+            "saliency": w["saliency"] * sal,
+        }
 
     def _saliency_loss(self, pred: Tensor, batch: dict[str, Any], moments: list[Tensor]) -> Tensor:
         t = pred.shape[1]
@@ -133,8 +181,12 @@ class MomentsHead(Head):
 def build(spec: HeadSpec, *, width: int, **params: Any) -> MomentsHead:
     p = head_params(spec, params, DEFAULTS)
     if p["saliency_loss"] not in ("hinge", "bce"):
-        raise ConfigError(f"head '{spec.name}': params.saliency_loss must be 'hinge' or 'bce', "
-                          f"got {p['saliency_loss']!r}")
+        raise ConfigError(
+            f"head '{spec.name}': params.saliency_loss must be 'hinge' or 'bce', "
+            f"got {p['saliency_loss']!r}"
+        )
     if int(p["num_queries"]) < 1:
-        raise ConfigError(f"head '{spec.name}': params.num_queries must be >= 1, got {p['num_queries']!r}")
+        raise ConfigError(
+            f"head '{spec.name}': params.num_queries must be >= 1, got {p['num_queries']!r}"
+        )
     return MomentsHead(spec, width=width, **p)

@@ -3,6 +3,7 @@
 Only specs here; each factory lives in its own module and imports torch when a head is built.
 Head parameters and metric definitions: docs/tasks.md.
 """
+
 from __future__ import annotations
 
 from sen_core.hookspecs import hookimpl
@@ -11,8 +12,22 @@ from sen_core.specs import HeadSpec
 from ._defaults import PARAMS
 
 _MOMENT_METRICS = ("R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1")
-_RETRIEVAL_METRICS = ("R@1", "R@5", "R@10", "MdR", "t2v_R@1", "t2v_R@5", "t2v_R@10", "t2v_MdR", "t2v_MnR",
-                      "v2t_R@1", "v2t_R@5", "v2t_R@10", "v2t_MdR", "v2t_MnR")
+_RETRIEVAL_METRICS = (
+    "R@1",
+    "R@5",
+    "R@10",
+    "MdR",
+    "t2v_R@1",
+    "t2v_R@5",
+    "t2v_R@10",
+    "t2v_MdR",
+    "t2v_MnR",
+    "v2t_R@1",
+    "v2t_R@5",
+    "v2t_R@10",
+    "v2t_MdR",
+    "v2t_MnR",
+)
 _TRACKING_METRICS = ("AJ", "delta_avg", "OA", "coherence")
 
 HEADS = (

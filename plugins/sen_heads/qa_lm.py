@@ -5,6 +5,7 @@ width: these M prefix embeddings precede the tokenised question prompt. Training
 cross-entropy on the answer tokens only; ``generate`` decodes answers greedily. The LM is any
 transformers causal LM from a local directory (``lm_path``) or a random config (``lm_config``).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,23 +38,33 @@ def byte_tokenizer() -> Any:
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     tok.decoder = decoders.ByteLevel()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<bos>",
-                                   eos_token="<eos>", unk_token="<unk>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="<pad>",
+        bos_token="<bos>",
+        eos_token="<eos>",
+        unk_token="<unk>",
+    )
 
 
-def load_lm(head: str, lm_path: str | None, lm_config: dict[str, Any] | None,
-            tokenizer_path: str | None) -> tuple[nn.Module, Any]:
+def load_lm(
+    head: str, lm_path: str | None, lm_config: dict[str, Any] | None, tokenizer_path: str | None
+) -> tuple[nn.Module, Any]:
     """(causal LM, tokenizer) from a local directory or a random config; never downloads."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     if (lm_path is None) == (lm_config is None):
-        raise ConfigError(f"head '{head}' needs exactly one of params.lm_path (a local directory) "
-                          "or params.lm_config (a dict with 'model_type', for a random LM)")
+        raise ConfigError(
+            f"head '{head}' needs exactly one of params.lm_path (a local directory) "
+            "or params.lm_config (a dict with 'model_type', for a random LM)"
+        )
     tok_dir = tokenizer_path or lm_path
     if tok_dir is not None:
         if not Path(tok_dir).is_dir():
             raise ConfigError(f"head '{head}': tokenizer directory '{tok_dir}' does not exist")
-        tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(
+            tok_dir, local_files_only=True, trust_remote_code=False
+        )
     else:
         tokenizer = byte_tokenizer()
     if tokenizer.pad_token is None:
@@ -61,7 +72,9 @@ def load_lm(head: str, lm_path: str | None, lm_config: dict[str, Any] | None,
     if lm_path is not None:
         if not Path(lm_path).is_dir():
             raise ConfigError(f"head '{head}': params.lm_path '{lm_path}' is not a directory")
-        lm = AutoModelForCausalLM.from_pretrained(lm_path, local_files_only=True, trust_remote_code=False)
+        lm = AutoModelForCausalLM.from_pretrained(
+            lm_path, local_files_only=True, trust_remote_code=False
+        )
     else:
         cfg = dict(lm_config)
         model_type = cfg.pop("model_type", None)
@@ -74,15 +87,28 @@ def load_lm(head: str, lm_path: str | None, lm_config: dict[str, Any] | None,
     if getattr(lm, "loss_type", "") is None:  # e.g. GPT2LMHeadModel: its class name maps to no loss
         lm.loss_type = "ForCausalLM"
     if len(tokenizer) > lm.get_input_embeddings().num_embeddings:
-        raise ConfigError(f"head '{head}': the tokenizer has {len(tokenizer)} tokens but the LM's "
-                          f"vocabulary only {lm.get_input_embeddings().num_embeddings}")
+        raise ConfigError(
+            f"head '{head}': the tokenizer has {len(tokenizer)} tokens but the LM's "
+            f"vocabulary only {lm.get_input_embeddings().num_embeddings}"
+        )
     return lm, tokenizer
 
 
 class QAHead(Head):
-    def __init__(self, spec: HeadSpec, *, width: int, lm: nn.Module, tokenizer: Any, prefix_tokens: int,
-                 freeze_lm: bool, prompt_template: str, max_new_tokens: int, generate_in_eval: bool,
-                 max_prompt_tokens: int) -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        lm: nn.Module,
+        tokenizer: Any,
+        prefix_tokens: int,
+        freeze_lm: bool,
+        prompt_template: str,
+        max_new_tokens: int,
+        generate_in_eval: bool,
+        max_prompt_tokens: int,
+    ) -> None:
         super().__init__(spec, width=width)
         self.lm, self.tokenizer = lm, tokenizer
         self.freeze_lm, self.prompt_template = freeze_lm, prompt_template
@@ -115,14 +141,18 @@ class QAHead(Head):
         ids = []
         for q in questions:
             text = self.prompt_template.format(question=q)
-            ids.append(self.tokenizer(text, add_special_tokens=False).input_ids[: self.max_prompt_tokens])
+            ids.append(
+                self.tokenizer(text, add_special_tokens=False).input_ids[: self.max_prompt_tokens]
+            )
         return ids
 
     def _embed(self, ids: list[int], device: torch.device) -> Tensor:
         emb = self.lm.get_input_embeddings()
         return emb(torch.tensor(ids, dtype=torch.long, device=device))
 
-    def _sequences(self, prefix: Tensor, pieces: list[list[int]], n_labelled: list[int], left_pad: bool):
+    def _sequences(
+        self, prefix: Tensor, pieces: list[list[int]], n_labelled: list[int], left_pad: bool
+    ):
         """Pad [prefix; tokens] per sample -> (embeds (B, S, E), mask (B, S), labels (B, S))."""
         b, m, e = prefix.shape
         lengths = [m + len(p) for p in pieces]
@@ -133,10 +163,12 @@ class QAHead(Head):
         for i, (ids, n) in enumerate(zip(pieces, n_labelled)):
             row = torch.cat([prefix[i], self._embed(ids, prefix.device).to(prefix.dtype)])
             start = s - lengths[i] if left_pad else 0
-            embeds[i, start:start + lengths[i]] = row
-            mask[i, start:start + lengths[i]] = 1
+            embeds[i, start : start + lengths[i]] = row
+            mask[i, start : start + lengths[i]] = 1
             if n:
-                labels[i, start + lengths[i] - n:start + lengths[i]] = torch.tensor(ids[-n:], device=prefix.device)
+                labels[i, start + lengths[i] - n : start + lengths[i]] = torch.tensor(
+                    ids[-n:], device=prefix.device
+                )
         return embeds, mask, labels
 
     # ---- head contract -----------------------------------------------------------------------
@@ -148,10 +180,16 @@ class QAHead(Head):
         if answers is not None:
             prompts = self._prompts(batch, b)
             eos = self.tokenizer.eos_token_id
-            ans = [self.tokenizer(" " + a.strip(), add_special_tokens=False).input_ids + [eos] for a in answers]
-            embeds, mask, labels = self._sequences(prefix, [p + a for p, a in zip(prompts, ans)],
-                                                   [len(a) for a in ans], left_pad=False)
-            preds["lm_loss"] = self.lm(inputs_embeds=embeds, attention_mask=mask, labels=labels).loss
+            ans = [
+                [*self.tokenizer(" " + a.strip(), add_special_tokens=False).input_ids, eos]
+                for a in answers
+            ]
+            embeds, mask, labels = self._sequences(
+                prefix, [p + a for p, a in zip(prompts, ans)], [len(a) for a in ans], left_pad=False
+            )
+            preds["lm_loss"] = self.lm(
+                inputs_embeds=embeds, attention_mask=mask, labels=labels
+            ).loss
         elif self.training:
             need_batch(batch, "answer", self.spec.name)
         if not self.training and self.generate_in_eval:
@@ -166,8 +204,14 @@ class QAHead(Head):
         was_training = self.lm.training
         self.lm.eval()
         try:
-            ids = self.lm.generate(inputs_embeds=embeds, attention_mask=mask, max_new_tokens=max_new_tokens,
-                                   do_sample=False, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+            ids = self.lm.generate(
+                inputs_embeds=embeds,
+                attention_mask=mask,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=tok.pad_token_id,
+                eos_token_id=tok.eos_token_id,
+            )
         finally:
             self.lm.train(was_training)
         return ids  # (B, <= max_new_tokens): new tokens only when generating from embeddings
@@ -176,13 +220,19 @@ class QAHead(Head):
         return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     @torch.no_grad()
-    def generate(self, out: NetworkOutput, batch: dict[str, Any], max_new_tokens: int | None = None) -> list[str]:
+    def generate(
+        self, out: NetworkOutput, batch: dict[str, Any], max_new_tokens: int | None = None
+    ) -> list[str]:
         """Greedy answers, one string per sample (batch['question'] fills the prompt template)."""
-        return self.decode(self._generate_ids(self.soft_prompt(out), batch, max_new_tokens or self.max_new_tokens))
+        return self.decode(
+            self._generate_ids(self.soft_prompt(out), batch, max_new_tokens or self.max_new_tokens)
+        )
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
         if "lm_loss" not in preds:
-            raise InputError(f"head '{self.spec.name}' computes its loss from batch['answer'], which is missing")
+            raise InputError(
+                f"head '{self.spec.name}' computes its loss from batch['answer'], which is missing"
+            )
         return preds["lm_loss"]
 
     def meter(self) -> Meter:
@@ -192,7 +242,11 @@ class QAHead(Head):
 def build(spec: HeadSpec, *, width: int, **params: Any) -> QAHead:
     p = head_params(spec, params, DEFAULTS)
     if "{question}" not in p["prompt_template"]:
-        raise ConfigError(f"head '{spec.name}': params.prompt_template must contain '{{question}}', "
-                          f"got {p['prompt_template']!r}")
-    lm, tokenizer = load_lm(spec.name, p.pop("lm_path"), p.pop("lm_config"), p.pop("tokenizer_path"))
+        raise ConfigError(
+            f"head '{spec.name}': params.prompt_template must contain '{{question}}', "
+            f"got {p['prompt_template']!r}"
+        )
+    lm, tokenizer = load_lm(
+        spec.name, p.pop("lm_path"), p.pop("lm_config"), p.pop("tokenizer_path")
+    )
     return QAHead(spec, width=width, lm=lm, tokenizer=tokenizer, **p)

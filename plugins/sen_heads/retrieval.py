@@ -4,6 +4,7 @@ Reads out.pooled (B, D) and out.text['caption'] (B, D) (the caption neuron is no
 the state, so the target does not leak; ``text_input`` picks another text source), projects both
 to a joint space and contrasts them.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,13 +33,23 @@ def info_nce(v: Tensor, t: Tensor, scale: Tensor, positives: Tensor | None = Non
         target = torch.arange(v.shape[0], device=v.device)
         return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
     p = positives.float()
-    return (F.cross_entropy(logits, p / p.sum(1, keepdim=True))
-            + F.cross_entropy(logits.t(), p.t() / p.t().sum(1, keepdim=True))) / 2
+    return (
+        F.cross_entropy(logits, p / p.sum(1, keepdim=True))
+        + F.cross_entropy(logits.t(), p.t() / p.t().sum(1, keepdim=True))
+    ) / 2
 
 
 class RetrievalHead(Head):
-    def __init__(self, spec: HeadSpec, *, width: int, embed_dim: int | None = None,
-                 init_temperature: float = 0.07, dedupe_captions: bool = True, text_input: str = "caption") -> None:
+    def __init__(
+        self,
+        spec: HeadSpec,
+        *,
+        width: int,
+        embed_dim: int | None = None,
+        init_temperature: float = 0.07,
+        dedupe_captions: bool = True,
+        text_input: str = "caption",
+    ) -> None:
         super().__init__(spec, width=width)
         e = embed_dim or width
         self.dedupe_captions, self.text_input = dedupe_captions, text_input

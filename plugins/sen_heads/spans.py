@@ -3,6 +3,7 @@
 Spans are fractions of the clip in [0, 1]: (start, end) for metrics and ground truth,
 (center, width) for what the moments head regresses. Used by ``moments.py`` and ``metrics_moments.py``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -24,7 +25,9 @@ def se_to_cw(spans: Tensor) -> Tensor:
 
 def pairwise_iou(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """IoU and union of every pair of (N, 2) and (M, 2) (start, end) spans -> (N, M) each."""
-    inter = (torch.min(a[:, None, 1], b[None, :, 1]) - torch.max(a[:, None, 0], b[None, :, 0])).clamp(min=0)
+    inter = (
+        torch.min(a[:, None, 1], b[None, :, 1]) - torch.max(a[:, None, 0], b[None, :, 0])
+    ).clamp(min=0)
     union = (a[:, 1] - a[:, 0])[:, None] + (b[:, 1] - b[:, 0])[None, :] - inter
     return inter / union.clamp(min=1e-12), union
 
@@ -35,13 +38,22 @@ def pairwise_giou(a: Tensor, b: Tensor) -> Tensor:
     gIoU = IoU - (|C| - |A u B|) / |C| with C the smallest span enclosing both; in [-1, 1].
     """
     iou, union = pairwise_iou(a, b)
-    enclose = (torch.max(a[:, None, 1], b[None, :, 1]) - torch.min(a[:, None, 0], b[None, :, 0])).clamp(min=1e-12)
+    enclose = (
+        torch.max(a[:, None, 1], b[None, :, 1]) - torch.min(a[:, None, 0], b[None, :, 0])
+    ).clamp(min=1e-12)
     return iou - (enclose - union) / enclose
 
 
 @torch.no_grad()
-def hungarian_match(pred_cw: Tensor, fg_prob: Tensor, gt_se: Tensor, *, cost_span: float = 10.0,
-                    cost_giou: float = 1.0, cost_class: float = 4.0) -> tuple[Tensor, Tensor]:
+def hungarian_match(
+    pred_cw: Tensor,
+    fg_prob: Tensor,
+    gt_se: Tensor,
+    *,
+    cost_span: float = 10.0,
+    cost_giou: float = 1.0,
+    cost_class: float = 4.0,
+) -> tuple[Tensor, Tensor]:
     """Optimal one-to-one assignment of N predictions to K ground-truth spans (K <= N).
 
     cost = cost_span * L1(center, width) - cost_giou * gIoU - cost_class * p(foreground), the
@@ -58,4 +70,6 @@ def hungarian_match(pred_cw: Tensor, fg_prob: Tensor, gt_se: Tensor, *, cost_spa
     cost = cost_span * l1 - cost_giou * giou - cost_class * fg_prob.float()[:, None]
     rows, cols = linear_sum_assignment(cost.cpu().numpy())
     order = cols.argsort()
-    return torch.as_tensor(rows[order], dtype=torch.long), torch.as_tensor(cols[order], dtype=torch.long)
+    return torch.as_tensor(rows[order], dtype=torch.long), torch.as_tensor(
+        cols[order], dtype=torch.long
+    )

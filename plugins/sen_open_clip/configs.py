@@ -4,6 +4,7 @@ The tiny configs (``sen-tiny-vit``, ``sen-tiny-rn``, ``sen-tiny-timm``) are regi
 ``open_clip.add_model_config`` the first time an ``open_clip/`` name is listed or resolved (never at
 import), so tests and the conformance suite can build every tower kind in milliseconds.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -17,7 +18,7 @@ from typing import Any
 
 from sen_core.errors import UnknownNameError, suggest
 
-__all__ = ["TINY_CONFIGS", "register_tiny_configs", "arch_config", "list_archs", "tower_kind"]
+__all__ = ["TINY_CONFIGS", "arch_config", "list_archs", "register_tiny_configs", "tower_kind"]
 
 # CLIP BPE vocabulary: the text towers below share open_clip's SimpleTokenizer.
 _CLIP_VOCAB = 49408
@@ -26,24 +27,56 @@ TINY_CONFIGS: dict[str, dict[str, Any]] = {
     # ViT image tower + causal CLIP text tower (EOT = argmax pooling): the ViT-B-32 recipe, shrunk.
     "sen-tiny-vit": {
         "embed_dim": 64,
-        "vision_cfg": {"image_size": 64, "layers": 2, "width": 128, "head_width": 64, "patch_size": 32},
-        "text_cfg": {"context_length": 16, "vocab_size": _CLIP_VOCAB, "width": 64, "heads": 2, "layers": 2},
+        "vision_cfg": {
+            "image_size": 64,
+            "layers": 2,
+            "width": 128,
+            "head_width": 64,
+            "patch_size": 32,
+        },
+        "text_cfg": {
+            "context_length": 16,
+            "vocab_size": _CLIP_VOCAB,
+            "width": 64,
+            "heads": 2,
+            "layers": 2,
+        },
     },
     # ModifiedResNet image tower (FiLM-prompted) + causal text tower pooled at the first EOS id.
     "sen-tiny-rn": {
         "embed_dim": 64,
         "vision_cfg": {"image_size": 64, "layers": [1, 1, 1, 1], "width": 16, "head_width": 16},
-        "text_cfg": {"context_length": 16, "vocab_size": _CLIP_VOCAB, "width": 64, "heads": 2, "layers": 2,
-                     "pool_type": "eos", "eos_id": 49407},
+        "text_cfg": {
+            "context_length": 16,
+            "vocab_size": _CLIP_VOCAB,
+            "width": 64,
+            "heads": 2,
+            "layers": 2,
+            "pool_type": "eos",
+            "eos_id": 49407,
+        },
     },
     # timm trunk (timm's test_vit) + bidirectional SigLIP-style text tower pooled at the last position.
     "sen-tiny-timm": {
         "embed_dim": 64,
         "custom_text": True,
-        "vision_cfg": {"image_size": 64, "timm_model_name": "test_vit", "timm_model_pretrained": False,
-                       "timm_pool": "token", "timm_proj": "linear"},
-        "text_cfg": {"context_length": 16, "vocab_size": _CLIP_VOCAB, "width": 64, "heads": 2, "layers": 2,
-                     "no_causal_mask": True, "pool_type": "last", "proj_bias": True},
+        "vision_cfg": {
+            "image_size": 64,
+            "timm_model_name": "test_vit",
+            "timm_model_pretrained": False,
+            "timm_pool": "token",
+            "timm_proj": "linear",
+        },
+        "text_cfg": {
+            "context_length": 16,
+            "vocab_size": _CLIP_VOCAB,
+            "width": 64,
+            "heads": 2,
+            "layers": 2,
+            "no_causal_mask": True,
+            "pool_type": "last",
+            "proj_bias": True,
+        },
     },
 }
 

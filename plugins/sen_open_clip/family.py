@@ -3,6 +3,7 @@
 The catalogue calls ``list_names`` / ``resolve`` only when a query names the ``open_clip/``
 namespace; resolving reads open_clip's architecture config and builds (or downloads) nothing.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,7 @@ from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
 
 from .configs import arch_config, list_archs, tower_kind
 
-__all__ = ["NAMESPACE", "TOWERS", "list_names", "resolve", "split", "image_norm"]
+__all__ = ["NAMESPACE", "TOWERS", "image_norm", "list_names", "resolve", "split"]
 
 NAMESPACE = "open_clip"
 TOWERS = ("image", "text")
@@ -67,12 +68,16 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
             layout = TokenLayout(kind="frames", tokens_per_frame=n, special_tokens=1)
         else:
             g = size // int(v.get("patch_size", 16))
-            layout = TokenLayout(kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1)
+            layout = TokenLayout(
+                kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1
+            )
         how = "ViT, prompt tokens after the class token"
     elif kind == "resnet":
         prompting = "film"
         g = size // 32
-        layout = TokenLayout(kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1)
+        layout = TokenLayout(
+            kind="frames", tokens_per_frame=1 + g * g, grid=(g, g), special_tokens=1
+        )
         how = "ModifiedResNet, FiLM on its four stages"
     else:
         from sen_timm.family import prompting_for
@@ -81,14 +86,22 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
         layout = TokenLayout(kind="frames")
         # proj 'none' keeps the trunk's own (unknown until built) width; every other head projects
         width = None if v.get("timm_proj", "linear") == "none" else embed
-        how = f"timm {v['timm_model_name']} trunk, " + ("prompt tokens" if prompting == "tokens" else "FiLM")
+        how = f"timm {v['timm_model_name']} trunk, " + (
+            "prompt tokens" if prompting == "tokens" else "FiLM"
+        )
     return EncoderSpec(
         name=name,
         summary=f"open_clip {arch} image tower ({how})",
         factory="sen_open_clip.image:build",
-        params={"arch": arch, "tokens_per_frame": "all", "image_size": None, "project": True,
-                "checkpoint": None, "trainable": "none",
-                **({"prompt_depth": "shallow"} if prompting == "tokens" else {})},
+        params={
+            "arch": arch,
+            "tokens_per_frame": "all",
+            "image_size": None,
+            "project": True,
+            "checkpoint": None,
+            "trainable": "none",
+            **({"prompt_depth": "shallow"} if prompting == "tokens" else {}),
+        },
         modality="image",
         width=width,
         layout=layout,
@@ -112,8 +125,14 @@ def _text_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
         name=name,
         summary=f"open_clip {arch} text tower ({how})",
         factory="sen_open_clip.text:build",
-        params={"arch": arch, "output": "sequence", "project": True, "checkpoint": None, "trainable": "none",
-                "prompt_depth": "shallow"},
+        params={
+            "arch": arch,
+            "output": "sequence",
+            "project": True,
+            "checkpoint": None,
+            "trainable": "none",
+            "prompt_depth": "shallow",
+        },
         modality="text",
         width=embed if has_proj else int(t.get("width", 512)),
         layout=TokenLayout(kind="sequence", tokens_per_frame=ctx),
@@ -128,4 +147,6 @@ def resolve(name: str) -> EncoderSpec:
     arch, tower = split(name)
     cfg = arch_config(arch, name=name)
     canonical = f"{NAMESPACE}/{arch}/{tower}"
-    return _image_spec(canonical, arch, cfg) if tower == "image" else _text_spec(canonical, arch, cfg)
+    return (
+        _image_spec(canonical, arch, cfg) if tower == "image" else _text_spec(canonical, arch, cfg)
+    )

@@ -5,6 +5,7 @@ Frames (B, T, 3, S, S) run as one (B*T) batch. ViT towers take prompt tokens aft
 timm-trunk towers prompt the way sen_timm prompts the trunk. With ``project=True`` every output token
 goes through the tower's projection, so the class token equals open_clip's ``encode_image``.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,13 +14,20 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from sen_core.errors import ConfigError, InputError
+from sen_core.errors import ConfigError
 from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
-from sen_core.specs import EncoderSpec
 from sen_core.neuron_inputs import (
-    check_preprocessed_frames, check_prompt_depth, check_tokens_per_frame, frame_tokens,
-    insert_tokens, per_frame, remove_tokens, shallow_if_single, video_to_frames,
+    check_preprocessed_frames,
+    check_prompt_depth,
+    check_tokens_per_frame,
+    frame_tokens,
+    insert_tokens,
+    per_frame,
+    remove_tokens,
+    shallow_if_single,
+    video_to_frames,
 )
+from sen_core.specs import EncoderSpec
 
 from .configs import tower_kind
 from .towers import build_visual, load_tower_checkpoint
@@ -31,10 +39,20 @@ __all__ = ["OpenClipImageNeuron", "build"]
 class OpenClipImageNeuron(SuperNeuron):
     """An open_clip image tower: raw video -> (B, T*P, D) frame tokens."""
 
-    def __init__(self, spec: EncoderSpec, *, arch: str, tokens_per_frame: str | int = "all",
-                 image_size: int | None = None, project: bool = True, checkpoint: str | None = None,
-                 trainable: Trainable = "none", mean: Any = None, std: Any = None,
-                 prompt_depth: str = "shallow") -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        arch: str,
+        tokens_per_frame: str | int = "all",
+        image_size: int | None = None,
+        project: bool = True,
+        checkpoint: str | None = None,
+        trainable: Trainable = "none",
+        mean: Any = None,
+        std: Any = None,
+        prompt_depth: str = "shallow",
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
         self.deep = check_prompt_depth(prompt_depth, name=spec.name, prompting=spec.prompting)
@@ -60,7 +78,9 @@ class OpenClipImageNeuron(SuperNeuron):
     def _setup_vit(self) -> None:
         v = self.visual
         if v.attn_pool is not None and v.attn_pool_contrastive is not None:
-            raise ConfigError(f"{self.name}: parallel/cascade attentional pooling towers are not supported")
+            raise ConfigError(
+                f"{self.name}: parallel/cascade attentional pooling towers are not supported"
+            )
         depth = len(v.transformer.resblocks) if self.deep else 1
         self._slot = PromptSlot(kind="tokens", dim=v.transformer.width, depth=depth)
         if self.project and v.proj is not None:
@@ -117,7 +137,9 @@ class OpenClipImageNeuron(SuperNeuron):
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.visual.parameters()).device
-        return video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
+        return video_to_frames(
+            raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name
+        )
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         b, t = check_preprocessed_frames(inputs, name=self.name)
@@ -137,11 +159,14 @@ class OpenClipImageNeuron(SuperNeuron):
         batch_first = getattr(v.transformer, "batch_first", True)
         for i, blk in enumerate(v.transformer.resblocks):
             if deep and i > 0:  # VPT-deep: fresh prompts at every layer's input
-                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m:]], dim=1)
+                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m :]], dim=1)
             x = blk(x) if batch_first else blk(x.transpose(0, 1)).transpose(0, 1)
         x = remove_tokens(x, 1, m)
         if v.attn_pool is None:
-            y, grid = v.ln_post(x), tuple(v.grid_size)  # LayerNorm is per token: class token = pooled
+            y, grid = (
+                v.ln_post(x),
+                tuple(v.grid_size),
+            )  # LayerNorm is per token: class token = pooled
         else:
             y, grid = v.ln_post(v.attn_pool(x)), None  # CoCa: queries; the first is the pooled one
         if self.project and v.proj is not None:
@@ -203,11 +228,22 @@ class OpenClipImageNeuron(SuperNeuron):
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipImageNeuron:
     """Factory of ``open_clip/<arch>/image`` (params: see docs/neurons-open_clip.md)."""
-    allowed = {"arch", "tokens_per_frame", "image_size", "project", "checkpoint", "trainable", "mean", "std",
-               "prompt_depth"}
+    allowed = {
+        "arch",
+        "tokens_per_frame",
+        "image_size",
+        "project",
+        "checkpoint",
+        "trainable",
+        "mean",
+        "std",
+        "prompt_depth",
+    }
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
+        raise ConfigError(
+            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
+        )
     if "arch" not in params:
         from .family import split
 

@@ -6,6 +6,7 @@ match) -> the tower's blocks -> prompts dropped -> (B, L, D) tokens with a valid
 tower's own pooled embedding as a one-token sequence (``output="pooled"``: EOT / first / last token,
 as open_clip pools).
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,9 +17,9 @@ from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
 from sen_core.specs import EncoderSpec
 
-from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
 from .towers import build_text, load_tower_checkpoint
 
 __all__ = ["OpenClipTextNeuron", "build", "prompt_attn_mask"]
@@ -56,7 +57,7 @@ def prompt_attn_mask(mask: Tensor | None, m: int, *, causal: bool) -> Tensor | N
     q = torch.arange(s + m, device=mask.device).unsqueeze(1)  # new query positions
     k = torch.arange(1, m + 1, device=mask.device).unsqueeze(0)  # new prompt key positions
     allowed = q >= k if causal else torch.ones(s + m, m, dtype=torch.bool, device=mask.device)
-    out[..., :, 1:1 + m] = torch.where(allowed, 0.0, float("-inf")).to(mask.dtype)
+    out[..., :, 1 : 1 + m] = torch.where(allowed, 0.0, float("-inf")).to(mask.dtype)
     return out
 
 
@@ -64,14 +65,22 @@ def prompt_attn_mask(mask: Tensor | None, m: int, *, causal: bool) -> Tensor | N
 class OpenClipTextNeuron(SuperNeuron):
     """An open_clip native text tower: list[str] -> (B, L, D) tokens + mask (or (B, 1, D) pooled)."""
 
-    def __init__(self, spec: EncoderSpec, *, arch: str, output: str = "sequence", project: bool = True,
-                 checkpoint: str | None = None, trainable: Trainable = "none",
-                 prompt_depth: str = "shallow") -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        arch: str,
+        output: str = "sequence",
+        project: bool = True,
+        checkpoint: str | None = None,
+        trainable: Trainable = "none",
+        prompt_depth: str = "shallow",
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         deep = check_prompt_depth(prompt_depth, name=spec.name)
         if output not in OUTPUTS:
             raise ConfigError(f"{spec.name}: output={output!r}; expected one of {OUTPUTS}")
-        text, cfg = build_text(arch, name=spec.name)
+        text, _cfg = build_text(arch, name=spec.name)
         if checkpoint:
             load_tower_checkpoint(text, str(checkpoint), tower="text", name=spec.name)
         self.text = text
@@ -82,11 +91,14 @@ class OpenClipTextNeuron(SuperNeuron):
         self.tokenizer = _tokenizer(arch, spec.name)
         proj = text.text_projection
         if self.project:
-            self.width = int(proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1])
+            self.width = int(
+                proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1]
+            )
         else:
             self.width = int(text.width)
-        self._slot = PromptSlot(kind="tokens", dim=int(text.width),
-                                depth=len(text.transformer.resblocks) if deep else 1)
+        self._slot = PromptSlot(
+            kind="tokens", dim=int(text.width), depth=len(text.transformer.resblocks) if deep else 1
+        )
         self.apply_trainable(self.text)
         self.train()
 
@@ -107,13 +119,17 @@ class OpenClipTextNeuron(SuperNeuron):
             valid[:, 0] = True
             return valid
         hit = ids == eot
-        end = torch.where(hit.any(1), hit.int().argmax(1), torch.full_like(ids[:, 0], ids.shape[1] - 1))
+        end = torch.where(
+            hit.any(1), hit.int().argmax(1), torch.full_like(ids[:, 0], ids.shape[1] - 1)
+        )
         return torch.arange(ids.shape[1], device=ids.device).unsqueeze(0) <= end.unsqueeze(1)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         if not isinstance(inputs, Tensor) or inputs.ndim != 2 or inputs.is_floating_point():
             got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-            raise InputError(f"{self.name}: encode() takes token ids (B, L) from preprocess(), got {got}")
+            raise InputError(
+                f"{self.name}: encode() takes token ids (B, L) from preprocess(), got {got}"
+            )
         from open_clip.transformer import text_global_pool
 
         tt = self.text
@@ -131,14 +147,18 @@ class OpenClipTextNeuron(SuperNeuron):
             mask = prompt_attn_mask(mask, m, causal=tt.attn_mask is not None)
         for i, blk in enumerate(tt.transformer.resblocks):
             if deep and i > 0:
-                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m:]], dim=1)
+                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m :]], dim=1)
             x = blk(x, attn_mask=mask)
-        x = torch.cat([x[:, :1], x[:, 1 + m:]], dim=1)  # prompt positions dropped: original indices again
+        x = torch.cat(
+            [x[:, :1], x[:, 1 + m :]], dim=1
+        )  # prompt positions dropped: original indices again
         x = tt.ln_final(x)  # per token, so pooled tokens below equal open_clip's
         if tt.cls_emb is not None:  # CoCa: the appended class token is the pooled one
             pooled, seq = x[:, -1], x[:, :-1]
         else:
-            pooled = text_global_pool(x, inputs, tt.pool_type, eos_token_id=getattr(tt, "eos_id", None))
+            pooled = text_global_pool(
+                x, inputs, tt.pool_type, eos_token_id=getattr(tt, "eos_id", None)
+            )
             seq = x
         out = pooled.unsqueeze(1) if self.output == "pooled" else seq
         if self.project:
@@ -157,7 +177,9 @@ def build(spec: EncoderSpec, **params: Any) -> OpenClipTextNeuron:
     allowed = {"arch", "output", "project", "checkpoint", "trainable", "prompt_depth"}
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
+        raise ConfigError(
+            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
+        )
     if "arch" not in params:
         from .family import split
 

@@ -4,6 +4,7 @@ Only the requested tower is built (open_clip's own tower builders, randomly init
 downloaded). ``checkpoint=`` may hold a whole open_clip model (what open_clip saves and ships as
 ``open_clip_model.safetensors``) or just this tower; the other tower's keys are ignored.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -16,13 +17,15 @@ from sen_core.weights import load_into, load_state_dict_file
 
 from .configs import arch_config, tower_kind
 
-__all__ = ["build_visual", "build_text", "load_tower_checkpoint"]
+__all__ = ["build_text", "build_visual", "load_tower_checkpoint"]
 
 # keys of a whole-model checkpoint that belong to neither tower's state dict
 _SHARED_KEYS = ("logit_scale", "logit_bias")
 
 
-def build_visual(arch: str, *, image_size: int | None = None, name: str) -> tuple[nn.Module, dict[str, Any]]:
+def build_visual(
+    arch: str, *, image_size: int | None = None, name: str
+) -> tuple[nn.Module, dict[str, Any]]:
     """The image tower of ``arch`` (VisionTransformer, ModifiedResNet or TimmModel) and its config."""
     from open_clip.model import _build_vision_tower
 
@@ -51,13 +54,15 @@ def build_text(arch: str, *, name: str) -> tuple[nn.Module, dict[str, Any]]:
             "fetches from the hub; SEN builds open_clip's native text towers only. Use "
             "transformers/roberta@1 (or bert@1) with path=<local save_pretrained directory> instead"
         )
-    text = _build_text_tower(int(cfg["embed_dim"]), cfg["text_cfg"], bool(cfg.get("quick_gelu", False)), None)
+    text = _build_text_tower(
+        int(cfg["embed_dim"]), cfg["text_cfg"], bool(cfg.get("quick_gelu", False)), None
+    )
     return text, cfg
 
 
 def _strip_ddp(sd: dict[str, Tensor]) -> dict[str, Tensor]:
     if sd and all(k.startswith("module.") for k in sd):
-        return {k[len("module."):]: v for k, v in sd.items()}
+        return {k[len("module.") :]: v for k, v in sd.items()}
     return sd
 
 
@@ -65,12 +70,12 @@ def _tower_keys(sd: dict[str, Tensor], tower: str) -> dict[str, Tensor]:
     """Keep (and un-prefix) the keys of ``tower``; a tower-only state dict passes through."""
     if tower == "image":
         if any(k.startswith("visual.") for k in sd):
-            return {k[len("visual."):]: v for k, v in sd.items() if k.startswith("visual.")}
+            return {k[len("visual.") :]: v for k, v in sd.items() if k.startswith("visual.")}
         return sd
     if any(k.startswith("text.") for k in sd):  # CustomTextCLIP / CoCa keep the tower under text.
-        return {k[len("text."):]: v for k, v in sd.items() if k.startswith("text.")}
+        return {k[len("text.") :]: v for k, v in sd.items() if k.startswith("text.")}
     # plain CLIP flattens the text tower into the model's top level
-    skip = ("visual.", "text_decoder.") + _SHARED_KEYS
+    skip = ("visual.", "text_decoder.", *_SHARED_KEYS)
     return {k: v for k, v in sd.items() if not k.startswith(skip)}
 
 

@@ -3,6 +3,7 @@
 timm's per-family ``checkpoint_filter_fn`` runs first, exactly as when timm loads its own pretrained
 weights, so original-format checkpoints and other image sizes (position embeddings) still load.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,10 +17,12 @@ from sen_core.weights import LoadReport, load_into, load_state_dict_file
 __all__ = ["load_timm_checkpoint", "timm_filter"]
 
 
-def timm_filter(model: nn.Module, state_dict: dict[str, Tensor], *, source: str) -> dict[str, Tensor]:
+def timm_filter(
+    model: nn.Module, state_dict: dict[str, Tensor], *, source: str
+) -> dict[str, Tensor]:
     """Strip DDP ``module.`` prefixes and apply the model family's own ``checkpoint_filter_fn``."""
     if state_dict and all(k.startswith("module.") for k in state_dict):
-        state_dict = {k[len("module."):]: v for k, v in state_dict.items()}
+        state_dict = {k[len("module.") :]: v for k, v in state_dict.items()}
     filter_fn = getattr(sys.modules.get(type(model).__module__), "checkpoint_filter_fn", None)
     if filter_fn is None:
         return state_dict
@@ -32,7 +35,9 @@ def timm_filter(model: nn.Module, state_dict: dict[str, Tensor], *, source: str)
         ) from exc
 
 
-def load_timm_checkpoint(model: nn.Module, path: str | Path, *, name: str, strict: bool = True) -> LoadReport:
+def load_timm_checkpoint(
+    model: nn.Module, path: str | Path, *, name: str, strict: bool = True
+) -> LoadReport:
     """Load the local file ``path`` into the timm ``model``; mismatches raise CheckpointError by key name."""
     source = f"{name}: checkpoint '{path}'"
     state_dict = timm_filter(model, load_state_dict_file(path), source=source)

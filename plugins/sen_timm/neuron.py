@@ -3,6 +3,7 @@
 Video (B, T, ...) is encoded as one batch of B*T frames. ViT-style models take prompt tokens
 (shallow or VPT-deep), staged models take FiLM; weights come only from local files.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,24 +14,39 @@ from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError, UnknownNameError, suggest
 from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
-from sen_core.neuron_inputs import check_preprocessed_frames, frame_tokens, per_frame, video_to_frames
+from sen_core.neuron_inputs import (
+    check_preprocessed_frames,
+    frame_tokens,
+    per_frame,
+    video_to_frames,
+)
 from sen_core.specs import EncoderSpec
 from sen_core.weights import load_into
 
 from .checkpoint import load_timm_checkpoint
 from .prompting import FilmHooks, TokenPrompter
 
-__all__ = ["TimmNeuron", "build", "PARAMS"]
+__all__ = ["PARAMS", "TimmNeuron", "build"]
 
-PARAMS = ("model", "checkpoint", "pretrained", "model_kwargs", "image_size", "tokens_per_frame", "trainable",
-          "prompt_depth")
+PARAMS = (
+    "model",
+    "checkpoint",
+    "pretrained",
+    "model_kwargs",
+    "image_size",
+    "tokens_per_frame",
+    "trainable",
+    "prompt_depth",
+)
 
 
 def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
     """Factory of ``timm/<model>``: ``TimmNeuron(spec, **params)`` after checking the param names."""
     unknown = sorted(set(params) - set(PARAMS))
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}")
+        raise ConfigError(
+            f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}"
+        )
     return TimmNeuron(spec, **params)
 
 
@@ -40,11 +56,17 @@ def create_timm_model(spec_name: str, model: str, kwargs: Mapping[str, Any]) -> 
     from timm.models import is_model, split_model_name_tag
 
     if not is_model(split_model_name_tag(model)[0]):
-        raise UnknownNameError(f"timm/{model}", "encoder", suggest(f"timm/{model}", [f"timm/{n}" for n in timm.list_models()]))
+        raise UnknownNameError(
+            f"timm/{model}",
+            "encoder",
+            suggest(f"timm/{model}", [f"timm/{n}" for n in timm.list_models()]),
+        )
     try:
         return timm.create_model(model, pretrained=False, **kwargs)
     except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
-        raise ConfigError(f"{spec_name}: timm could not build '{model}' with model_kwargs={dict(kwargs)}: {exc}") from exc
+        raise ConfigError(
+            f"{spec_name}: timm could not build '{model}' with model_kwargs={dict(kwargs)}: {exc}"
+        ) from exc
 
 
 class TimmNeuron(SuperNeuron):
@@ -80,17 +102,28 @@ class TimmNeuron(SuperNeuron):
                 "checkpoint=<local .safetensors/.pth file> (e.g. a timm model.safetensors fetched beforehand)"
             )
         if prompt_depth not in ("shallow", "deep"):
-            raise ConfigError(f"{spec.name}: prompt_depth={prompt_depth!r}; expected 'shallow' or 'deep'")
+            raise ConfigError(
+                f"{spec.name}: prompt_depth={prompt_depth!r}; expected 'shallow' or 'deep'"
+            )
         if prompt_depth == "deep" and spec.prompting != "tokens":
-            raise ConfigError(f"{spec.name}: prompt_depth='deep' needs token prompting; this neuron uses {spec.prompting}")
-        if not (tokens_per_frame in ("all", "cls") or (isinstance(tokens_per_frame, int) and tokens_per_frame >= 1)):
-            raise ConfigError(f"{spec.name}: tokens_per_frame={tokens_per_frame!r}; expected 'all', 'cls' or a positive int")
+            raise ConfigError(
+                f"{spec.name}: prompt_depth='deep' needs token prompting; this neuron uses {spec.prompting}"
+            )
+        if not (
+            tokens_per_frame in ("all", "cls")
+            or (isinstance(tokens_per_frame, int) and tokens_per_frame >= 1)
+        ):
+            raise ConfigError(
+                f"{spec.name}: tokens_per_frame={tokens_per_frame!r}; expected 'all', 'cls' or a positive int"
+            )
         if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
             raise ConfigError(f"{spec.name}: image_size={image_size!r}; expected a positive int")
 
         kwargs = dict(model_kwargs or {})
         if spec.prompting == "tokens" and image_size and "img_size" not in kwargs:
-            kwargs["img_size"] = image_size  # ViTs have a fixed grid: build it for the requested size
+            kwargs["img_size"] = (
+                image_size  # ViTs have a fixed grid: build it for the requested size
+            )
         net = create_timm_model(spec.name, model, kwargs)
         if checkpoint is not None:
             load_timm_checkpoint(net, checkpoint, name=spec.name)
@@ -113,8 +146,9 @@ class TimmNeuron(SuperNeuron):
         self.train(False)
 
     @staticmethod
-    def _preprocessing(spec: EncoderSpec, net: torch.nn.Module, image_size: int | None,
-                       kwargs: Mapping[str, Any]) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
+    def _preprocessing(
+        spec: EncoderSpec, net: torch.nn.Module, image_size: int | None, kwargs: Mapping[str, Any]
+    ) -> tuple[int, tuple[float, ...], tuple[float, ...]]:
         from timm.data import resolve_model_data_config
 
         cfg = resolve_model_data_config(net)
@@ -141,7 +175,9 @@ class TimmNeuron(SuperNeuron):
     def preprocess(self, raw: Any) -> Tensor:
         """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised."""
         p = next(self.model.parameters())
-        frames = video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=p.device, name=self.name)
+        frames = video_to_frames(
+            raw, size=self.image_size, mean=self.mean, std=self.std, device=p.device, name=self.name
+        )
         return frames.to(p.dtype)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
@@ -191,7 +227,9 @@ class TimmNeuron(SuperNeuron):
             grid = (int(feats.shape[1]), int(feats.shape[2]))
             return feats.flatten(1, 2), 0, grid
         if feats.ndim != 3:
-            raise InputError(f"{self.name}: unexpected forward_features output {tuple(feats.shape)}")
+            raise InputError(
+                f"{self.name}: unexpected forward_features output {tuple(feats.shape)}"
+            )
         special = int(getattr(self.model, "num_prefix_tokens", 0))
         grid = None
         pe = getattr(self.model, "patch_embed", None)
@@ -202,5 +240,7 @@ class TimmNeuron(SuperNeuron):
         return feats, special, grid
 
     def extra_repr(self) -> str:
-        return (f"model={self.model_name!r}, prompting={self.prompting!r}, width={self.width}, "
-                f"image_size={self.image_size}, tokens_per_frame={self.tokens_per_frame!r}, trainable={self.trainable!r}")
+        return (
+            f"model={self.model_name!r}, prompting={self.prompting!r}, width={self.width}, "
+            f"image_size={self.image_size}, tokens_per_frame={self.tokens_per_frame!r}, trainable={self.trainable!r}"
+        )

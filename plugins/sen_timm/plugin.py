@@ -1,6 +1,7 @@
 """Hook implementations of ``sen_timm`` (entry point group ``sen``): the ``timm/*`` family and
 the EfficientNet-Lite0 ImageNet neuron. Imports only sen_core: timm loads when a name is resolved.
 """
+
 from __future__ import annotations
 
 from sen_core.hookspecs import Register, hookimpl
@@ -15,7 +16,12 @@ TIMM_FAMILY = FamilySpec(
     summary="Any timm image model as a neuron: ViT-style models take prompt tokens, CNNs take FiLM",
     lister="sen_timm.family:list_names",
     resolver="sen_timm.family:resolve",
-    examples=("timm/vit_tiny_patch16_224", "timm/resnet18", "timm/convnext_atto", "timm/eva02_tiny_patch14_224"),
+    examples=(
+        "timm/vit_tiny_patch16_224",
+        "timm/resnet18",
+        "timm/convnext_atto",
+        "timm/eva02_tiny_patch14_224",
+    ),
 )
 
 EFFICIENTNET_LITE0 = EncoderSpec(

@@ -4,6 +4,7 @@
 inserted after the prefix (CLS/register) tokens; ``FilmHooks`` scales and shifts the outputs of the
 stages named in the model's ``feature_info``. Both are used by ``sen_timm.neuron.TimmNeuron``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron_inputs import insert_tokens, remove_tokens
 
-__all__ = ["TokenPrompter", "FilmHooks", "insert_tokens", "remove_tokens"]
+__all__ = ["FilmHooks", "TokenPrompter", "insert_tokens", "remove_tokens"]
 
 
 # helpers
@@ -90,7 +91,9 @@ class TokenPrompter:
         at = self.num_prefix_tokens
 
         def kwargs(i: int, n_prompts: int) -> dict[str, Any]:
-            bias = _pad_square(shared, at, n_prompts) if shared is not None and n_prompts else shared
+            bias = (
+                _pad_square(shared, at, n_prompts) if shared is not None and n_prompts else shared
+            )
             return {"shared_rel_pos_bias": bias}
 
         return x, kwargs
@@ -104,15 +107,22 @@ class TokenPrompter:
         patched: list[tuple[nn.Module, str, Any]] = []
         try:
             for mod in self.model.blocks.modules():
-                if self.family == "eva" and isinstance(getattr(mod, "num_prefix_tokens", None), int):
+                if self.family == "eva" and isinstance(
+                    getattr(mod, "num_prefix_tokens", None), int
+                ):
                     # RoPE rotates only tokens after the prefix: prompts ride along as prefix tokens.
                     patched.append((mod, "num_prefix_tokens", mod.num_prefix_tokens))
                     mod.num_prefix_tokens = mod.num_prefix_tokens + n_prompts
-                elif self.family == "beit" and getattr(mod, "relative_position_bias_table", None) is not None:
+                elif (
+                    self.family == "beit"
+                    and getattr(mod, "relative_position_bias_table", None) is not None
+                ):
                     orig = mod._get_rel_pos_bias
                     at = self.num_prefix_tokens
                     # instance attribute shadows the method for this forward only
-                    mod._get_rel_pos_bias = lambda orig=orig, at=at: _pad_square(orig(), at, n_prompts)
+                    mod._get_rel_pos_bias = lambda orig=orig, at=at: _pad_square(
+                        orig(), at, n_prompts
+                    )
                     patched.append((mod, "_get_rel_pos_bias", None))
             yield
         finally:
@@ -126,7 +136,9 @@ class TokenPrompter:
         """(N, 3, H, W) images + prompts (N, M, D) or (N, depth, M, D) -> (N, S, D) tokens."""
         deep = prompts.ndim == 4
         if deep and prompts.shape[1] != self.depth:
-            raise InputError(f"deep prompts need one set per block: (N, {self.depth}, M, D), got {tuple(prompts.shape)}")
+            raise InputError(
+                f"deep prompts need one set per block: (N, {self.depth}, M, D), got {tuple(prompts.shape)}"
+            )
         n_prompts = prompts.shape[-2]
         at = self.num_prefix_tokens
         x, block_kwargs = self._embed(x)
@@ -134,7 +146,9 @@ class TokenPrompter:
         with self._room_for(n_prompts):
             for i, blk in enumerate(self.model.blocks):
                 if deep and i > 0:
-                    x = torch.cat([x[:, :at], prompts[:, i].to(x.dtype), x[:, at + n_prompts:]], dim=1)
+                    x = torch.cat(
+                        [x[:, :at], prompts[:, i].to(x.dtype), x[:, at + n_prompts :]], dim=1
+                    )
                 x = blk(x, **block_kwargs(i, n_prompts))
         x = self.model.norm(x)
         return remove_tokens(x, at, n_prompts)
@@ -155,7 +169,11 @@ class FilmHooks:
             )
         # A few families (hrnet, mvitv2) name stages in feature_info that are not submodules of the
         # classification model; FiLM uses the stages that exist.
-        stages = [(str(f["module"]), int(f["num_chs"])) for f in info if _has_submodule(model, str(f["module"]))]
+        stages = [
+            (str(f["module"]), int(f["num_chs"]))
+            for f in info
+            if _has_submodule(model, str(f["module"]))
+        ]
         if not stages:
             raise ConfigError(
                 f"timm model {type(model).__name__}: none of its feature_info stages "
@@ -167,7 +185,8 @@ class FilmHooks:
         self.channels_last = getattr(model, "output_fmt", "NCHW") == "NHWC"
         self._film: list[tuple[Tensor, Tensor]] | None = None
         self._handles = [
-            model.get_submodule(name).register_forward_hook(self._hook(i)) for i, name in enumerate(self.modules)
+            model.get_submodule(name).register_forward_hook(self._hook(i))
+            for i, name in enumerate(self.modules)
         ]
 
     @property
@@ -181,8 +200,14 @@ class FilmHooks:
             s, b = self._film[stage]  # (N, C) each
             c = self.channels[stage]
             if not isinstance(out, Tensor):
-                raise ConfigError(f"FiLM stage '{self.modules[stage]}' returns {type(out).__name__}, not a tensor")
-            if out.ndim == 4 and out.shape[1] == c and not (self.channels_last and out.shape[-1] == c):
+                raise ConfigError(
+                    f"FiLM stage '{self.modules[stage]}' returns {type(out).__name__}, not a tensor"
+                )
+            if (
+                out.ndim == 4
+                and out.shape[1] == c
+                and not (self.channels_last and out.shape[-1] == c)
+            ):
                 shape = (out.shape[0], c, 1, 1)
             elif out.shape[-1] == c:
                 shape = (out.shape[0],) + (1,) * (out.ndim - 2) + (c,)
@@ -202,7 +227,7 @@ class FilmHooks:
             return
         parts, i = [], 0
         for c in self.channels:
-            parts.append((film[:, i:i + c], film[:, i + c:i + 2 * c]))
+            parts.append((film[:, i : i + c], film[:, i + c : i + 2 * c]))
             i += 2 * c
         self._film = parts
         try:

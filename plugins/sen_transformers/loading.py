@@ -4,6 +4,7 @@
 never remote code); ``config={...}`` overrides a small default config and gives random weights.
 ``checkpoint=`` then loads a local state-dict file on top. Mismatches raise CheckpointError by key.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,18 +30,27 @@ def _keys(what: str, keys: list[Any]) -> str:
 def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) -> nn.Module:
     p = Path(path).expanduser()
     if not p.is_dir() or not (p / "config.json").is_file():
-        raise ConfigError(f"{name}: path='{path}' must be a local directory written by save_pretrained "
-                          "(with a config.json)")
+        raise ConfigError(
+            f"{name}: path='{path}' must be a local directory written by save_pretrained "
+            "(with a config.json)"
+        )
     from transformers.utils import logging as hf_logging
 
     level = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # we report mismatches ourselves, as one CheckpointError
     try:
         model, info = model_cls.from_pretrained(
-            str(p), local_files_only=True, trust_remote_code=False, output_loading_info=True,
-            ignore_mismatched_sizes=True, **kwargs)
+            str(p),
+            local_files_only=True,
+            trust_remote_code=False,
+            output_loading_info=True,
+            ignore_mismatched_sizes=True,
+            **kwargs,
+        )
     except (OSError, ValueError) as exc:  # no weights file, corrupt file, wrong config type
-        raise CheckpointError(f"{name}: could not load '{path}': {str(exc).splitlines()[0]}") from exc
+        raise CheckpointError(
+            f"{name}: could not load '{path}': {str(exc).splitlines()[0]}"
+        ) from exc
     finally:
         hf_logging.set_verbosity(level)
     # Unexpected keys are normal (a task head saved with the encoder); missing or mis-shaped are not.
@@ -48,35 +58,61 @@ def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) 
     if info.get("missing_keys"):
         problems.append(_keys("missing keys", sorted(info["missing_keys"])))
     if info.get("mismatched_keys"):
-        problems.append(_keys("mis-shaped keys", [
-            f"{k}: checkpoint {list(a)} vs model {list(b)}" for k, a, b in sorted(info["mismatched_keys"])]))
+        problems.append(
+            _keys(
+                "mis-shaped keys",
+                [
+                    f"{k}: checkpoint {list(a)} vs model {list(b)}"
+                    for k, a, b in sorted(info["mismatched_keys"])
+                ],
+            )
+        )
     if problems:
-        raise CheckpointError(f"{name}: weights in '{path}' do not match its {model_cls.__name__}: "
-                              + "; ".join(problems))
+        raise CheckpointError(
+            f"{name}: weights in '{path}' do not match its {model_cls.__name__}: "
+            + "; ".join(problems)
+        )
     return model
 
 
-def load_model(model_cls: type, config_cls: type, *, defaults: dict[str, Any], path: str | None,
-               config: dict[str, Any] | None, checkpoint: str | None, name: str,
-               model_kwargs: dict[str, Any] | None = None) -> nn.Module:
+def load_model(
+    model_cls: type,
+    config_cls: type,
+    *,
+    defaults: dict[str, Any],
+    path: str | None,
+    config: dict[str, Any] | None,
+    checkpoint: str | None,
+    name: str,
+    model_kwargs: dict[str, Any] | None = None,
+) -> nn.Module:
     """``model_cls`` from ``path`` (a save_pretrained dir) or from ``defaults`` updated by ``config``."""
     kwargs = dict(model_kwargs or {})
     if path is not None and config:
-        raise ConfigError(f"{name}: give either path= (a saved model) or config= (random weights), not both")
+        raise ConfigError(
+            f"{name}: give either path= (a saved model) or config= (random weights), not both"
+        )
     if path is not None:
         model = _from_dir(model_cls, str(path), name=name, kwargs=kwargs)
     else:
         if config is not None and not isinstance(config, dict):
-            raise ConfigError(f"{name}: config must be a mapping of {config_cls.__name__} fields, "
-                              f"got {type(config).__name__}")
+            raise ConfigError(
+                f"{name}: config must be a mapping of {config_cls.__name__} fields, "
+                f"got {type(config).__name__}"
+            )
         known = set(config_cls().to_dict())
         unknown = sorted(set(config or {}) - known)
         if unknown:  # HF configs would silently keep a typo as an unused attribute
             from sen_core.errors import suggest
 
             hints = {k: suggest(k, known, n=1) for k in unknown}
-            raise ConfigError(f"{name}: unknown {config_cls.__name__} fields: " + ", ".join(
-                f"{k}" + (f" (did you mean {hints[k][0]}?)" if hints[k] else "") for k in unknown))
+            raise ConfigError(
+                f"{name}: unknown {config_cls.__name__} fields: "
+                + ", ".join(
+                    f"{k}" + (f" (did you mean {hints[k][0]}?)" if hints[k] else "")
+                    for k in unknown
+                )
+            )
         fields = {**defaults, **(config or {})}
         try:
             cfg = config_cls(**fields)
@@ -84,12 +120,15 @@ def load_model(model_cls: type, config_cls: type, *, defaults: dict[str, Any], p
             raise ConfigError(f"{name}: invalid config for {config_cls.__name__}: {exc}") from exc
         model = model_cls(cfg, **kwargs)
     if checkpoint:
-        load_into(model, load_state_dict_file(checkpoint), name=f"{name}: checkpoint '{checkpoint}'")
+        load_into(
+            model, load_state_dict_file(checkpoint), name=f"{name}: checkpoint '{checkpoint}'"
+        )
     return model.eval()
 
 
-def read_image_norm(path: str | None, default_mean: tuple[float, ...], default_std: tuple[float, ...]
-                    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def read_image_norm(
+    path: str | None, default_mean: tuple[float, ...], default_std: tuple[float, ...]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Mean/std from a saved ``preprocessor_config.json`` when there is one, else the family default."""
     if path is None:
         return default_mean, default_std

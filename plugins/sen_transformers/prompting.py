@@ -5,6 +5,7 @@ models without one) once the tokens are embedded (so real tokens keep their posi
 pre-hooks on layers 1..L-1 replace those positions with the next layer's prompts (VPT-deep).
 Outside ``applied(...)`` every hook is a no-op, so the unprompted model is untouched.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -32,7 +33,9 @@ def layer_list(model: nn.Module) -> nn.ModuleList:
             continue
         if isinstance(mod, nn.ModuleList) and len(mod) > 0:
             return mod
-    raise ConfigError(f"{type(model).__name__} has no layer list at any of {_LAYER_PATHS}; cannot prompt it")
+    raise ConfigError(
+        f"{type(model).__name__} has no layer list at any of {_LAYER_PATHS}; cannot prompt it"
+    )
 
 
 class PromptHooks:
@@ -52,7 +55,9 @@ class PromptHooks:
         if p is None:
             return None
         if not isinstance(out, Tensor):
-            raise ConfigError(f"{type(module).__name__} returns {type(out).__name__}; expected a tensor to prompt")
+            raise ConfigError(
+                f"{type(module).__name__} returns {type(out).__name__}; expected a tensor to prompt"
+            )
         return insert_tokens(out, p[:, 0] if p.ndim == 4 else p, self.at)
 
     def _replacer(self, i: int):
@@ -62,7 +67,7 @@ class PromptHooks:
                 return None
             at, m = self.at, p.shape[-2]
             h = args[0] if args else kwargs["hidden_states"]
-            h = torch.cat([h[:, :at], p[:, i].to(h.dtype), h[:, at + m:]], dim=1)
+            h = torch.cat([h[:, :at], p[:, i].to(h.dtype), h[:, at + m :]], dim=1)
             if args:
                 return (h, *args[1:]), kwargs
             return args, {**kwargs, "hidden_states": h}
@@ -86,10 +91,11 @@ class HFPromptedNeuron(SuperNeuron):
         """Width from the config, hooks that insert M prompts at position ``at``, then freeze."""
         self.width = int(model.config.hidden_size)
         self._hooks = PromptHooks(model, at=at)
-        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1)
+        self._slot = PromptSlot(
+            kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1
+        )
         self.apply_trainable(model)
         self.train()
 
     def prompt_slot(self) -> PromptSlot | None:
         return self._slot
-

@@ -5,6 +5,7 @@ and normalised; tubelets of ``tubelet_size`` frames x patch x patch become token
 class token, so M prompt tokens go first (deep prompts replace them before every later layer).
 Output: T' = num_frames / tubelet_size frames of h*w tokens each.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,20 +15,30 @@ from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Tokens, Trainable
-from sen_core.specs import EncoderSpec
 from sen_core.neuron_inputs import (
-    check_prompt_depth, check_tokens_per_frame, frame_tokens, remove_tokens, shallow_if_single,
+    check_prompt_depth,
+    check_tokens_per_frame,
+    frame_tokens,
+    remove_tokens,
+    shallow_if_single,
     video_to_frames,
 )
+from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron
 
-__all__ = ["HFVideoNeuron", "build_videomae", "VIDEO_DEFAULTS"]
+__all__ = ["VIDEO_DEFAULTS", "HFVideoNeuron", "build_videomae"]
 
 VIDEO_DEFAULTS: dict[str, Any] = {
-    "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512,
-    "image_size": 224, "patch_size": 16, "num_frames": 8, "tubelet_size": 2,
+    "hidden_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 512,
+    "image_size": 224,
+    "patch_size": 16,
+    "num_frames": 8,
+    "tubelet_size": 2,
 }
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
@@ -44,9 +55,17 @@ def resample_frames(frames: Tensor, n: int) -> Tensor:
 class HFVideoNeuron(HFPromptedNeuron):
     """VideoMAE: raw video -> (B, T'*P, D) tubelet tokens laid out as T' frames."""
 
-    def __init__(self, spec: EncoderSpec, *, model: nn.Module, mean: tuple[float, ...], std: tuple[float, ...],
-                 tokens_per_frame: str | int = "all", trainable: Trainable = "none",
-                 prompt_depth: str = "shallow") -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        model: nn.Module,
+        mean: tuple[float, ...],
+        std: tuple[float, ...],
+        tokens_per_frame: str | int = "all",
+        trainable: Trainable = "none",
+        prompt_depth: str = "shallow",
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
         deep = check_prompt_depth(prompt_depth, name=spec.name)
@@ -59,15 +78,19 @@ class HFVideoNeuron(HFPromptedNeuron):
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device
-        x = video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
+        x = video_to_frames(
+            raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name
+        )
         return resample_frames(x, self.num_frames)  # (B, num_frames, 3, S, S)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         want = (self.num_frames, 3, self.image_size, self.image_size)
         if not isinstance(inputs, Tensor) or inputs.ndim != 5 or tuple(inputs.shape[1:]) != want:
             got = tuple(inputs.shape) if isinstance(inputs, Tensor) else type(inputs).__name__
-            raise InputError(f"{self.name}: encode() takes preprocessed clips (B, {', '.join(map(str, want))}), "
-                             f"got {got}")
+            raise InputError(
+                f"{self.name}: encode() takes preprocessed clips (B, {', '.join(map(str, want))}), "
+                f"got {got}"
+            )
         b = inputs.shape[0]
         prompts = shallow_if_single(self.check_prompts(prompts, b))
         m = 0 if prompts is None else prompts.shape[-2]
@@ -79,7 +102,15 @@ class HFVideoNeuron(HFPromptedNeuron):
         return frame_tokens(per, b, t, special=0, grid=(g, g), mode=self.tokens_per_frame)
 
 
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size", "prompt_depth"}
+_ALLOWED = {
+    "path",
+    "config",
+    "checkpoint",
+    "trainable",
+    "tokens_per_frame",
+    "image_size",
+    "prompt_depth",
+}
 
 
 def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
@@ -88,16 +119,37 @@ def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
 
     unknown = sorted(set(params) - _ALLOWED)
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}")
-    path, config, image_size = params.get("path"), dict(params.get("config") or {}), params.get("image_size")
+        raise ConfigError(
+            f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}"
+        )
+    path, config, image_size = (
+        params.get("path"),
+        dict(params.get("config") or {}),
+        params.get("image_size"),
+    )
     if path is None and image_size is not None:
         config.setdefault("image_size", int(image_size))
-    model = load_model(VideoMAEModel, VideoMAEConfig, defaults=VIDEO_DEFAULTS, path=path, config=config,
-                       checkpoint=params.get("checkpoint"), name=spec.name)
+    model = load_model(
+        VideoMAEModel,
+        VideoMAEConfig,
+        defaults=VIDEO_DEFAULTS,
+        path=path,
+        config=config,
+        checkpoint=params.get("checkpoint"),
+        name=spec.name,
+    )
     if image_size is not None and int(image_size) != int(model.config.image_size):
-        raise ConfigError(f"{spec.name}: image_size={image_size} but the saved model was trained at "
-                          f"{model.config.image_size} (VideoMAE's fixed sine position table cannot be resampled)")
+        raise ConfigError(
+            f"{spec.name}: image_size={image_size} but the saved model was trained at "
+            f"{model.config.image_size} (VideoMAE's fixed sine position table cannot be resampled)"
+        )
     mean, std = read_image_norm(path, IMAGENET_MEAN, IMAGENET_STD)
-    return HFVideoNeuron(spec, model=model, mean=mean, std=std,
-                         tokens_per_frame=params.get("tokens_per_frame", "all"),
-                         trainable=params.get("trainable", "none"), prompt_depth=params.get("prompt_depth", "shallow"))
+    return HFVideoNeuron(
+        spec,
+        model=model,
+        mean=mean,
+        std=std,
+        tokens_per_frame=params.get("tokens_per_frame", "all"),
+        trainable=params.get("trainable", "none"),
+        prompt_depth=params.get("prompt_depth", "shallow"),
+    )

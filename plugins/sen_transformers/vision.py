@@ -5,26 +5,38 @@ once the patches are embedded (deep prompts replace them before every later laye
 last hidden states per frame without the prompts -- for CLIP vision after ``post_layernorm``, so
 the class token equals the model's pooled output -- laid out as T frames of 1 + h*w tokens.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from torch import Tensor, nn
 
-from sen_core.errors import ConfigError, InputError
+from sen_core.errors import ConfigError
 from sen_core.neuron import Tokens, Trainable
-from sen_core.specs import EncoderSpec
 from sen_core.neuron_inputs import (
-    check_preprocessed_frames, check_prompt_depth, check_tokens_per_frame, frame_tokens, per_frame,
-    remove_tokens, shallow_if_single, video_to_frames,
+    check_preprocessed_frames,
+    check_prompt_depth,
+    check_tokens_per_frame,
+    frame_tokens,
+    per_frame,
+    remove_tokens,
+    shallow_if_single,
+    video_to_frames,
 )
+from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron
 
-__all__ = ["HFImageNeuron", "build_vit", "build_clip_vision", "VISION_DEFAULTS"]
+__all__ = ["VISION_DEFAULTS", "HFImageNeuron", "build_clip_vision", "build_vit"]
 
-_SMALL = {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}
+_SMALL = {
+    "hidden_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 512,
+}
 VISION_DEFAULTS: dict[str, dict[str, Any]] = {
     "vit": {**_SMALL, "image_size": 224, "patch_size": 16},
     "clip-vision": {**_SMALL, "image_size": 224, "patch_size": 32},
@@ -38,10 +50,19 @@ IMAGE_NORM = {
 class HFImageNeuron(HFPromptedNeuron):
     """A Hugging Face ViT-style image encoder: raw video -> (B, T*P, D) frame tokens."""
 
-    def __init__(self, spec: EncoderSpec, *, model: nn.Module, image_size: int, mean: tuple[float, ...],
-                 std: tuple[float, ...], tokens_per_frame: str | int = "all", trainable: Trainable = "none",
-                 prompt_depth: str = "shallow",
-                 post_norm: nn.Module | None = None) -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        model: nn.Module,
+        image_size: int,
+        mean: tuple[float, ...],
+        std: tuple[float, ...],
+        tokens_per_frame: str | int = "all",
+        trainable: Trainable = "none",
+        prompt_depth: str = "shallow",
+        post_norm: nn.Module | None = None,
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
         deep = check_prompt_depth(prompt_depth, name=spec.name)
@@ -56,7 +77,9 @@ class HFImageNeuron(HFPromptedNeuron):
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device
-        return video_to_frames(raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name)
+        return video_to_frames(
+            raw, size=self.image_size, mean=self.mean, std=self.std, device=dev, name=self.name
+        )
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         b, t = check_preprocessed_frames(inputs, name=self.name)
@@ -65,7 +88,9 @@ class HFImageNeuron(HFPromptedNeuron):
         m = 0 if p is None else p.shape[-2]
         x = inputs.flatten(0, 1)
         with self._hooks.applied(p):
-            h = self.model(pixel_values=x, interpolate_pos_encoding=self.interpolate).last_hidden_state
+            h = self.model(
+                pixel_values=x, interpolate_pos_encoding=self.interpolate
+            ).last_hidden_state
         h = remove_tokens(h, 1, m)  # (B*T, 1 + h*w, D)
         if self.post_norm is not None:
             h = self.post_norm(h)  # per token: the class token becomes CLIP's pooled output
@@ -73,24 +98,59 @@ class HFImageNeuron(HFPromptedNeuron):
         return frame_tokens(h, b, t, special=1, grid=g, mode=self.tokens_per_frame)
 
 
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "tokens_per_frame", "image_size", "prompt_depth"}
+_ALLOWED = {
+    "path",
+    "config",
+    "checkpoint",
+    "trainable",
+    "tokens_per_frame",
+    "image_size",
+    "prompt_depth",
+}
 
 
-def _build(spec: EncoderSpec, family: str, model_cls: type, config_cls: type, params: dict[str, Any],
-           model_kwargs: dict[str, Any] | None = None) -> HFImageNeuron:
+def _build(
+    spec: EncoderSpec,
+    family: str,
+    model_cls: type,
+    config_cls: type,
+    params: dict[str, Any],
+    model_kwargs: dict[str, Any] | None = None,
+) -> HFImageNeuron:
     unknown = sorted(set(params) - _ALLOWED)
     if unknown:
-        raise ConfigError(f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}")
-    path, config, image_size = params.get("path"), dict(params.get("config") or {}), params.get("image_size")
+        raise ConfigError(
+            f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}"
+        )
+    path, config, image_size = (
+        params.get("path"),
+        dict(params.get("config") or {}),
+        params.get("image_size"),
+    )
     if path is None and image_size is not None:
         config.setdefault("image_size", int(image_size))  # random weights: build at the wanted size
-    model = load_model(model_cls, config_cls, defaults=VISION_DEFAULTS[family], path=path, config=config,
-                       checkpoint=params.get("checkpoint"), name=spec.name, model_kwargs=model_kwargs)
+    model = load_model(
+        model_cls,
+        config_cls,
+        defaults=VISION_DEFAULTS[family],
+        path=path,
+        config=config,
+        checkpoint=params.get("checkpoint"),
+        name=spec.name,
+        model_kwargs=model_kwargs,
+    )
     mean, std = read_image_norm(path, *IMAGE_NORM[family])
-    return HFImageNeuron(spec, model=model, image_size=int(image_size or model.config.image_size), mean=mean,
-                         std=std, tokens_per_frame=params.get("tokens_per_frame", "all"),
-                         trainable=params.get("trainable", "none"), prompt_depth=params.get("prompt_depth", "shallow"),
-                         post_norm=getattr(model, "post_layernorm", None))
+    return HFImageNeuron(
+        spec,
+        model=model,
+        image_size=int(image_size or model.config.image_size),
+        mean=mean,
+        std=std,
+        tokens_per_frame=params.get("tokens_per_frame", "all"),
+        trainable=params.get("trainable", "none"),
+        prompt_depth=params.get("prompt_depth", "shallow"),
+        post_norm=getattr(model, "post_layernorm", None),
+    )
 
 
 def build_vit(spec: EncoderSpec, **params: Any) -> HFImageNeuron:

@@ -3,6 +3,7 @@
 User errors (``SenError``, bad click usage) exit 2 with a one-line message; ``--debug`` shows the
 traceback. Command modules import heavy libraries only inside their functions.
 """
+
 from __future__ import annotations
 
 import sys
@@ -48,7 +49,14 @@ def _register_commands() -> None:
     from . import _catalogue_cmds
 
     _catalogue_cmds.register(cli)
-    for mod in ("_neuron_cmds", "_network_cmds", "_train_cmds", "_config_cmds", "_sweep_cmds", "_demo_cmds"):
+    for mod in (
+        "_neuron_cmds",
+        "_network_cmds",
+        "_train_cmds",
+        "_config_cmds",
+        "_sweep_cmds",
+        "_demo_cmds",
+    ):
         try:
             module = __import__(f"{__name__}.{mod}", fromlist=["register"])
         except ModuleNotFoundError as exc:

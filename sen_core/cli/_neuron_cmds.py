@@ -3,6 +3,7 @@
 Decodes and samples the clip (sen_core.video), builds the neuron from the catalogue, encodes the
 frames in chunks with a progress bar on stderr, and writes the file atomically.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import click
 
 from ..errors import InputError, SenError
 
-
 # helpers
+
 
 def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """``('a=1', 'model_kwargs.depth=2')`` -> ``{'a': 1, 'model_kwargs': {'depth': 2}}`` (values are YAML)."""
@@ -26,16 +27,22 @@ def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
         key = key.strip()
         parts = key.split(".")
         if not eq or not key or not all(p.isidentifier() for p in parts):
-            raise SenError(f"bad --param {item!r}: expected key=value, e.g. tokens_per_frame=cls or model_kwargs={{depth: 2}}")
+            raise SenError(
+                f"bad --param {item!r}: expected key=value, e.g. tokens_per_frame=cls or model_kwargs={{depth: 2}}"
+            )
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
-            raise SenError(f"bad --param {item!r}: the value is not valid YAML ({exc.problem})") from None
+            raise SenError(
+                f"bad --param {item!r}: the value is not valid YAML ({exc.problem})"
+            ) from None
         node = out
         for p in parts[:-1]:
             child = node.setdefault(p, {})
             if not isinstance(child, dict):
-                raise SenError(f"bad --param {item!r}: '{p}' was already set to a non-mapping value")
+                raise SenError(
+                    f"bad --param {item!r}: '{p}' was already set to a non-mapping value"
+                )
             node = child
         node[parts[-1]] = value
     return out
@@ -54,8 +61,15 @@ def _progress(quiet: bool):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=Console(stderr=True), disable=quiet, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=False,
+    )
 
 
 def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = None) -> Any:
@@ -72,7 +86,9 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
     device = next((p.device for p in neuron.parameters()), torch.device("cpu"))
     clip = torch.from_numpy(frames).unsqueeze(0)  # (1, T, H, W, 3) uint8
     T = clip.shape[1]
-    task = progress.add_task(f"encoding with {neuron.name}", total=T) if progress is not None else None
+    task = (
+        progress.add_task(f"encoding with {neuron.name}", total=T) if progress is not None else None
+    )
     with torch.inference_mode():
         if neuron.modality == "video" or batch_frames >= T:
             tok = neuron(clip.to(device))
@@ -81,7 +97,7 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
             return tok
         xs, masks, first = [], [], None
         for s in range(0, T, batch_frames):
-            chunk = clip[:, s:s + batch_frames]
+            chunk = clip[:, s : s + batch_frames]
             tok = neuron(chunk.to(device))
             if tok.layout.frames != chunk.shape[1]:  # not per-frame tokens: chunks cannot be joined
                 tok = neuron(clip.to(device))
@@ -100,28 +116,75 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
 
 # commands
 
+
 @click.command("encode")
 @click.argument("video", type=click.Path(path_type=Path))
-@click.option("--neuron", "-n", "neuron_name", required=True, help="Encoder name, e.g. timm/vit_tiny_patch16_224.")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output .safetensors file (its folder must exist).")
-@click.option("--frames", type=click.IntRange(min=1), help="Sample N frames spread uniformly over the clip.")
-@click.option("--fps", type=click.FloatRange(min=0, min_open=True), help="Sample frames at this rate instead.")
-@click.option("--size", type=click.IntRange(min=1),
-              help="Decode with the shorter side at this size (default: the neuron's image size).")
+@click.option(
+    "--neuron",
+    "-n",
+    "neuron_name",
+    required=True,
+    help="Encoder name, e.g. timm/vit_tiny_patch16_224.",
+)
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output .safetensors file (its folder must exist).",
+)
+@click.option(
+    "--frames", type=click.IntRange(min=1), help="Sample N frames spread uniformly over the clip."
+)
+@click.option(
+    "--fps", type=click.FloatRange(min=0, min_open=True), help="Sample frames at this rate instead."
+)
+@click.option(
+    "--size",
+    type=click.IntRange(min=1),
+    help="Decode with the shorter side at this size (default: the neuron's image size).",
+)
 @click.option("--start", type=click.FloatRange(min=0), help="Start of the window, in seconds.")
-@click.option("--end", type=click.FloatRange(min=0, min_open=True), help="End of the window, in seconds.")
-@click.option("--batch-frames", default=16, show_default=True, type=click.IntRange(min=1),
-              help="Frames encoded per forward pass (image neurons).")
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
-              help="Neuron parameter (value parsed as YAML; dotted keys nest). Repeatable.")
-@click.option("--checkpoint", type=click.Path(dir_okay=False, path_type=Path),
-              help="Local weights file for the neuron (its 'checkpoint' param).")
+@click.option(
+    "--end", type=click.FloatRange(min=0, min_open=True), help="End of the window, in seconds."
+)
+@click.option(
+    "--batch-frames",
+    default=16,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Frames encoded per forward pass (image neurons).",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Neuron parameter (value parsed as YAML; dotted keys nest). Repeatable.",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Local weights file for the neuron (its 'checkpoint' param).",
+)
 @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def encode_cmd(video: Path, neuron_name: str, out: Path, frames: int | None, fps: float | None,
-               size: int | None, start: float | None, end: float | None, batch_frames: int,
-               params: tuple[str, ...], checkpoint: Path | None, device: str, quiet: bool) -> None:
+def encode_cmd(
+    video: Path,
+    neuron_name: str,
+    out: Path,
+    frames: int | None,
+    fps: float | None,
+    size: int | None,
+    start: float | None,
+    end: float | None,
+    batch_frames: int,
+    params: tuple[str, ...],
+    checkpoint: Path | None,
+    device: str,
+    quiet: bool,
+) -> None:
     """Encode VIDEO with one neuron and save the tokens to a safetensors file.
 
     \b
@@ -151,7 +214,9 @@ def encode_cmd(video: Path, neuron_name: str, out: Path, frames: int | None, fps
 
     spec = get_catalogue().get(neuron_name, kind="encoder")
     if spec.modality not in ("image", "video"):
-        raise SenError(f"neuron '{spec.name}' reads {spec.modality}; sen encode needs an image or video neuron")
+        raise SenError(
+            f"neuron '{spec.name}' reads {spec.modality}; sen encode needs an image or video neuron"
+        )
 
     import torch
 
@@ -160,7 +225,9 @@ def encode_cmd(video: Path, neuron_name: str, out: Path, frames: int | None, fps
     try:
         neuron = build_neuron(spec, **kwargs)
     except TypeError as exc:  # a factory without its own param check
-        raise SenError(f"neuron '{spec.name}' rejected its params {sorted(kwargs)}: {exc}") from None
+        raise SenError(
+            f"neuron '{spec.name}' rejected its params {sorted(kwargs)}: {exc}"
+        ) from None
     try:
         neuron = neuron.to(torch.device(device)).eval()
     except (RuntimeError, AssertionError) as exc:
@@ -193,8 +260,10 @@ def encode_cmd(video: Path, neuron_name: str, out: Path, frames: int | None, fps
     _atomic_save(tensors, out, metadata)
     n, d = tensors["tokens"].shape
     lay = tokens.layout
-    click.echo(f"wrote {out}: tokens ({n}, {d}) = {lay.frames} frames x {lay.tokens_per_frame} tokens "
-               f"from {spec.name}")
+    click.echo(
+        f"wrote {out}: tokens ({n}, {d}) = {lay.frames} frames x {lay.tokens_per_frame} tokens "
+        f"from {spec.name}"
+    )
 
 
 def _layout_dict(layout: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """Shared CLI output helpers: rich tables and JSON."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """``sen sweep SWEEP.yaml`` (run or resume an ablation sweep) and ``sen sweep status DIR``."""
+
 from __future__ import annotations
 
 import click
@@ -30,26 +31,70 @@ def sweep_group() -> None:
 
 @sweep_group.command("run")
 @click.argument("sweep")
-@click.option("-j", "--jobs", type=int, default=None,
-              help="Trials at once (worker processes; 0 = in this process). Ray: 0 = no limit. "
-                   "Default 1 (ray: 0).")
-@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="local worker processes, or Ray (cluster from $RAY_ADDRESS / --address, else a local Ray).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Sweep directory (default runs/sweeps/<name>).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=None,
+    help="Trials at once (worker processes; 0 = in this process). Ray: 0 = no limit. "
+    "Default 1 (ray: 0).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local worker processes, or Ray (cluster from $RAY_ADDRESS / --address, else a local Ray).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Sweep directory (default runs/sweeps/<name>).",
+)
 @click.option("--address", help="Ray cluster address (default $RAY_ADDRESS).")
-@click.option("--cpus-per-trial", type=float, default=1.0, show_default=True, help="Ray: CPUs reserved per trial.")
-@click.option("--gpus-per-trial", type=float, default=0.0, show_default=True, help="Ray: GPUs reserved per trial.")
-@click.option("--retry-failed/--skip-failed", default=True, show_default=True,
-              help="On resume, rerun trials that failed before (or keep their failed rows).")
+@click.option(
+    "--cpus-per-trial",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Ray: CPUs reserved per trial.",
+)
+@click.option(
+    "--gpus-per-trial",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Ray: GPUs reserved per trial.",
+)
+@click.option(
+    "--retry-failed/--skip-failed",
+    default=True,
+    show_default=True,
+    help="On resume, rerun trials that failed before (or keep their failed rows).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not use the feature cache.")
-@click.option("--cache-dir", type=click.Path(file_okay=False),
-              help="Feature cache location (default $SEN_CACHE_DIR or ~/.cache/sen/features).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Feature cache location (default $SEN_CACHE_DIR or ~/.cache/sen/features).",
+)
 @click.option("--dry-run", is_flag=True, help="List the trials and which are done; run nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No live progress display.")
-def sweep_run(sweep: str, jobs: int | None, backend: str, out_dir: str | None, address: str | None,
-              cpus_per_trial: float, gpus_per_trial: float, retry_failed: bool, no_cache: bool,
-              cache_dir: str | None, dry_run: bool, quiet: bool) -> None:
+def sweep_run(
+    sweep: str,
+    jobs: int | None,
+    backend: str,
+    out_dir: str | None,
+    address: str | None,
+    cpus_per_trial: float,
+    gpus_per_trial: float,
+    retry_failed: bool,
+    no_cache: bool,
+    cache_dir: str | None,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
     """Run or resume SWEEP (a .yaml file or a preset name such as sen/sweep-depth@1)."""
     from ..sweep import load_sweep, plan_trials
     from ..sweep.report import format_best
@@ -64,9 +109,17 @@ def sweep_run(sweep: str, jobs: int | None, backend: str, out_dir: str | None, a
         trials = plan_trials(loaded)
         out = out_dir or default_out_dir(loaded.name)
         done = read_results(out, [t.id for t in trials])
-        rows = [[t.id, done.get(t.id, {}).get("status", "pending"),
-                 " ".join(f"{k}={v}" for k, v in t.axes.items())] for t in trials]
-        print_table(f"{loaded.name}: {len(trials)} trials -> {out}", ["trial", "status", "axes"], rows)
+        rows = [
+            [
+                t.id,
+                done.get(t.id, {}).get("status", "pending"),
+                " ".join(f"{k}={v}" for k, v in t.axes.items()),
+            ]
+            for t in trials
+        ]
+        print_table(
+            f"{loaded.name}: {len(trials)} trials -> {out}", ["trial", "status", "axes"], rows
+        )
         return
     cache = None
     if no_cache:
@@ -75,11 +128,21 @@ def sweep_run(sweep: str, jobs: int | None, backend: str, out_dir: str | None, a
         from ..feature_cache import FeatureCache
 
         cache = FeatureCache(cache_dir)
-    summary = run_sweep(loaded, out_dir, jobs=jobs, backend=backend, retry_failed=retry_failed,
-                        progress=not quiet, cache=cache, ray_address=address,
-                        ray_resources={"cpus_per_trial": cpus_per_trial, "gpus_per_trial": gpus_per_trial})
-    click.echo(f"{summary['name']}: {summary['ok']} ok, {summary['failed']} failed, "
-               f"{summary['pending']} pending of {summary['trials']} -> {summary['dir']}")
+    summary = run_sweep(
+        loaded,
+        out_dir,
+        jobs=jobs,
+        backend=backend,
+        retry_failed=retry_failed,
+        progress=not quiet,
+        cache=cache,
+        ray_address=address,
+        ray_resources={"cpus_per_trial": cpus_per_trial, "gpus_per_trial": gpus_per_trial},
+    )
+    click.echo(
+        f"{summary['name']}: {summary['ok']} ok, {summary['failed']} failed, "
+        f"{summary['pending']} pending of {summary['trials']} -> {summary['dir']}"
+    )
     click.echo(f"best: {format_best(summary['best'])}")
 
 
@@ -96,9 +159,17 @@ def sweep_status(directory: str, as_json: bool) -> None:
     if as_json:
         print_json(s)
         return
-    rows = [["name", s["name"]], ["state", s["state"]], ["trials", s["trials"]], ["ok", s["ok"]],
-            ["failed", s["failed"]], ["pending", s["pending"]], ["running", s["running"]],
-            ["best", format_best(s["best"])], ["results", str(Path(directory) / "results.md")]]
+    rows = [
+        ["name", s["name"]],
+        ["state", s["state"]],
+        ["trials", s["trials"]],
+        ["ok", s["ok"]],
+        ["failed", s["failed"]],
+        ["pending", s["pending"]],
+        ["running", s["running"]],
+        ["best", format_best(s["best"])],
+        ["results", str(Path(directory) / "results.md")],
+    ]
     print_table(directory, ["field", "value"], rows)
 
 

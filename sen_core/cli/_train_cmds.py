@@ -1,4 +1,5 @@
 """``sen train`` and ``sen eval``: train a config into a run directory, score a run on a split."""
+
 from __future__ import annotations
 
 import math
@@ -24,16 +25,36 @@ def _is_main_process() -> bool:
 @click.command("train")
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
-@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Run directory (default: runs/<config name>).")
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Run directory (default: runs/<config name>).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the run directory's newest checkpoint.")
-@click.option("--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl).")
+@click.option(
+    "--no-progress", is_flag=True, help="No progress bar (logs still go to metrics.jsonl)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the final metrics as JSON.")
-@click.option("--feature-cache", "feature_cache", is_flag=False, flag_value="default", default=None,
-              metavar="[DIR]", help="Reuse prompt-free (step-0) neuron features from an on-disk cache "
-              "(DIR, or $SEN_CACHE_DIR / ~/.cache/sen/features when given without a value).")
-def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, resume: bool,
-              no_progress: bool, as_json: bool, feature_cache: str | None) -> None:
+@click.option(
+    "--feature-cache",
+    "feature_cache",
+    is_flag=False,
+    flag_value="default",
+    default=None,
+    metavar="[DIR]",
+    help="Reuse prompt-free (step-0) neuron features from an on-disk cache "
+    "(DIR, or $SEN_CACHE_DIR / ~/.cache/sen/features when given without a value).",
+)
+def train_cmd(
+    config: str,
+    overrides: tuple[str, ...],
+    run_dir: Path | None,
+    resume: bool,
+    no_progress: bool,
+    as_json: bool,
+    feature_cache: str | None,
+) -> None:
     """Train CONFIG (a YAML file or a preset name such as sen/demo@1).
 
     \b
@@ -62,23 +83,44 @@ def train_cmd(config: str, overrides: tuple[str, ...], run_dir: Path | None, res
         print_json({"run_dir": str(run_dir), **metrics})
         return
     click.echo(f"{cfg.name}: trained to step {metrics.get('step')} in {run_dir}")
-    print_table(None, ["metric", "value"], [[k, _fmt(v)] for k, v in metrics.items() if k != "step"])
+    print_table(
+        None, ["metric", "value"], [[k, _fmt(v)] for k, v in metrics.items() if k != "step"]
+    )
 
 
 @click.command("eval")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--split", default="test", show_default=True, help="Dataset split to score.")
-@click.option("--batches", type=click.IntRange(min=1), default=None, help="Score only the first N batches.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Default: the run's train.batch_size.")
+@click.option(
+    "--batches", type=click.IntRange(min=1), default=None, help="Score only the first N batches."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Default: the run's train.batch_size.",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the metrics to this JSON file.")
-def eval_cmd(run_dir: Path, split: str, batches: int | None, batch_size: int | None, device: str,
-             as_json: bool, output: Path | None) -> None:
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the metrics to this JSON file.",
+)
+def eval_cmd(
+    run_dir: Path,
+    split: str,
+    batches: int | None,
+    batch_size: int | None,
+    device: str,
+    as_json: bool,
+    output: Path | None,
+) -> None:
     """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
-    from ..train import RunDir, evaluate
     from .._io import atomic_write_json
+    from ..train import RunDir, evaluate
 
     ckpt = RunDir(run_dir).require_checkpoint()  # a clear error before anything heavy is built
     metrics = evaluate(run_dir, split=split, batches=batches, batch_size=batch_size, device=device)

@@ -4,6 +4,7 @@
 (maps merge, lists replace), applies the overrides and validates, reporting every problem at once
 in a ``ConfigError``. See docs/configs.md.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,8 +21,19 @@ if TYPE_CHECKING:
     from ..sweep.spec import SweepSpec
 
 __all__ = [
-    "load_run_config", "load_config_dict", "load_sweep", "read_layers", "dump_yaml", "load_yaml",
-    "parse_override", "split_key", "locate", "preset_source", "is_path_ref", "Layered", "Override",
+    "Layered",
+    "Override",
+    "dump_yaml",
+    "is_path_ref",
+    "load_config_dict",
+    "load_run_config",
+    "load_sweep",
+    "load_yaml",
+    "locate",
+    "parse_override",
+    "preset_source",
+    "read_layers",
+    "split_key",
 ]
 
 
@@ -30,8 +42,9 @@ def _raise(label: str, problems: list[str]) -> None:
     raise ConfigError(f"invalid config {label} ({n} problem{'s' if n != 1 else ''}):", problems)
 
 
-def load_config_dict(path_or_preset: str, overrides: Iterable[Override] = (), *,
-                     catalogue: Any = None) -> dict[str, Any]:
+def load_config_dict(
+    path_or_preset: str, overrides: Iterable[Override] = (), *, catalogue: Any = None
+) -> dict[str, Any]:
     """The merged data of a config (bases and overrides applied), not yet validated."""
     layered = read_layers(path_or_preset, overrides=overrides, catalogue=catalogue)
     if layered.problems:
@@ -39,8 +52,13 @@ def load_config_dict(path_or_preset: str, overrides: Iterable[Override] = (), *,
     return layered.data
 
 
-def load_run_config(path_or_preset: str, overrides: Iterable[Override] = (), *, catalogue: Any = None,
-                    check_names: bool = True) -> RunConfig:
+def load_run_config(
+    path_or_preset: str,
+    overrides: Iterable[Override] = (),
+    *,
+    catalogue: Any = None,
+    check_names: bool = True,
+) -> RunConfig:
     """Read, merge, override and validate a run config; raise ConfigError listing every problem.
 
     ``overrides`` are ``"key.path=value"`` strings (the value is YAML) or ``(key.path, value)``
@@ -49,8 +67,9 @@ def load_run_config(path_or_preset: str, overrides: Iterable[Override] = (), *, 
     layered = read_layers(path_or_preset, overrides=list(overrides), catalogue=catalogue)
     if layered.problems and not layered.data:  # nothing was read: validating {} only adds noise
         _raise(layered.label, layered.problems)
-    config, problems = validate_run(layered.data, layered.origins, layered.label, catalogue=catalogue,
-                                    check_names=check_names)
+    config, problems = validate_run(
+        layered.data, layered.origins, layered.label, catalogue=catalogue, check_names=check_names
+    )
     problems = layered.problems + problems
     if problems:
         _raise(layered.label, problems)

@@ -4,6 +4,7 @@ Produces the merged plain data plus the origin of every key (file or override) a
 met on the way (missing file, YAML syntax error, ``_base_`` cycle, unknown preset); validation
 (``_validate.py``) then turns the data into a ``RunConfig``.
 """
+
 from __future__ import annotations
 
 import os
@@ -84,8 +85,13 @@ def locate(ref: str, relative_to: Path | None = None, catalogue: Any = None) -> 
     return preset_source(ref, catalogue)
 
 
-def read_layers(ref: str, *, overrides: Iterable[Override] = (), catalogue: Any = None,
-                expect: tuple[str, ...] = ("run", "network")) -> Layered:
+def read_layers(
+    ref: str,
+    *,
+    overrides: Iterable[Override] = (),
+    catalogue: Any = None,
+    expect: tuple[str, ...] = ("run", "network"),
+) -> Layered:
     """Read ``ref`` (path or preset name) with its ``_base_`` chain, then apply ``overrides``."""
     problems: list[str] = []
     try:
@@ -93,8 +99,10 @@ def read_layers(ref: str, *, overrides: Iterable[Override] = (), catalogue: Any 
     except UnknownNameError as exc:
         return Layered({}, {}, ref, [f"{ref}: {exc} (a config is a .yaml path or a preset name)"])
     if top.preset_kind is not None and top.preset_kind not in expect:
-        problems.append(f"{top.label}: is a {top.preset_kind} preset, expected a {' or '.join(expect)} config"
-                        + ("; run it with 'sen sweep'" if top.preset_kind == "sweep" else ""))
+        problems.append(
+            f"{top.label}: is a {top.preset_kind} preset, expected a {' or '.join(expect)} config"
+            + ("; run it with 'sen sweep'" if top.preset_kind == "sweep" else "")
+        )
     if not top.path.is_file():
         return Layered({}, {}, top.label, [f"{top.label}: file not found ({top.path})"])
     meta: dict[str, Any] = {}
@@ -113,7 +121,9 @@ def read_plain(source: Source, problems: list[str]) -> dict[str, Any] | None:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(f"{source.label}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}")
+        problems.append(
+            f"{source.label}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}"
+        )
         return None
     except OSError as exc:
         problems.append(f"{source.label}: cannot read ({exc.strerror or exc})")
@@ -121,16 +131,21 @@ def read_plain(source: Source, problems: list[str]) -> dict[str, Any] | None:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        problems.append(f"{source.label}: the top level must be a mapping of keys, got {type(raw).__name__}")
+        problems.append(
+            f"{source.label}: the top level must be a mapping of keys, got {type(raw).__name__}"
+        )
         return None
     return raw
 
 
-def _read(source: Source, chain: list[Source], problems: list[str], catalogue: Any,
-          meta: dict[str, Any]) -> tuple[dict[str, Any], Origins]:
+def _read(
+    source: Source, chain: list[Source], problems: list[str], catalogue: Any, meta: dict[str, Any]
+) -> tuple[dict[str, Any], Origins]:
     """One file merged over its bases, with the origin of every key."""
     if source.ident in [s.ident for s in chain]:
-        loop = " -> ".join(s.label for s in chain[[s.ident for s in chain].index(source.ident):] + [source])
+        loop = " -> ".join(
+            s.label for s in [*chain[[s.ident for s in chain].index(source.ident):], source]
+        )
         problems.append(f"{chain[-1].label}: _base_ cycle: {loop}")
         return {}, {}
     raw = read_plain(source, problems)
@@ -144,7 +159,9 @@ def _read(source: Source, chain: list[Source], problems: list[str], catalogue: A
     merged: dict[str, Any] = {}
     origins: Origins = {}
     if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
-        problems.append(f"{source.label}: _base_ must be a path or preset name, or a list of them; got {bases!r}")
+        problems.append(
+            f"{source.label}: _base_ must be a path or preset name, or a list of them; got {bases!r}"
+        )
         bases = []
     for ref in bases:
         try:
@@ -155,7 +172,7 @@ def _read(source: Source, chain: list[Source], problems: list[str], catalogue: A
         if not base.path.is_file() and base.preset_kind is None:
             problems.append(f"{source.label}: _base_: file not found: {base.label}")
             continue
-        layer, layer_origins = _read(base, chain + [source], problems, catalogue, meta)
+        layer, layer_origins = _read(base, [*chain, source], problems, catalogue, meta)
         merged = merge(merged, layer, origin=layer_origins, origins=origins)
     own = {k: v for k, v in raw.items() if k not in (BASE_KEY, META_KEY)}
     return merge(merged, own, origin=source.label, origins=origins), origins

@@ -4,6 +4,7 @@ Maps merge key by key, lists (and scalars) replace, and a map carrying ``_delete
 replaces the inherited map instead of merging into it. ``Origins`` maps key paths to the file
 (or command-line override) that last set them, so validation errors can name the right file.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,10 +30,10 @@ def record_origins(value: Any, origin: str | Origins, path: Path_, origins: Orig
     if isinstance(value, dict):
         for k, v in value.items():
             if k != DELETE_KEY:
-                record_origins(v, origin, path + (k,), origins)
+                record_origins(v, origin, (*path, k), origins)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            record_origins(v, origin, path + (i,), origins)
+            record_origins(v, origin, (*path, i), origins)
 
 
 def forget_below(path: Path_, origins: Origins) -> None:
@@ -42,7 +43,9 @@ def forget_below(path: Path_, origins: Origins) -> None:
         del origins[p]
 
 
-def merge(base: Any, over: Any, *, origin: str | Origins, origins: Origins, path: Path_ = ()) -> Any:
+def merge(
+    base: Any, over: Any, *, origin: str | Origins, origins: Origins, path: Path_ = ()
+) -> Any:
     """``over`` laid on top of ``base`` (neither is modified); updates ``origins`` in place.
 
     ``origin`` names where ``over`` comes from: one label, or the origins of an already merged layer.
@@ -53,10 +56,10 @@ def merge(base: Any, over: Any, *, origin: str | Origins, origins: Origins, path
             if k == DELETE_KEY:
                 continue
             if k in out:
-                out[k] = merge(out[k], v, origin=origin, origins=origins, path=path + (k,))
+                out[k] = merge(out[k], v, origin=origin, origins=origins, path=(*path, k))
             else:
                 out[k] = strip_delete(v)
-                record_origins(v, origin, path + (k,), origins)
+                record_origins(v, origin, (*path, k), origins)
         return out
     forget_below(path, origins)
     record_origins(over, origin, path, origins)

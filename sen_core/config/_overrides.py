@@ -3,6 +3,7 @@
 The value is read with the config YAML rules (numbers, booleans, ``null``, ``[a, b]``, ``{k: v}``);
 an integer path part indexes a list. Overrides are applied after every ``_base_`` is merged.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,7 +29,9 @@ def parse_override(item: Override) -> tuple[str, Any, str]:
     try:
         value = load_yaml(text) if text.strip() else ""
     except yaml.YAMLError as exc:
-        raise ValueError(f"override '{item}': the value is not valid YAML ({exc.problem})") from None
+        raise ValueError(
+            f"override '{item}': the value is not valid YAML ({exc.problem})"
+        ) from None
     return key, value, f"override '{item}'"
 
 
@@ -42,7 +45,9 @@ def split_key(key: str) -> list[Any]:
     return parts
 
 
-def apply_overrides(data: dict[str, Any], overrides: Iterable[Override], origins: Origins) -> list[str]:
+def apply_overrides(
+    data: dict[str, Any], overrides: Iterable[Override], origins: Origins
+) -> list[str]:
     """Set each override in ``data`` (in place); return the problems (one string per bad override)."""
     problems: list[str] = []
     for item in overrides:

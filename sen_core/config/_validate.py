@@ -4,6 +4,7 @@ Each problem names the file that set the key (or the command-line override), the
 and what was expected: wrong types, unknown keys (with a did-you-mean over the model's fields),
 component names missing from the catalogue (names are looked up, nothing is built).
 """
+
 from __future__ import annotations
 
 import types
@@ -19,7 +20,13 @@ from ._merge import Origins, origin_of
 # Where component names live in a run config, and the catalogue kind each must be.
 _NAME_FIELDS = (
     (("model", "neurons", "*", "name"), "encoder"),
-    (("model", "block",), "block"),
+    (
+        (
+            "model",
+            "block",
+        ),
+        "block",
+    ),
     (("model", "heads", "*", "name"), "head"),
     (("data", "name"), "dataset"),
 )
@@ -30,8 +37,9 @@ def dotted(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def validate_model(model: type[BaseModel], data: Any, origins: Origins, default: str,
-                   prefix: tuple[Any, ...] = ()) -> tuple[Any, list[str]]:
+def validate_model(
+    model: type[BaseModel], data: Any, origins: Origins, default: str, prefix: tuple[Any, ...] = ()
+) -> tuple[Any, list[str]]:
     """``model.model_validate(data)``; on failure, one message per pydantic error."""
     try:
         return model.model_validate(data), []
@@ -66,8 +74,14 @@ def _without(data: Any, locs: list[tuple[Any, ...]]) -> Any:
     return out
 
 
-def validate_run(data: dict[str, Any], origins: Origins, default: str, *, catalogue: Any = None,
-                 check_names: bool = True) -> tuple[RunConfig | None, list[str]]:
+def validate_run(
+    data: dict[str, Any],
+    origins: Origins,
+    default: str,
+    *,
+    catalogue: Any = None,
+    check_names: bool = True,
+) -> tuple[RunConfig | None, list[str]]:
     """The RunConfig for ``data`` and the list of problems (empty when valid)."""
     config, problems = validate_model(RunConfig, data, origins, default)
     problems += check_anchor(data, origins, default)
@@ -101,8 +115,9 @@ def check_anchor(data: dict[str, Any], origins: Origins, default: str) -> list[s
     return [f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"]
 
 
-def check_component_names(data: dict[str, Any], origins: Origins, default: str,
-                          catalogue: Any = None) -> list[str]:
+def check_component_names(
+    data: dict[str, Any], origins: Origins, default: str, catalogue: Any = None
+) -> list[str]:
     """Every component name in the config must be in the catalogue (looked up, never built)."""
     from ..catalogue import get_catalogue
 
@@ -117,8 +132,10 @@ def check_component_names(data: dict[str, Any], origins: Origins, default: str,
             except UnknownNameError as exc:
                 problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {exc}")
             except Exception as exc:  # a family resolver failing on an odd name
-                problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: cannot resolve "
-                                f"{kind} '{name}': {type(exc).__name__}: {exc}")
+                problems.append(
+                    f"{origin_of(loc, origins, default)}: {dotted(loc)}: cannot resolve "
+                    f"{kind} '{name}': {type(exc).__name__}: {exc}"
+                )
     return problems
 
 
@@ -130,32 +147,47 @@ def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):
     if head == "*":
         if isinstance(node, list):
             for i, item in enumerate(node):
-                yield from _find(item, rest, loc + (i,))
+                yield from _find(item, rest, (*loc, i))
     elif isinstance(node, dict) and head in node:
-        yield from _find(node[head], rest, loc + (head,))
+        yield from _find(node[head], rest, (*loc, head))
 
 
 # ---- pydantic error -> message ---------------------------------------------------------------
-def _describe(model: type[BaseModel], err: dict[str, Any], origins: Origins, default: str,
-              prefix: tuple[Any, ...]) -> str:
+def _describe(
+    model: type[BaseModel],
+    err: dict[str, Any],
+    origins: Origins,
+    default: str,
+    prefix: tuple[Any, ...],
+) -> str:
     # drop the union-member tags pydantic puts in locations ('list[any]', 'function-after[...]')
     loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     kind = err["type"]
     if kind == "extra_forbidden":
-        owner = _model_at(model, loc[len(prefix):-1])
+        owner = _model_at(model, loc[len(prefix) : -1])
         key = str(loc[-1])
         msg = f"unknown key '{key}'"
         if owner is not None:
             fields = list(owner.model_fields)
             hint = suggest(key, fields)
-            msg += f"; did you mean '{hint[0]}'?" if hint else f"; {owner.__name__} keys are: {', '.join(fields)}"
+            msg += (
+                f"; did you mean '{hint[0]}'?"
+                if hint
+                else f"; {owner.__name__} keys are: {', '.join(fields)}"
+            )
         return f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"
     if kind == "missing":
         return f"{origin_of(loc[:-1], origins, default)}: {dotted(loc)}: required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
-    if kind not in ("value_error", "assertion_error") and "input" in err and not isinstance(err["input"], (dict, list)):
+    if (
+        kind not in ("value_error", "assertion_error")
+        and "input" in err
+        and not isinstance(err["input"], (dict, list))
+    ):
         msg += f" (got {err['input']!r})"
-    if isinstance(err.get("input"), dict):  # a rule across keys: name every file that set some of them
+    if isinstance(
+        err.get("input"), dict
+    ):  # a rule across keys: name every file that set some of them
         n = len(loc)
         files = list(dict.fromkeys(o for p, o in origins.items() if p[:n] == loc))
         if files:

@@ -3,6 +3,7 @@
 PyYAML follows YAML 1.1, where a float needs a dot (``1.0e-4``); people write ``lr: 1e-4`` and
 mean a number, so the float resolver here also accepts the exponent-only form (as YAML 1.2 does).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,4 +39,6 @@ def load_yaml(text: str) -> Any:
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML in the key order given (what ``sen config show`` prints)."""
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+    return yaml.safe_dump(
+        data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
+    )

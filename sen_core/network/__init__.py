@@ -4,6 +4,7 @@
 ``save_network`` / ``load_network`` persist it. Block plugins implement ``RABlock`` (block.py).
 See docs/network.md.
 """
+
 from __future__ import annotations
 
 from .block import NeuronInfo, RABlock, StepContext
@@ -13,6 +14,13 @@ from .network import SuperEncodingNetwork
 from .save import load_network, save_network
 
 __all__ = [
-    "build_network", "SuperEncodingNetwork", "save_network", "load_network", "RABlock", "NeuronInfo",
-    "StepContext", "to_mermaid", "to_dot",
+    "NeuronInfo",
+    "RABlock",
+    "StepContext",
+    "SuperEncodingNetwork",
+    "build_network",
+    "load_network",
+    "save_network",
+    "to_dot",
+    "to_mermaid",
 ]

@@ -6,6 +6,7 @@ mask; class names become one token per class, shared by the batch. Frame tokens 
 (frame index, token index) embedding with a learned per-channel scale (0.1 at init): without it
 the network would be invariant to frame order and could not tell a motion from its reverse.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -16,10 +17,12 @@ from torch import nn
 
 from ..neuron import Layout, Tokens, select_tokens
 
-__all__ = ["reduce_tokens", "NeuronAdapter", "frame_position_embedding"]
+__all__ = ["NeuronAdapter", "frame_position_embedding", "reduce_tokens"]
 
 
-def frame_position_embedding(frames: int, per_frame: int, width: int, *, device=None, dtype=None) -> torch.Tensor:
+def frame_position_embedding(
+    frames: int, per_frame: int, width: int, *, device=None, dtype=None
+) -> torch.Tensor:
     """(frames * per_frame, width): sin/cos of the frame index on the first half of the channels,
     of the token index within the frame on the second half (frame-major, as frame layouts are)."""
     half = width // 2
@@ -51,8 +54,13 @@ def reduce_tokens(tokens: Tokens, budget: int) -> Tokens:
             return Tokens(per, Layout("frames", frames=per.shape[1], tokens_per_frame=1))
         keep = budget // t
         flat = x.reshape(b * t, p, d)
-        sel, tpf, grid, special = select_tokens(flat, special=lay.special_tokens, grid=lay.grid, mode=keep)
-        return Tokens(sel.reshape(b, t * tpf, d), replace(lay, tokens_per_frame=tpf, grid=grid, special_tokens=special))
+        sel, tpf, grid, special = select_tokens(
+            flat, special=lay.special_tokens, grid=lay.grid, mode=keep
+        )
+        return Tokens(
+            sel.reshape(b, t * tpf, d),
+            replace(lay, tokens_per_frame=tpf, grid=grid, special_tokens=special),
+        )
     # sequences: masked average pooling into `budget` chunks
     m = tokens.mask.to(x.dtype) if tokens.mask is not None else x.new_ones(b, x.shape[1])
     xs = F.adaptive_avg_pool1d((x * m.unsqueeze(-1)).transpose(1, 2), budget).transpose(1, 2)
@@ -70,19 +78,29 @@ class NeuronAdapter(nn.Module):
         self.per_class = per_class
         self.norm = nn.LayerNorm(in_width)
         self.proj = nn.Linear(in_width, width)
-        self.embed = nn.Parameter(torch.zeros(width))  # tells the block which neuron a token came from
-        self.pos_scale = nn.Parameter(torch.full((width,), 0.1))  # learned use of frame/token positions
+        self.embed = nn.Parameter(
+            torch.zeros(width)
+        )  # tells the block which neuron a token came from
+        self.pos_scale = nn.Parameter(
+            torch.full((width,), 0.1)
+        )  # learned use of frame/token positions
 
     def forward(self, tokens: Tokens, batch_size: int) -> Tokens:
         if self.per_class:  # class names (C, N, D_i) -> one token per class, shared: (B, C, D)
             x = self.proj(self.norm(tokens.pooled())) + self.embed
             c = x.shape[0]
-            return Tokens(x.unsqueeze(0).expand(batch_size, c, -1), Layout("sequence", tokens_per_frame=c))
+            return Tokens(
+                x.unsqueeze(0).expand(batch_size, c, -1), Layout("sequence", tokens_per_frame=c)
+            )
         red = reduce_tokens(tokens, self.budget)
         x = self.proj(self.norm(red.x)) + self.embed  # (B, N, D)
         if red.layout.kind == "frames":
-            pos = frame_position_embedding(red.layout.frames, red.layout.tokens_per_frame, x.shape[-1],
-                                           device=x.device, dtype=x.dtype)
+            pos = frame_position_embedding(
+                red.layout.frames,
+                red.layout.tokens_per_frame,
+                x.shape[-1],
+                device=x.device,
+                dtype=x.dtype,
+            )
             x = x + self.pos_scale * pos
         return Tokens(x, red.layout, red.mask)
-

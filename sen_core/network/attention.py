@@ -3,12 +3,13 @@
 
 Shapes: queries (B, L, D), context (B, N, D), key mask (B, N) with True = attend.
 """
+
 from __future__ import annotations
 
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["CrossAttention", "SelfAttention", "FeedForward", "attend"]
+__all__ = ["CrossAttention", "FeedForward", "SelfAttention", "attend"]
 
 
 def attend(q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Tensor | None = None) -> Tensor:
@@ -63,8 +64,12 @@ class FeedForward(nn.Module):
 
     def __init__(self, width: int, mult: int = 2) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, mult * width), nn.GELU(),
-                                 nn.Linear(mult * width, width))
+        self.net = nn.Sequential(
+            nn.LayerNorm(width),
+            nn.Linear(width, mult * width),
+            nn.GELU(),
+            nn.Linear(mult * width, width),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

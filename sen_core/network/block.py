@@ -4,6 +4,7 @@ The network owns the neurons (encoding, adapters, re-encoding); a block owns the
 ``init_state`` (step 0 state from the adapted anchor), ``integrate`` (state <- neuron tokens) and
 ``distribute`` (state -> prompts). See docs/network.md "How to write a new block".
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from torch import Tensor, nn
 from ..neuron import PromptSlot, Tokens
 from ..specs import BlockSpec
 
-__all__ = ["NeuronInfo", "StepContext", "RABlock"]
+__all__ = ["NeuronInfo", "RABlock", "StepContext"]
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,18 @@ class RABlock(nn.Module):
     are reported with every other spec problem before anything is built.
     """
 
-    def __init__(self, spec: BlockSpec, *, width: int, neurons: dict[str, NeuronInfo], anchor: str,
-                 depth: int, share_weights: bool = True, attn_heads: int = 4, prompt_tokens: int = 4) -> None:
+    def __init__(
+        self,
+        spec: BlockSpec,
+        *,
+        width: int,
+        neurons: dict[str, NeuronInfo],
+        anchor: str,
+        depth: int,
+        share_weights: bool = True,
+        attn_heads: int = 4,
+        prompt_tokens: int = 4,
+    ) -> None:
         super().__init__()
         self.spec = spec
         self.width = width
@@ -95,7 +106,9 @@ class RABlock(nn.Module):
         """The state before integration: the adapted anchor tokens (B, T * P, D)."""
         return feats[self.anchor].x
 
-    def integrate(self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext) -> Tensor:
+    def integrate(
+        self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
+    ) -> Tensor:
         raise NotImplementedError
 
     def distribute(self, step: int, state: Tensor, ctx: StepContext) -> dict[str, Tensor]:
@@ -103,7 +116,9 @@ class RABlock(nn.Module):
         return {}
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: dict[str, NeuronInfo] | None = None) -> list[str]:
+    def check_params(
+        cls, params: dict[str, Any], *, depth: int, neurons: dict[str, NeuronInfo] | None = None
+    ) -> list[str]:
         return []
 
     # ---- helpers for subclasses -----------------------------------------------------------------

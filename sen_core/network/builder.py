@@ -5,6 +5,7 @@ its catalogue factory (neurons through the same path as ``sen_core.neuron.build_
 neurons with the same encoder and params (e.g. one text model reading captions and class names)
 share one module: its weights are held once.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,9 @@ from .validate import ResolvedNetwork, resolve_network
 __all__ = ["build_network", "build_resolved"]
 
 
-def build_network(spec: NetworkSpec | dict[str, Any], *, catalogue: Catalogue | None = None) -> SuperEncodingNetwork:
+def build_network(
+    spec: NetworkSpec | dict[str, Any], *, catalogue: Catalogue | None = None
+) -> SuperEncodingNetwork:
     """Validate ``spec`` (raising ConfigError with every problem) and build the network."""
     cat = catalogue if catalogue is not None else _catalogue.get_catalogue()
     return build_resolved(resolve_network(spec, cat))
@@ -40,12 +43,16 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
     spec = resolved.spec
     problems: list[str] = []
     neurons: dict[str, SuperNeuron] = {}
-    built: dict[str, SuperNeuron] = {}  # frozen neurons with the same encoder and params share one module
+    built: dict[
+        str, SuperNeuron
+    ] = {}  # frozen neurons with the same encoder and params share one module
     for i, n in enumerate(spec.neurons):
         path = f"model.neurons[{i}]"
         es = resolved.encoders[n.id]
         if hasattr(nn.ModuleDict, n.id):
-            problems.append(f"{path}.key: '{n.id}' is reserved (a torch ModuleDict attribute); choose another key")
+            problems.append(
+                f"{path}.key: '{n.id}' is reserved (a torch ModuleDict attribute); choose another key"
+            )
             continue
         same = stable_hash({"name": es.name, "params": n.params}) if n.trainable == "none" else None
         if same in built:
@@ -57,14 +64,18 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
             problems.append(f"{path}: building '{es.name}' failed: {exc}")
             continue
         if not isinstance(neuron, SuperNeuron):
-            problems.append(f"{path}: factory {es.factory} of '{es.name}' returned {type(neuron).__name__}, not a SuperNeuron")
+            problems.append(
+                f"{path}: factory {es.factory} of '{es.name}' returned {type(neuron).__name__}, not a SuperNeuron"
+            )
             continue
         if not neuron.width:
             problems.append(f"{path}: neuron '{es.name}' reports no output width")
         slot = neuron.prompt_slot()
         if es.prompting != "none" and (slot is None or slot.kind != es.prompting):
-            problems.append(f"{path}: '{es.name}' declares prompting={es.prompting!r} but its neuron offers "
-                            f"{'no prompt slot' if slot is None else repr(slot.kind) + ' prompts'}")
+            problems.append(
+                f"{path}: '{es.name}' declares prompting={es.prompting!r} but its neuron offers "
+                f"{'no prompt slot' if slot is None else repr(slot.kind) + ' prompts'}"
+            )
         neurons[n.id] = neuron
         if same is not None:
             built[same] = neuron
@@ -72,34 +83,55 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
         _raise(problems)
 
     infos = {
-        k: NeuronInfo(key=k, width=neurons[k].width, modality=resolved.encoders[k].modality,
-                      source=spec.neuron(k).input,
-                      prompt_slot=neurons[k].prompt_slot() if resolved.promptable(k) else None,
-                      tokens=None if spec.neuron(k).input == "class_names" else spec.token_budget,
-                      anchor=k == spec.anchor)
-        for k in neurons if resolved.integrated(k)
+        k: NeuronInfo(
+            key=k,
+            width=neurons[k].width,
+            modality=resolved.encoders[k].modality,
+            source=spec.neuron(k).input,
+            prompt_slot=neurons[k].prompt_slot() if resolved.promptable(k) else None,
+            tokens=None if spec.neuron(k).input == "class_names" else spec.token_budget,
+            anchor=k == spec.anchor,
+        )
+        for k in neurons
+        if resolved.integrated(k)
     }
     bs = resolved.block
-    block = import_ref(bs.factory)(bs, width=spec.width, neurons=infos, anchor=spec.anchor, depth=spec.depth,
-                                   share_weights=spec.share_weights, attn_heads=spec.attn_heads,
-                                   prompt_tokens=spec.prompt_tokens, **spec.block_params)
+    block = import_ref(bs.factory)(
+        bs,
+        width=spec.width,
+        neurons=infos,
+        anchor=spec.anchor,
+        depth=spec.depth,
+        share_weights=spec.share_weights,
+        attn_heads=spec.attn_heads,
+        prompt_tokens=spec.prompt_tokens,
+        **spec.block_params,
+    )
     if not isinstance(block, RABlock):
-        _raise([f"model.block: factory {bs.factory} of '{bs.name}' returned {type(block).__name__}, not an RABlock"])
+        _raise(
+            [
+                f"model.block: factory {bs.factory} of '{bs.name}' returned {type(block).__name__}, not an RABlock"
+            ]
+        )
 
     heads: dict[str, Head] = {}
     for i, h in enumerate(spec.heads):
         hs = resolved.heads[h.id]
         params = dict(h.params)
         if "anchor_width" in params and params["anchor_width"] is None:
-            params["anchor_width"] = neurons[spec.anchor].width  # heads that read the anchor's native tokens
+            params["anchor_width"] = neurons[
+                spec.anchor
+            ].width  # heads that read the anchor's native tokens
         try:
             head = import_ref(hs.factory)(hs, width=spec.width, **params)
         except SenError as exc:
             problems.append(f"model.heads[{i}]: building '{hs.name}' failed: {exc}")
             continue
         if not isinstance(head, Head):
-            problems.append(f"model.heads[{i}]: factory {hs.factory} of '{hs.name}' returned "
-                            f"{type(head).__name__}, not a Head")
+            problems.append(
+                f"model.heads[{i}]: factory {hs.factory} of '{hs.name}' returned "
+                f"{type(head).__name__}, not a Head"
+            )
             continue
         heads[h.id] = head
     if problems:

@@ -5,6 +5,7 @@ the same clip seen by two encoders is a positive pair, the other clips of the ba
 ``keep``: 1 - cos(prompted pooled features, prompt-free pooled features), per re-encoded neuron,
 in the neuron's native space with the prompt-free side detached (it is the teacher).
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["distill_loss", "align_loss", "keep_loss"]
+__all__ = ["align_loss", "distill_loss", "keep_loss"]
 
 
 def align_loss(projected: dict[str, Tensor], temperature: float = 0.1) -> Tensor | None:
@@ -33,12 +34,15 @@ def keep_loss(pairs: dict[str, tuple[Tensor, Tensor]]) -> Tensor | None:
     """Mean (1 - cos) between prompted (B, D_i) and detached prompt-free (B, D_i) features."""
     if not pairs:
         return None
-    losses = [(1 - F.cosine_similarity(p, free.detach(), dim=-1)).mean() for p, free in pairs.values()]
+    losses = [
+        (1 - F.cosine_similarity(p, free.detach(), dim=-1)).mean() for p, free in pairs.values()
+    ]
     return torch.stack(losses).mean()
 
 
-def distill_loss(projected: dict[str, Tensor], pairs: dict[str, tuple[Tensor, Tensor]],
-                 temperature: float = 0.1) -> Tensor:
+def distill_loss(
+    projected: dict[str, Tensor], pairs: dict[str, tuple[Tensor, Tensor]], temperature: float = 0.1
+) -> Tensor:
     """align + keep (each term present only when it has something to compare)."""
     terms = [t for t in (align_loss(projected, temperature), keep_loss(pairs)) if t is not None]
     if not terms:

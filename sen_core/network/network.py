@@ -4,6 +4,7 @@ step 0 encodes every neuron without prompts (or takes cached features), the bloc
 and integrates the state, then for k in 1..K it distributes prompts, the prompted neurons are
 re-encoded and the state integrates again. Heads read the resulting ``NetworkOutput``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,14 +25,21 @@ from .validate import TEXT_SOURCES, ResolvedNetwork
 
 __all__ = ["SuperEncodingNetwork"]
 
-_BATCH_FIELD = {"frames": "video"}  # image neurons reading 'frames' take the clip and encode each frame
+_BATCH_FIELD = {
+    "frames": "video"
+}  # image neurons reading 'frames' take the clip and encode each frame
 
 
 class SuperEncodingNetwork(nn.Module):
     """Built by ``build_network``; call ``net(batch, features=None) -> NetworkOutput``."""
 
-    def __init__(self, resolved: ResolvedNetwork, neurons: dict[str, SuperNeuron], block: RABlock,
-                 heads: dict[str, Head]) -> None:
+    def __init__(
+        self,
+        resolved: ResolvedNetwork,
+        neurons: dict[str, SuperNeuron],
+        block: RABlock,
+        heads: dict[str, Head],
+    ) -> None:
         super().__init__()
         spec = resolved.spec
         self.resolved = resolved
@@ -46,14 +54,24 @@ class SuperEncodingNetwork(nn.Module):
         self.neurons = nn.ModuleDict(neurons)
         self.integrated = [k for k in neurons if resolved.integrated(k)]
         self.prompted = [k for k, n in block.neurons.items() if n.promptable]
-        self.adapters = nn.ModuleDict({
-            k: NeuronAdapter(neurons[k].width, spec.width, budget=spec.token_budget,
-                             per_class=self.sources[k] == "class_names")
-            for k in self.integrated
-        })
-        self.text_proj = nn.ModuleDict({
-            k: nn.Linear(neurons[k].width, spec.width) for k in neurons if self.sources[k] in TEXT_SOURCES
-        })
+        self.adapters = nn.ModuleDict(
+            {
+                k: NeuronAdapter(
+                    neurons[k].width,
+                    spec.width,
+                    budget=spec.token_budget,
+                    per_class=self.sources[k] == "class_names",
+                )
+                for k in self.integrated
+            }
+        )
+        self.text_proj = nn.ModuleDict(
+            {
+                k: nn.Linear(neurons[k].width, spec.width)
+                for k in neurons
+                if self.sources[k] in TEXT_SOURCES
+            }
+        )
         self.block = block
         self.norm = nn.LayerNorm(spec.width)
         self.heads = nn.ModuleDict(heads)
@@ -64,8 +82,10 @@ class SuperEncodingNetwork(nn.Module):
         """The batch field neuron ``key`` reads."""
         field = _BATCH_FIELD.get(self.sources[key], self.sources[key])
         if field not in batch:
-            raise InputError(f"the batch has no '{field}', which neuron '{key}' reads "
-                             f"(batch keys: {', '.join(sorted(batch))})")
+            raise InputError(
+                f"the batch has no '{field}', which neuron '{key}' reads "
+                f"(batch keys: {', '.join(sorted(batch))})"
+            )
         return batch[field]
 
     def _grad_ctx(self, key: str):
@@ -82,8 +102,13 @@ class SuperEncodingNetwork(nn.Module):
         """Stable id of what neuron ``key`` computes at step 0 (spec, params, preprocessing, weights)."""
         entry = self.spec.neuron(key)
         es = self.resolved.encoders[key]
-        return stable_hash({"encoder": es.model_dump(mode="json"), "params": entry.params,
-                            "trainable": entry.trainable})
+        return stable_hash(
+            {
+                "encoder": es.model_dump(mode="json"),
+                "params": entry.params,
+                "trainable": entry.trainable,
+            }
+        )
 
     def cacheable(self, key: str) -> bool:
         """Whether ``key``'s step-0 features are fixed (a frozen neuron), so a cache may hold them."""
@@ -93,8 +118,10 @@ class SuperEncodingNetwork(nn.Module):
         if not isinstance(tok, Tokens):
             raise InputError(f"features['{key}'] must be Tokens, got {type(tok).__name__}")
         if tok.x.shape[-1] != self.neurons[key].width:
-            raise InputError(f"features['{key}'] has width {tok.x.shape[-1]}; neuron '{key}' "
-                             f"({self.neurons[key].name}) outputs width {self.neurons[key].width}")
+            raise InputError(
+                f"features['{key}'] has width {tok.x.shape[-1]}; neuron '{key}' "
+                f"({self.neurons[key].name}) outputs width {self.neurons[key].width}"
+            )
         return tok
 
     def _reencode(self, key: str, inputs: Any, prompts: Tensor) -> Tokens:
@@ -105,11 +132,15 @@ class SuperEncodingNetwork(nn.Module):
         return neuron.encode(inputs, prompts)
 
     # ---- forward ------------------------------------------------------------------------------------
-    def forward(self, batch: dict[str, Any], features: dict[str, Tokens] | None = None) -> NetworkOutput:
+    def forward(
+        self, batch: dict[str, Any], features: dict[str, Tokens] | None = None
+    ) -> NetworkOutput:
         features = features or {}
         unknown = sorted(set(features) - set(self.neurons))
         if unknown:
-            raise InputError(f"features for unknown neuron(s) {unknown}; neurons: {', '.join(self.neurons)}")
+            raise InputError(
+                f"features for unknown neuron(s) {unknown}; neurons: {', '.join(self.neurons)}"
+            )
         step0: dict[str, Tokens] = {}
         inputs: dict[str, Any] = {}  # preprocessed inputs of prompted neurons, reused at every step
         for key, neuron in self.neurons.items():
@@ -124,8 +155,12 @@ class SuperEncodingNetwork(nn.Module):
         b = step0[self.anchor].x.shape[0]
         adapted = {k: self.adapters[k](step0[k], b) for k in self.integrated}
         lay = adapted[self.anchor].layout
-        ctx = StepContext(batch_size=b, frames=lay.frames, tokens_per_frame=lay.tokens_per_frame,
-                          training=self.training)
+        ctx = StepContext(
+            batch_size=b,
+            frames=lay.frames,
+            tokens_per_frame=lay.tokens_per_frame,
+            training=self.training,
+        )
 
         state = self.block.init_state(adapted, ctx)  # (B, L, D)
         state = self.block.integrate(0, state, adapted, ctx)
@@ -135,7 +170,9 @@ class SuperEncodingNetwork(nn.Module):
             prompts = self.block.distribute(step, state, ctx)
             for key, p in prompts.items():
                 if key not in self.prompted:
-                    raise InputError(f"block '{self.block.spec.name}' sent prompts to '{key}', which is not prompted")
+                    raise InputError(
+                        f"block '{self.block.spec.name}' sent prompts to '{key}', which is not prompted"
+                    )
                 if key not in inputs:  # step 0 came from a cache
                     inputs[key] = self.neurons[key].preprocess(self.raw_input(key, batch))
                 final[key] = self._reencode(key, inputs[key], p)
@@ -146,16 +183,25 @@ class SuperEncodingNetwork(nn.Module):
         out_state = self.norm(state)
         text: dict[str, list[Tensor]] = {}
         for key, proj in self.text_proj.items():
-            text.setdefault(self.sources[key], []).append(proj(final[key].pooled()))  # (B, D) or (C, D)
+            text.setdefault(self.sources[key], []).append(
+                proj(final[key].pooled())
+            )  # (B, D) or (C, D)
         aux = dict(ctx.aux)
         if self.distill_weight > 0:
             aux["distill"] = self._distill(adapted, final, step0)
         return NetworkOutput(
-            state=out_state, pooled=out_state.mean(1), features=final, anchor=self.anchor, states=states,
-            text={s: torch.stack(v).mean(0) if len(v) > 1 else v[0] for s, v in text.items()}, aux_losses=aux,
+            state=out_state,
+            pooled=out_state.mean(1),
+            features=final,
+            anchor=self.anchor,
+            states=states,
+            text={s: torch.stack(v).mean(0) if len(v) > 1 else v[0] for s, v in text.items()},
+            aux_losses=aux,
         )
 
-    def _distill(self, adapted: dict[str, Tokens], final: dict[str, Tokens], step0: dict[str, Tokens]) -> Tensor:
+    def _distill(
+        self, adapted: dict[str, Tokens], final: dict[str, Tokens], step0: dict[str, Tokens]
+    ) -> Tensor:
         per_sample = [k for k in self.integrated if self.sources[k] != "class_names"]
         projected = {k: adapted[k].pooled() for k in per_sample}  # (B, D)
         pairs = {k: (final[k].pooled(), step0[k].pooled()) for k in self.prompted if self.depth > 0}
@@ -165,7 +211,9 @@ class SuperEncodingNetwork(nn.Module):
     def run_heads(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, dict[str, Tensor]]:
         return {hid: head(out, batch) for hid, head in self.heads.items()}
 
-    def losses(self, out: NetworkOutput, preds: dict[str, dict[str, Tensor]], batch: dict[str, Any]) -> dict[str, Tensor]:
+    def losses(
+        self, out: NetworkOutput, preds: dict[str, dict[str, Tensor]], batch: dict[str, Any]
+    ) -> dict[str, Tensor]:
         """{"total": weighted sum, "<head_id>": head loss, "distill": ..., other aux losses}."""
         losses: dict[str, Tensor] = {}
         total = out.pooled.new_zeros(())

@@ -4,6 +4,7 @@ Token-prompted neurons get (B, M, dim) prompts from M learned queries that cross
 state (VPT-shallow: injected after the token embedding); FiLM neurons get (B, 2 * sum(channels))
 from the pooled state, zero-initialised so that an untrained generator leaves the CNN unchanged.
 """
+
 from __future__ import annotations
 
 import torch
@@ -13,7 +14,7 @@ from ..neuron import PromptSlot
 from .attention import CrossAttention
 from .block import NeuronInfo
 
-__all__ = ["PromptGenerator", "Distributor"]
+__all__ = ["Distributor", "PromptGenerator"]
 
 
 class PromptGenerator(nn.Module):
@@ -28,8 +29,12 @@ class PromptGenerator(nn.Module):
             self.attn = CrossAttention(width, heads)
             self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, slot.dim))
         else:
-            self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.GELU(),
-                                     nn.Linear(width, slot.film_size))
+            self.out = nn.Sequential(
+                nn.LayerNorm(width),
+                nn.Linear(width, width),
+                nn.GELU(),
+                nn.Linear(width, slot.film_size),
+            )
             nn.init.zeros_(self.out[-1].weight)  # FiLM (1 + 0) * x + 0 = identity at init
             nn.init.zeros_(self.out[-1].bias)
 
@@ -43,12 +48,17 @@ class PromptGenerator(nn.Module):
 class Distributor(nn.Module):
     """One ``PromptGenerator`` per prompted neuron; ``forward(state) -> {key: prompts}``."""
 
-    def __init__(self, width: int, neurons: dict[str, NeuronInfo], *, prompt_tokens: int, heads: int) -> None:
+    def __init__(
+        self, width: int, neurons: dict[str, NeuronInfo], *, prompt_tokens: int, heads: int
+    ) -> None:
         super().__init__()
-        self.gens = nn.ModuleDict({
-            k: PromptGenerator(width, n.prompt_slot, prompt_tokens=prompt_tokens, heads=heads)
-            for k, n in neurons.items() if n.prompt_slot is not None
-        })
+        self.gens = nn.ModuleDict(
+            {
+                k: PromptGenerator(width, n.prompt_slot, prompt_tokens=prompt_tokens, heads=heads)
+                for k, n in neurons.items()
+                if n.prompt_slot is not None
+            }
+        )
 
     def forward(self, state: Tensor) -> dict[str, Tensor]:
         return {k: g(state) for k, g in self.gens.items()}

@@ -5,6 +5,7 @@ of the weights file; weights are the trainable tensors (plus buffers of trained 
 default, everything with ``full=True``. Both files are written atomically (temp file + rename).
 Loading rebuilds the network from the spec and refuses a hash or version mismatch clearly.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ from ..errors import CheckpointError, ConfigError
 from ..network_spec import stable_hash
 from .network import SuperEncodingNetwork
 
-__all__ = ["save_network", "load_network", "WEIGHTS_FILE", "META_FILE", "FORMAT"]
+__all__ = ["FORMAT", "META_FILE", "WEIGHTS_FILE", "load_network", "save_network"]
 
 WEIGHTS_FILE = "model.safetensors"
 META_FILE = "sen.json"
@@ -47,7 +48,9 @@ def saved_keys(net: SuperEncodingNetwork, full: bool = False) -> list[str]:
     return keys
 
 
-def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], full: bool = False) -> Path:
+def save_network(
+    net: SuperEncodingNetwork, directory: str | os.PathLike[str], full: bool = False
+) -> Path:
     """Write ``directory/model.safetensors`` and ``directory/sen.json``; return the directory."""
     from safetensors.torch import save_file
 
@@ -60,19 +63,32 @@ def save_network(net: SuperEncodingNetwork, directory: str | os.PathLike[str], f
     for k in saved_keys(net, full):
         t = state[k].detach().to("cpu").contiguous()
         ptr = (t.untyped_storage().data_ptr(), t.storage_offset())
-        tensors[k] = t.clone() if ptr in seen else t  # safetensors refuses tensors that share memory
+        tensors[k] = (
+            t.clone() if ptr in seen else t
+        )  # safetensors refuses tensors that share memory
         seen.add(ptr)
     spec_json = net.spec.canonical_json()
     weights = out / WEIGHTS_FILE
-    atomic_write(weights, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "sen_spec": spec_json,
-                                                                   "sen_spec_hash": net.spec_hash}))
+    atomic_write(
+        weights,
+        lambda tmp: save_file(
+            tensors,
+            tmp,
+            metadata={"format": FORMAT, "sen_spec": spec_json, "sen_spec_hash": net.spec_hash},
+        ),
+    )
     meta = {
         "format": FORMAT,
         "sen_version": __version__,
         "spec_hash": net.spec_hash,
         "spec": json.loads(spec_json),
         "components": net.resolved.components(),
-        "weights": {"file": WEIGHTS_FILE, "full": full, "tensors": len(tensors), "sha256": sha256_file(weights)},
+        "weights": {
+            "file": WEIGHTS_FILE,
+            "full": full,
+            "tensors": len(tensors),
+            "sha256": sha256_file(weights),
+        },
     }
 
     def write_meta(tmp: Path) -> None:
@@ -96,13 +112,19 @@ def _version_problems(meta: dict[str, Any], catalogue: Catalogue) -> list[str]:
         now = prov.version if prov else None
         if now != saved.get("version"):
             who = saved.get("distribution") or saved.get("plugin")
-            problems.append(f"{name}: saved with {who} {saved.get('version')}, installed "
-                            f"{(prov.distribution or prov.plugin) if prov else '?'} {now}")
+            problems.append(
+                f"{name}: saved with {who} {saved.get('version')}, installed "
+                f"{(prov.distribution or prov.plugin) if prov else '?'} {now}"
+            )
     return problems
 
 
-def load_network(directory: str | os.PathLike[str], strict_versions: bool = True, *,
-                 catalogue: Catalogue | None = None) -> SuperEncodingNetwork:
+def load_network(
+    directory: str | os.PathLike[str],
+    strict_versions: bool = True,
+    *,
+    catalogue: Catalogue | None = None,
+) -> SuperEncodingNetwork:
     """Rebuild the saved network, load its weights and return it in eval mode.
 
     Refuses (CheckpointError) a missing, truncated or edited file, and -- unless
@@ -117,22 +139,33 @@ def load_network(directory: str | os.PathLike[str], strict_versions: bool = True
     d = Path(directory)
     meta_path, weights = d / META_FILE, d / WEIGHTS_FILE
     if not meta_path.is_file():
-        raise CheckpointError(f"{meta_path}: not found; is '{d}' a directory written by save_network?")
+        raise CheckpointError(
+            f"{meta_path}: not found; is '{d}' a directory written by save_network?"
+        )
     try:
         meta = json.loads(meta_path.read_text())
         spec_data, spec_hash = meta["spec"], meta["spec_hash"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{meta_path}: not a valid sen.json ({type(exc).__name__}: {exc})") from None
+        raise CheckpointError(
+            f"{meta_path}: not a valid sen.json ({type(exc).__name__}: {exc})"
+        ) from None
     if meta.get("format") != FORMAT:
-        raise CheckpointError(f"{meta_path}: format {meta.get('format')!r}; this sen reads {FORMAT!r}")
+        raise CheckpointError(
+            f"{meta_path}: format {meta.get('format')!r}; this sen reads {FORMAT!r}"
+        )
     if stable_hash(spec_data) != spec_hash:
-        raise CheckpointError(f"{meta_path}: the spec does not match its recorded hash {spec_hash} "
-                              f"(it hashes to {stable_hash(spec_data)}); the file was edited or is corrupt")
+        raise CheckpointError(
+            f"{meta_path}: the spec does not match its recorded hash {spec_hash} "
+            f"(it hashes to {stable_hash(spec_data)}); the file was edited or is corrupt"
+        )
     cat = catalogue if catalogue is not None else _catalogue.get_catalogue()
     problems = _version_problems(meta, cat)
     if problems and strict_versions:
-        raise CheckpointError(f"{meta_path}: saved with other versions than are installed: " + "; ".join(problems)
-                              + ". Load with strict_versions=False (sen: --no-strict-versions) to use it anyway")
+        raise CheckpointError(
+            f"{meta_path}: saved with other versions than are installed: "
+            + "; ".join(problems)
+            + ". Load with strict_versions=False (sen: --no-strict-versions) to use it anyway"
+        )
     try:
         resolved = resolve_network(spec_data, cat)
     except ConfigError as exc:
@@ -141,30 +174,45 @@ def load_network(directory: str | os.PathLike[str], strict_versions: bool = True
         raise CheckpointError(
             f"{meta_path}: the saved spec resolves differently with the installed plugins (hash "
             f"{resolved.spec.hash()}, saved {spec_hash}): their default parameters changed. Load with "
-            "strict_versions=False to use it anyway")
+            "strict_versions=False to use it anyway"
+        )
 
     winfo = meta.get("weights", {})
     if not weights.is_file():
         raise CheckpointError(f"{weights}: not found (sen.json expects it)")
     if winfo.get("sha256") and sha256_file(weights) != winfo["sha256"]:
-        raise CheckpointError(f"{weights}: its SHA-256 does not match sen.json; the file is truncated, "
-                              "corrupt or from another save")
+        raise CheckpointError(
+            f"{weights}: its SHA-256 does not match sen.json; the file is truncated, "
+            "corrupt or from another save"
+        )
     try:
         tensors = load_file(str(weights))
     except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
-        raise CheckpointError(f"{weights}: cannot read the safetensors file ({type(exc).__name__}: {exc})") from None
+        raise CheckpointError(
+            f"{weights}: cannot read the safetensors file ({type(exc).__name__}: {exc})"
+        ) from None
 
     net = build_resolved(resolved)
     expected = set(saved_keys(net, bool(winfo.get("full"))))
     state = net.state_dict()
     missing = sorted(expected - set(tensors))
     unexpected = sorted(set(tensors) - set(state))
-    shapes = sorted(k for k in set(tensors) & set(state) if tuple(tensors[k].shape) != tuple(state[k].shape))
+    shapes = sorted(
+        k for k in set(tensors) & set(state) if tuple(tensors[k].shape) != tuple(state[k].shape)
+    )
     if missing or unexpected or shapes:
-        detail = "; ".join(f"{what}: {', '.join(ks[:5])}{' ...' if len(ks) > 5 else ''}"
-                           for what, ks in (("missing", missing), ("unexpected", unexpected),
-                                            ("wrong shape", shapes)) if ks)
-        raise CheckpointError(f"{weights}: does not match the network built from sen.json ({detail})")
+        detail = "; ".join(
+            f"{what}: {', '.join(ks[:5])}{' ...' if len(ks) > 5 else ''}"
+            for what, ks in (
+                ("missing", missing),
+                ("unexpected", unexpected),
+                ("wrong shape", shapes),
+            )
+            if ks
+        )
+        raise CheckpointError(
+            f"{weights}: does not match the network built from sen.json ({detail})"
+        )
     with torch.no_grad():
         net.load_state_dict(tensors, strict=False)
     return net.eval()

@@ -4,6 +4,7 @@ Every problem is collected (with its key path, e.g. ``model.neurons[1].input``) 
 once in one ConfigError. The result is the resolved spec (explicit keys, default params merged)
 whose canonical JSON hash identifies the architecture, plus the component specs it names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,18 +17,34 @@ from ..errors import ConfigError, SenError, UnknownNameError, suggest
 from ..network_spec import HeadEntry, NetworkSpec, NeuronEntry
 from ..specs import BlockSpec, EncoderSpec, HeadSpec
 
-__all__ = ["ResolvedNetwork", "resolve_network", "spec_problems_from_pydantic", "VISUAL_SOURCES",
-           "TEXT_SOURCES", "PER_SAMPLE_TEXT"]
+__all__ = [
+    "PER_SAMPLE_TEXT",
+    "TEXT_SOURCES",
+    "VISUAL_SOURCES",
+    "ResolvedNetwork",
+    "resolve_network",
+    "spec_problems_from_pydantic",
+]
 
 VISUAL_SOURCES = ("video", "frames")
 TEXT_SOURCES = ("caption", "question", "query", "class_names")
 PER_SAMPLE_TEXT = ("caption", "question", "query")
 _ALLOWED_INPUTS = {
-    "image": VISUAL_SOURCES, "video": VISUAL_SOURCES, "text": TEXT_SOURCES, "audio": ("audio",),
+    "image": VISUAL_SOURCES,
+    "video": VISUAL_SOURCES,
+    "text": TEXT_SOURCES,
+    "audio": ("audio",),
 }
 # Which text a head with needs=("text",) reads, by task (a head param ``text_input`` overrides).
-TASK_TEXT = {"retrieval": "caption", "moments": "query", "moment_retrieval": "query", "highlights": "query",
-             "qa": "question", "video_qa": "question", "videoqa": "question"}
+TASK_TEXT = {
+    "retrieval": "caption",
+    "moments": "query",
+    "moment_retrieval": "query",
+    "highlights": "query",
+    "qa": "question",
+    "video_qa": "question",
+    "videoqa": "question",
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +59,13 @@ class ResolvedNetwork:
     def promptable(self, key: str) -> bool:
         """Whether the neuron is re-encoded with prompts in this network."""
         n = self.spec.neuron(key)
-        return (self.block.recursive and self.spec.depth > 0 and n.prompt
-                and self.encoders[key].prompting != "none" and n.input not in ("caption", "class_names"))
+        return (
+            self.block.recursive
+            and self.spec.depth > 0
+            and n.prompt
+            and self.encoders[key].prompting != "none"
+            and n.input not in ("caption", "class_names")
+        )
 
     def integrated(self, key: str) -> bool:
         """Caption neurons stay out of the state (that would leak the retrieval target)."""
@@ -54,8 +76,12 @@ class ResolvedNetwork:
         out: dict[str, dict[str, Any]] = {}
         for s in [*self.encoders.values(), self.block, *self.heads.values()]:
             p = s.provenance
-            out[s.name] = {"kind": s.kind, "plugin": p.plugin if p else None,
-                           "distribution": p.distribution if p else None, "version": p.version if p else None}
+            out[s.name] = {
+                "kind": s.kind,
+                "plugin": p.plugin if p else None,
+                "distribution": p.distribution if p else None,
+                "version": p.version if p else None,
+            }
         return out
 
 
@@ -75,10 +101,14 @@ def _effective_trainable(entry: NeuronEntry, path: str, problems: list[str]) -> 
     t_param = entry.params.get("trainable")
     if t_param is None:
         return entry.trainable
-    if entry.trainable != "none" and t_param != entry.trainable:
-        problems.append(f"{path}: trainable is {entry.trainable!r} but params.trainable is {t_param!r}; set one of them")
+    if entry.trainable not in ("none", t_param):
+        problems.append(
+            f"{path}: trainable is {entry.trainable!r} but params.trainable is {t_param!r}; set one of them"
+        )
     if t_param not in ("none", "prompts", "norms", "all"):
-        problems.append(f"{path}.params.trainable: {t_param!r}; expected one of 'none', 'prompts', 'norms', 'all'")
+        problems.append(
+            f"{path}.params.trainable: {t_param!r}; expected one of 'none', 'prompts', 'norms', 'all'"
+        )
         return entry.trainable
     return t_param
 
@@ -103,8 +133,10 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
             continue
         allowed = _ALLOWED_INPUTS.get(es.modality, ())
         if n.input not in allowed:
-            problems.append(f"{path}.input: '{n.name}' is a {es.modality} encoder and cannot read '{n.input}'; "
-                            f"expected one of {', '.join(allowed) or 'nothing'}")
+            problems.append(
+                f"{path}.input: '{n.name}' is a {es.modality} encoder and cannot read '{n.input}'; "
+                f"expected one of {', '.join(allowed) or 'nothing'}"
+            )
         params = {k: v for k, v in {**es.params, **n.params}.items() if k != "trainable"}
         encoders[n.id] = es
         neurons.append(n.model_copy(update={"key": n.id, "params": params, "trainable": trainable}))
@@ -113,19 +145,26 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
     anchor_ok = spec.anchor in keys
     if not anchor_ok:
         hint = suggest(spec.anchor, keys)
-        problems.append(f"model.anchor: '{spec.anchor}' is not a neuron key; "
-                        + (f"did you mean '{hint[0]}'? " if hint else "") + f"keys: {', '.join(keys)}")
+        problems.append(
+            f"model.anchor: '{spec.anchor}' is not a neuron key; "
+            + (f"did you mean '{hint[0]}'? " if hint else "")
+            + f"keys: {', '.join(keys)}"
+        )
     elif spec.anchor in encoders:
         a, es = spec.neuron(spec.anchor), encoders[spec.anchor]
         if a.input not in VISUAL_SOURCES or es.modality not in ("image", "video"):
-            problems.append(f"model.anchor: '{spec.anchor}' reads '{a.input}' ({es.modality}); "
-                            "the anchor must be a visual neuron (video or frames)")
+            problems.append(
+                f"model.anchor: '{spec.anchor}' reads '{a.input}' ({es.modality}); "
+                "the anchor must be a visual neuron (video or frames)"
+            )
 
     block, block_params = _check_block(spec, encoders, catalogue, problems)
     heads, head_entries = _check_heads(spec, encoders, catalogue, problems)
     if problems:
         raise _error(problems)
-    resolved = spec.model_copy(update={"neurons": neurons, "block_params": block_params, "heads": head_entries})
+    resolved = spec.model_copy(
+        update={"neurons": neurons, "block_params": block_params, "heads": head_entries}
+    )
     # Round-trip through validation so the resolved spec is a plain, hashable NetworkSpec.
     resolved = NetworkSpec.model_validate(resolved.model_dump(mode="json"))
     return ResolvedNetwork(spec=resolved, encoders=encoders, block=block, heads=heads)
@@ -136,8 +175,9 @@ def _error(problems: list[str]) -> ConfigError:
     return ConfigError(f"invalid network spec ({n} problem{'s' if n != 1 else ''}):", problems)
 
 
-def _check_block(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue: Catalogue,
-                 problems: list[str]) -> tuple[BlockSpec | None, dict[str, Any]]:
+def _check_block(
+    spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue: Catalogue, problems: list[str]
+) -> tuple[BlockSpec | None, dict[str, Any]]:
     try:
         block: BlockSpec = catalogue.get(spec.block, kind="block")
     except UnknownNameError as exc:
@@ -147,22 +187,36 @@ def _check_block(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue:
     for k in spec.block_params:
         if k not in block.params:
             hint = suggest(k, block.params)
-            problems.append(f"model.block_params.{k}: unknown parameter of '{block.name}'"
-                            + (f"; did you mean '{hint[0]}'?" if hint else "")
-                            + f" (known: {', '.join(sorted(block.params)) or 'none'})")
+            problems.append(
+                f"model.block_params.{k}: unknown parameter of '{block.name}'"
+                + (f"; did you mean '{hint[0]}'?" if hint else "")
+                + f" (known: {', '.join(sorted(block.params)) or 'none'})"
+            )
     if not block.recursive and spec.depth > 0:
-        problems.append(f"model.depth: {spec.depth}, but '{block.name}' is not recursive (a single pass); set depth: 0")
-    promptable = [n.id for n in spec.neurons if n.id in encoders and n.prompt
-                  and encoders[n.id].prompting != "none" and n.input not in ("caption", "class_names")]
+        problems.append(
+            f"model.depth: {spec.depth}, but '{block.name}' is not recursive (a single pass); set depth: 0"
+        )
+    promptable = [
+        n.id
+        for n in spec.neurons
+        if n.id in encoders
+        and n.prompt
+        and encoders[n.id].prompting != "none"
+        and n.input not in ("caption", "class_names")
+    ]
     if block.needs_prompting and not promptable:
-        problems.append(f"model.block: '{block.name}' needs a promptable neuron (prompting tokens or film, "
-                        "prompt: true, not reading caption or class_names); none of "
-                        f"{', '.join(n.id for n in spec.neurons)} is one")
+        problems.append(
+            f"model.block: '{block.name}' needs a promptable neuron (prompting tokens or film, "
+            "prompt: true, not reading caption or class_names); none of "
+            f"{', '.join(n.id for n in spec.neurons)} is one"
+        )
     try:
         factory = import_ref(block.factory)
     except Exception as exc:  # a broken plugin: report, do not crash the validation
-        problems.append(f"model.block: cannot import factory '{block.factory}' of '{block.name}': "
-                        f"{type(exc).__name__}: {exc}")
+        problems.append(
+            f"model.block: cannot import factory '{block.factory}' of '{block.name}': "
+            f"{type(exc).__name__}: {exc}"
+        )
         return block, params
     check = getattr(factory, "check_params", None)
     if check is not None:
@@ -174,9 +228,12 @@ def _check_block(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue:
     return block, params
 
 
-def _check_heads(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue: Catalogue,
-                 problems: list[str]) -> tuple[dict[str, HeadSpec], list[HeadEntry]]:
-    sources = {n.input for n in spec.neurons if n.id in encoders and encoders[n.id].modality == "text"}
+def _check_heads(
+    spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue: Catalogue, problems: list[str]
+) -> tuple[dict[str, HeadSpec], list[HeadEntry]]:
+    sources = {
+        n.input for n in spec.neurons if n.id in encoders and encoders[n.id].modality == "text"
+    }
     anchor = spec.neuron(spec.anchor) if spec.anchor in encoders else None
     heads: dict[str, HeadSpec] = {}
     entries: list[HeadEntry] = []
@@ -191,23 +248,33 @@ def _check_heads(spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue:
         entries.append(h.model_copy(update={"key": h.id, "params": {**hs.params, **h.params}}))
         for need in hs.needs:
             if need == "class_names" and "class_names" not in sources:
-                problems.append(f"{path}: '{hs.name}' needs a text neuron reading 'class_names' "
-                                "(add a text encoder with input: class_names)")
+                problems.append(
+                    f"{path}: '{hs.name}' needs a text neuron reading 'class_names' "
+                    "(add a text encoder with input: class_names)"
+                )
             elif need == "text":
                 want = {**hs.params, **h.params}.get("text_input") or TASK_TEXT.get(hs.task)
                 if want and want not in sources:
-                    problems.append(f"{path}: '{hs.name}' needs a text neuron reading '{want}' "
-                                    f"(add a text encoder with input: {want})")
+                    problems.append(
+                        f"{path}: '{hs.name}' needs a text neuron reading '{want}' "
+                        f"(add a text encoder with input: {want})"
+                    )
                 elif not want and not sources & set(PER_SAMPLE_TEXT):
-                    problems.append(f"{path}: '{hs.name}' needs a text neuron reading caption, question or query")
+                    problems.append(
+                        f"{path}: '{hs.name}' needs a text neuron reading caption, question or query"
+                    )
             elif need in ("frames", "spatial") and anchor is not None:
                 es = encoders[anchor.id]
                 if es.layout.kind != "frames":
-                    problems.append(f"{path}: '{hs.name}' needs per-frame features, but the anchor "
-                                    f"'{anchor.id}' has a '{es.layout.kind}' token layout")
+                    problems.append(
+                        f"{path}: '{hs.name}' needs per-frame features, but the anchor "
+                        f"'{anchor.id}' has a '{es.layout.kind}' token layout"
+                    )
                 elif need == "spatial":
                     tpf = {**es.params, **anchor.params}.get("tokens_per_frame", "all")
                     if es.layout.grid is None or tpf != "all":
-                        problems.append(f"{path}: '{hs.name}' needs the anchor's patch grid; set "
-                                        f"tokens_per_frame: all on neuron '{anchor.id}' (now {tpf!r})")
+                        problems.append(
+                            f"{path}: '{hs.name}' needs the anchor's patch grid; set "
+                            f"tokens_per_frame: all on neuron '{anchor.id}' (now {tpf!r})"
+                        )
     return heads, entries

@@ -4,15 +4,37 @@
 resolved config), skips finished ones, and rebuilds results.csv / results.md / plot.png from the
 per-trial result files. See docs/sweeps.md.
 """
+
 from __future__ import annotations
 
 from .report import summarise, write_reports
 from .runner import default_out_dir, run_sweep
-from .spec import LoadedSweep, RandomAxis, RandomSpec, SweepSpec, Trial, expand, load_sweep, plan_trials
+from .spec import (
+    LoadedSweep,
+    RandomAxis,
+    RandomSpec,
+    SweepSpec,
+    Trial,
+    expand,
+    load_sweep,
+    plan_trials,
+)
 from .trial import execute_trial, flatten_metrics, train_trial
 
 __all__ = [
-    "run_sweep", "load_sweep", "plan_trials", "expand", "summarise", "write_reports", "default_out_dir",
-    "SweepSpec", "RandomSpec", "RandomAxis", "LoadedSweep", "Trial", "execute_trial", "train_trial",
+    "LoadedSweep",
+    "RandomAxis",
+    "RandomSpec",
+    "SweepSpec",
+    "Trial",
+    "default_out_dir",
+    "execute_trial",
+    "expand",
     "flatten_metrics",
+    "load_sweep",
+    "plan_trials",
+    "run_sweep",
+    "summarise",
+    "train_trial",
+    "write_reports",
 ]

@@ -4,6 +4,7 @@
 one trial's result, ``DIR/trials/<id>/`` its run directory. A SIGKILL at any moment leaves each
 file either absent, old or new: never partial, so every table can be rebuilt from them.
 """
+
 from __future__ import annotations
 
 import json

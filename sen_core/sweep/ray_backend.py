@@ -5,6 +5,7 @@ Tasks run ``execute_trial`` remotely and return the result dict; the driver (the
 Connects to ``address`` / ``$RAY_ADDRESS`` (a cluster from ``ray start --head``), else starts a
 local Ray; an already initialised Ray (``ray.init(...)`` in a script) is used as it is.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,9 @@ from typing import Any
 from ..errors import SenError
 from .trial import died_result, execute_trial
 
-INSTALL_HINT = "the ray backend needs Ray, which is not installed: pip install 'sen[ray]' (or pip install ray)"
+INSTALL_HINT = (
+    "the ray backend needs Ray, which is not installed: pip install 'sen[ray]' (or pip install ray)"
+)
 
 
 def require_ray() -> Any:
@@ -39,7 +42,10 @@ def _ship_by_value(ref: str) -> Any | None:
     fn = import_ref(ref)
     module = sys.modules.get(getattr(fn, "__module__", ""), None)
     path = getattr(module, "__file__", None) or ""
-    installed = any(path.startswith(p) for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    installed = any(
+        path.startswith(p)
+        for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    )
     if module is None or installed or module.__name__.startswith("sen_"):
         return None
     import ray.cloudpickle as cp
@@ -48,9 +54,15 @@ def _ship_by_value(ref: str) -> Any | None:
     return fn
 
 
-def iter_ray(tasks: list[dict[str, Any]], jobs: int = 0, *, address: str | None = None,
-             on_start: Callable[[str], None] = lambda _id: None, cpus_per_trial: float = 1.0,
-             gpus_per_trial: float = 0.0) -> Iterator[dict[str, Any]]:
+def iter_ray(
+    tasks: list[dict[str, Any]],
+    jobs: int = 0,
+    *,
+    address: str | None = None,
+    on_start: Callable[[str], None] = lambda _id: None,
+    cpus_per_trial: float = 1.0,
+    gpus_per_trial: float = 0.0,
+) -> Iterator[dict[str, Any]]:
     """Yield one result per task as Ray finishes them; at most ``jobs`` in flight (0: no limit)."""
     ray = require_ray()
     if not tasks:
@@ -58,12 +70,16 @@ def iter_ray(tasks: list[dict[str, Any]], jobs: int = 0, *, address: str | None 
     started_here = False
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or None
-        kwargs: dict[str, Any] = {"address": address} if address else {"num_cpus": max(jobs, 1) if jobs else None}
+        kwargs: dict[str, Any] = (
+            {"address": address} if address else {"num_cpus": max(jobs, 1) if jobs else None}
+        )
         ray.init(**kwargs, include_dashboard=False, logging_level="WARNING", log_to_driver=True)
         started_here = True
     try:
         fn = _ship_by_value(tasks[0]["trial"])
-        remote = ray.remote(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial, max_retries=0)(execute_trial)
+        remote = ray.remote(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial, max_retries=0)(
+            execute_trial
+        )
         pending = list(tasks)
         inflight: dict[Any, dict[str, Any]] = {}
         while pending or inflight:

@@ -4,6 +4,7 @@ Every report is regenerated whole from ``sweep.json`` and ``trials/*.json`` and 
 atomically, so a killed sweep never leaves a partial or duplicated row; ``summarise`` backs
 ``sen sweep status``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,10 @@ def collect(sweep_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list
     if plan is None:
         from ..errors import SenError
 
-        raise SenError(f"{sweep_dir}: not a sweep directory (no sweep.json); "
-                       f"run 'sen sweep SWEEP.yaml --out {sweep_dir}'")
+        raise SenError(
+            f"{sweep_dir}: not a sweep directory (no sweep.json); "
+            f"run 'sen sweep SWEEP.yaml --out {sweep_dir}'"
+        )
     ids = [t["id"] for t in plan["trials"]]
     results = read_results(sweep_dir, ids)
     metrics = _metric_names(plan, results)
@@ -60,16 +63,22 @@ def collect(sweep_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list
         if r is None:
             continue
         m = r.get("metrics") or {}
-        rows.append({
-            "trial": t["id"], "status": r["status"], **{a: t["axes"].get(a) for a in axes},
-            **{k: m.get(k) for k in metrics},
-            "wall_time_s": round(float(r.get("wall_time_s") or 0.0), 3),
-            "error": _one_line(r.get("error")) if r["status"] != "ok" else "",
-        })
+        rows.append(
+            {
+                "trial": t["id"],
+                "status": r["status"],
+                **{a: t["axes"].get(a) for a in axes},
+                **{k: m.get(k) for k in metrics},
+                "wall_time_s": round(float(r.get("wall_time_s") or 0.0), 3),
+                "error": _one_line(r.get("error")) if r["status"] != "ok" else "",
+            }
+        )
     return plan, rows, axes, metrics
 
 
-def write_csv(sweep_dir: Path, rows: list[dict[str, Any]], axes: list[str], metrics: list[str]) -> Path:
+def write_csv(
+    sweep_dir: Path, rows: list[dict[str, Any]], axes: list[str], metrics: list[str]
+) -> Path:
     cols = ["trial", "status", *axes, *metrics, "wall_time_s", "error"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
@@ -82,14 +91,17 @@ def write_csv(sweep_dir: Path, rows: list[dict[str, Any]], axes: list[str], metr
 
 
 # ---- grouping over seeds ---------------------------------------------------------------------
-def group_rows(rows: list[dict[str, Any]], axes: list[str], metrics: list[str],
-               goal: str = "max") -> list[dict[str, Any]]:
+def group_rows(
+    rows: list[dict[str, Any]], axes: list[str], metrics: list[str], goal: str = "max"
+) -> list[dict[str, Any]]:
     """Mean and std over seeds per combination of the other axes, best first by the first metric."""
     keys = [a for a in axes if a != "seed"]
     groups: dict[tuple, dict[str, Any]] = {}
     for r in rows:
-        g = groups.setdefault(tuple(_hashable(r.get(a)) for a in keys),
-                              {"axes": {a: r.get(a) for a in keys}, "rows": []})
+        g = groups.setdefault(
+            tuple(_hashable(r.get(a)) for a in keys),
+            {"axes": {a: r.get(a) for a in keys}, "rows": []},
+        )
         g["rows"].append(r)
     out = []
     for g in groups.values():
@@ -97,16 +109,25 @@ def group_rows(rows: list[dict[str, Any]], axes: list[str], metrics: list[str],
         stats = {}
         for m in metrics:
             vals = [float(r[m]) for r in ok if _is_num(r.get(m)) and not math.isnan(float(r[m]))]
-            stats[m] = (statistics.fmean(vals) if vals else None,
-                        statistics.stdev(vals) if len(vals) > 1 else (0.0 if vals else None), len(vals))
-        out.append({"axes": g["axes"], "stats": stats, "ok": len(ok), "total": len(g["rows"]),
-                    "failed": len(g["rows"]) - len(ok),
-                    "wall_time_s": sum(r["wall_time_s"] for r in g["rows"])})
+            stats[m] = (
+                statistics.fmean(vals) if vals else None,
+                statistics.stdev(vals) if len(vals) > 1 else (0.0 if vals else None),
+                len(vals),
+            )
+        out.append(
+            {
+                "axes": g["axes"],
+                "stats": stats,
+                "ok": len(ok),
+                "total": len(g["rows"]),
+                "failed": len(g["rows"]) - len(ok),
+                "wall_time_s": sum(r["wall_time_s"] for r in g["rows"]),
+            }
+        )
     if metrics:
         first = metrics[0]
         sign = -1.0 if goal == "max" else 1.0
-        out.sort(key=lambda g: (g["stats"][first][0] is None,
-                                sign * (g["stats"][first][0] or 0.0)))
+        out.sort(key=lambda g: (g["stats"][first][0] is None, sign * (g["stats"][first][0] or 0.0)))
     return out
 
 
@@ -124,18 +145,27 @@ def _fmt(x: float | None) -> str:
     return f"{x:.4g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.3e}"
 
 
-def write_markdown(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, Any]], axes: list[str],
-                   metrics: list[str]) -> Path:
+def write_markdown(
+    sweep_dir: Path,
+    plan: dict[str, Any],
+    rows: list[dict[str, Any]],
+    axes: list[str],
+    metrics: list[str],
+) -> Path:
     goal = plan.get("goal", "max")
     groups = group_rows(rows, axes, metrics, goal)
     keys = [a for a in axes if a != "seed"]
     total = len(plan["trials"])
     ok = sum(r["status"] == "ok" for r in rows)
     failed = sum(r["status"] == "failed" for r in rows)
-    lines = [f"# Sweep {plan.get('name', '')}", "",
-             f"{ok} ok, {failed} failed, {total - ok - failed} pending of {total} trials. "
-             f"Mean ± std over seeds; sorted by {metrics[0] if metrics else '-'} "
-             f"({'higher' if goal == 'max' else 'lower'} is better).", ""]
+    lines = [
+        f"# Sweep {plan.get('name', '')}",
+        "",
+        f"{ok} ok, {failed} failed, {total - ok - failed} pending of {total} trials. "
+        f"Mean ± std over seeds; sorted by {metrics[0] if metrics else '-'} "
+        f"({'higher' if goal == 'max' else 'lower'} is better).",
+        "",
+    ]
     head = ["rank", *keys, *(f"{m}" for m in metrics), "seeds ok", "wall time (s, sum)"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, g in enumerate(groups, 1):
@@ -143,16 +173,26 @@ def write_markdown(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, A
         cells = [str(i) if ranked else "-", *(_md(g["axes"][a]) for a in keys)]
         for m in metrics:
             mean, std, n = g["stats"][m]
-            cells.append("-" if mean is None else (f"{_fmt(mean)} ± {_fmt(std)}" if n > 1 else _fmt(mean)))
+            cells.append(
+                "-" if mean is None else (f"{_fmt(mean)} ± {_fmt(std)}" if n > 1 else _fmt(mean))
+            )
         cells += [f"{g['ok']}/{g['total']}", f"{g['wall_time_s']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     bad = [r for r in rows if r["status"] == "failed"]
     if bad:
-        lines += ["", "## Failed trials", "", "| trial | " + " | ".join(axes) + " | error |",
-                  "|" + "---|" * (len(axes) + 2)]
+        lines += [
+            "",
+            "## Failed trials",
+            "",
+            "| trial | " + " | ".join(axes) + " | error |",
+            "|" + "---|" * (len(axes) + 2),
+        ]
         for r in bad:
-            lines.append(f"| {r['trial']} | " + " | ".join(_md(r.get(a)) for a in axes)
-                         + f" | {_md(r['error'][:200])} |")
+            lines.append(
+                f"| {r['trial']} | "
+                + " | ".join(_md(r.get(a)) for a in axes)
+                + f" | {_md(r['error'][:200])} |"
+            )
     path = Path(sweep_dir) / MD_FILE
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
@@ -163,8 +203,13 @@ def _md(v: Any) -> str:
 
 
 # ---- plot ------------------------------------------------------------------------------------
-def write_plot(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, Any]], axes: list[str],
-               metrics: list[str]) -> Path | None:
+def write_plot(
+    sweep_dir: Path,
+    plan: dict[str, Any],
+    rows: list[dict[str, Any]],
+    axes: list[str],
+    metrics: list[str],
+) -> Path | None:
     """The first metric against the first axis, one line per combination of the other axes."""
     if not metrics or not rows:
         return None
@@ -193,8 +238,14 @@ def write_plot(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, Any]]
     for other, pts in sorted(lines.items(), key=lambda kv: [_order(v) for _, v in kv[0]]):
         pts.sort(key=lambda p: p[0])
         label = ", ".join(f"{a}={v}" for a, v in other) or metric
-        ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o",
-                    capsize=3, label=label)
+        ax.errorbar(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            yerr=[p[2] for p in pts],
+            marker="o",
+            capsize=3,
+            label=label,
+        )
     ax.set_xlabel(xkey or "")
     if numeric and len(xs_all) <= 12:
         ax.set_xticks(xs_all)
@@ -215,8 +266,10 @@ def write_plot(sweep_dir: Path, plan: dict[str, Any], rows: list[dict[str, Any]]
 def write_reports(sweep_dir: Path, *, plot: bool = True) -> dict[str, Path]:
     """Rebuild results.csv and results.md (and plot.png) from the trial files."""
     plan, rows, axes, metrics = collect(sweep_dir)
-    out = {"csv": write_csv(sweep_dir, rows, axes, metrics),
-           "md": write_markdown(sweep_dir, plan, rows, axes, metrics)}
+    out = {
+        "csv": write_csv(sweep_dir, rows, axes, metrics),
+        "md": write_markdown(sweep_dir, plan, rows, axes, metrics),
+    }
     if plot:
         p = write_plot(sweep_dir, plan, rows, axes, metrics)
         if p is not None:
@@ -242,8 +295,12 @@ def summarise(sweep_dir: Path) -> dict[str, Any]:
     ok = sum(r["status"] == "ok" for r in rows)
     failed = sum(r["status"] == "failed" for r in rows)
     state = read_json(Path(sweep_dir) / STATE_FILE) or {}
-    running_now = bool(state.get("pid")) and state.get("host") == socket.gethostname() and \
-        state.get("active", False) and _alive(int(state["pid"]))
+    running_now = (
+        bool(state.get("pid"))
+        and state.get("host") == socket.gethostname()
+        and state.get("active", False)
+        and _alive(int(state["pid"]))
+    )
     groups = group_rows(rows, axes, metrics, plan.get("goal", "max"))
     best = None
     if metrics and groups and groups[0]["stats"][metrics[0]][0] is not None:
@@ -251,10 +308,16 @@ def summarise(sweep_dir: Path) -> dict[str, Any]:
         mean, std, n = g["stats"][metrics[0]]
         best = {"axes": g["axes"], "metric": metrics[0], "mean": mean, "std": std, "seeds": n}
     return {
-        "name": plan.get("name"), "dir": str(sweep_dir), "trials": total, "ok": ok, "failed": failed,
-        "pending": total - ok - failed, "running": len(state.get("running", [])) if running_now else 0,
+        "name": plan.get("name"),
+        "dir": str(sweep_dir),
+        "trials": total,
+        "ok": ok,
+        "failed": failed,
+        "pending": total - ok - failed,
+        "running": len(state.get("running", [])) if running_now else 0,
         "state": "running" if running_now else ("finished" if ok + failed == total else "stopped"),
-        "best": best, "metrics": metrics,
+        "best": best,
+        "metrics": metrics,
     }
 
 
@@ -266,5 +329,13 @@ def format_best(best: dict[str, Any] | None) -> str:
     return f"{best['metric']} = {_fmt(best['mean'])}{spread} at {where} ({best['seeds']} seed(s))"
 
 
-__all__: Sequence[str] = ["collect", "write_reports", "write_csv", "write_markdown", "write_plot",
-                          "group_rows", "summarise", "format_best"]
+__all__: Sequence[str] = [
+    "collect",
+    "format_best",
+    "group_rows",
+    "summarise",
+    "write_csv",
+    "write_markdown",
+    "write_plot",
+    "write_reports",
+]

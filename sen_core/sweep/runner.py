@@ -4,6 +4,7 @@ Each result is written to ``DIR/trials/<id>.json`` as it arrives, then the table
 those files, so a sweep killed at any point resumes where it stopped (``sen sweep`` again). Trials
 whose file says ``ok`` are never rerun; ``failed`` ones are retried unless ``retry_failed=False``.
 """
+
 from __future__ import annotations
 
 import collections
@@ -28,22 +29,38 @@ _PLOT_EVERY_S = 60.0
 
 def default_out_dir(name: str) -> Path:
     """``sen/sweep-depth@1`` -> ``runs/sweeps/sweep-depth``."""
-    short = name.split("/")[-1].split("@")[0]
+    short = name.rsplit("/", maxsplit=1)[-1].split("@", maxsplit=1)[0]
     return Path("runs") / "sweeps" / (re.sub(r"[^A-Za-z0-9_.-]+", "-", short) or "sweep")
 
 
 def write_plan(out: Path, sweep: LoadedSweep, trials: list[Trial]) -> None:
-    atomic_write_json(out / PLAN_FILE, {
-        "name": sweep.name, "source": sweep.label, "spec": sweep.spec.model_dump(mode="json"),
-        "axes": sweep.axis_names(), "metrics": list(sweep.spec.metrics), "goal": sweep.spec.goal,
-        "trials": [t.as_dict() for t in trials],
-    })
+    atomic_write_json(
+        out / PLAN_FILE,
+        {
+            "name": sweep.name,
+            "source": sweep.label,
+            "spec": sweep.spec.model_dump(mode="json"),
+            "axes": sweep.axis_names(),
+            "metrics": list(sweep.spec.metrics),
+            "goal": sweep.spec.goal,
+            "trials": [t.as_dict() for t in trials],
+        },
+    )
 
 
-def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None, *, jobs: int = 1,
-              backend: str = "local", retry_failed: bool = True, progress: bool = True,
-              cache: Any = None, catalogue: Any = None, ray_address: str | None = None,
-              ray_resources: dict[str, float] | None = None) -> dict[str, Any]:
+def run_sweep(
+    sweep: str | LoadedSweep,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    jobs: int = 1,
+    backend: str = "local",
+    retry_failed: bool = True,
+    progress: bool = True,
+    cache: Any = None,
+    catalogue: Any = None,
+    ray_address: str | None = None,
+    ray_resources: dict[str, float] | None = None,
+) -> dict[str, Any]:
     """Run (or resume) a sweep; returns the ``summarise`` dict of the finished directory.
 
     ``jobs``: trials at once (worker processes; 0 runs them in this process). ``cache``: None uses
@@ -78,7 +95,9 @@ def run_sweep(sweep: str | LoadedSweep, out_dir: str | os.PathLike | None = None
     if backend == "ray":
         from .ray_backend import iter_ray
 
-        results = iter_ray(tasks, jobs, address=ray_address, on_start=state.started, **(ray_resources or {}))
+        results = iter_ray(
+            tasks, jobs, address=ray_address, on_start=state.started, **(ray_resources or {})
+        )
     else:
         results = _iter_local(tasks, jobs, state.started)
     display.start()
@@ -105,9 +124,16 @@ def _refuse_if_running(out: Path) -> None:
 
     state = read_json(out / STATE_FILE) or {}
     pid = state.get("pid")
-    if state.get("active") and pid and pid != os.getpid() and state.get("host") == socket.gethostname() \
-            and _alive(int(pid)):
-        raise SenError(f"a sweep is already running in {out} (pid {pid}); wait for it, or stop it first")
+    if (
+        state.get("active")
+        and pid
+        and pid != os.getpid()
+        and state.get("host") == socket.gethostname()
+        and _alive(int(pid))
+    ):
+        raise SenError(
+            f"a sweep is already running in {out} (pid {pid}); wait for it, or stop it first"
+        )
 
 
 def _remove_stale_tmp(out: Path) -> None:
@@ -123,15 +149,19 @@ def _task(out: Path, sweep: LoadedSweep, trial: Trial, cache: Any) -> dict[str, 
     if cache is None:
         cache = FeatureCache() if sweep.spec.cache else False
     return {
-        "id": trial.id, "config": trial.config, "axes": trial.axes, "trial": sweep.spec.trial,
+        "id": trial.id,
+        "config": trial.config,
+        "axes": trial.axes,
+        "trial": sweep.spec.trial,
         "trial_dir": str(trial_dir(out, trial.id).resolve()),
         "cache": {"root": str(cache.root), "max_bytes": cache.max_bytes} if cache else None,
     }
 
 
 # ---- backends: each yields one result dict per task, as they finish ------------------------------
-def _iter_local(tasks: list[dict[str, Any]], jobs: int,
-                on_start: Callable[[str], None]) -> Iterator[dict[str, Any]]:
+def _iter_local(
+    tasks: list[dict[str, Any]], jobs: int, on_start: Callable[[str], None]
+) -> Iterator[dict[str, Any]]:
     if jobs == 0:  # in this process: for debugging, and for trial functions that cannot pickle
         for t in tasks:
             on_start(t["id"])
@@ -149,22 +179,31 @@ def _iter_local(tasks: list[dict[str, Any]], jobs: int,
                 alone += yield from _run_pool(collections.deque([one]), 1, threads, on_start)
             lost = alone
         for t in lost:
-            yield died_result(t, "the worker process died while this trial ran (killed, out of memory or crashed)")
+            yield died_result(
+                t, "the worker process died while this trial ran (killed, out of memory or crashed)"
+            )
 
 
-def _run_pool(queue: collections.deque, jobs: int, threads: int,
-              on_start: Callable[[str], None]) -> Generator[dict[str, Any], None, list[dict[str, Any]]]:
+def _run_pool(
+    queue: collections.deque, jobs: int, threads: int, on_start: Callable[[str], None]
+) -> Generator[dict[str, Any], None, list[dict[str, Any]]]:
     """Run tasks from ``queue`` in one process pool, yielding results; if a worker dies, return the
     tasks whose outcome was lost with the pool (the queue keeps those not yet started)."""
     import multiprocessing as mp
 
     # spawn, not fork: workers must not inherit torch/thread state from this process
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                               initializer=init_worker, initargs=(threads,))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=mp.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(threads,),
+    )
     inflight: dict[Any, dict[str, Any]] = {}
     try:
         while queue or inflight:
-            while queue and len(inflight) < jobs:  # at most `jobs` submitted: a crash costs only those
+            while (
+                queue and len(inflight) < jobs
+            ):  # at most `jobs` submitted: a crash costs only those
                 try:
                     fut = pool.submit(execute_trial, queue[0])
                 except BrokenProcessPool:  # a running trial killed its worker meanwhile
@@ -205,9 +244,17 @@ class _State:
         self._write(True)
 
     def _write(self, active: bool) -> None:
-        atomic_write_json(self.path, {"pid": os.getpid(), "host": socket.gethostname(), "active": active,
-                                      "started": self.started_at, "updated": time.time(),
-                                      "running": self.running})
+        atomic_write_json(
+            self.path,
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "active": active,
+                "started": self.started_at,
+                "updated": time.time(),
+                "running": self.running,
+            },
+        )
 
     def started(self, trial_id: str) -> None:
         self.running.append(trial_id)
@@ -236,14 +283,29 @@ class _Display:
     def start(self) -> None:
         if not self.enabled:
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("{task.fields[best]}"))
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[best]}"),
+        )
         self.progress.start()
-        self.task = self.progress.add_task(self.name, total=self.total, completed=self.done, best="")
+        self.task = self.progress.add_task(
+            self.name, total=self.total, completed=self.done, best=""
+        )
         if self.done:
-            self.progress.console.print(f"resuming: {self.done} of {self.total} trials already finished")
+            self.progress.console.print(
+                f"resuming: {self.done} of {self.total} trials already finished"
+            )
 
     def finished(self, result: dict[str, Any], summary: dict[str, Any]) -> None:
         if self.progress is None:
@@ -251,10 +313,14 @@ class _Display:
         axes = " ".join(f"{k}={v}" for k, v in result["axes"].items())
         if result["status"] == "ok":
             shown = ", ".join(f"{k}={v:.4g}" for k, v in list(result["metrics"].items())[:3])
-            line = f"[green]ok[/] {result['id'][:8]} {axes}  {shown}  ({result['wall_time_s']:.1f} s)"
+            line = (
+                f"[green]ok[/] {result['id'][:8]} {axes}  {shown}  ({result['wall_time_s']:.1f} s)"
+            )
         else:
             line = f"[red]failed[/] {result['id'][:8]} {axes}  {result['error']}"
-        self.progress.console.print(f"{time.strftime('%H:%M:%S')} {line}", markup=True, highlight=False)
+        self.progress.console.print(
+            f"{time.strftime('%H:%M:%S')} {line}", markup=True, highlight=False
+        )
         self.progress.update(self.task, advance=1, best="best: " + format_best(summary["best"]))
 
     def stop(self) -> None:

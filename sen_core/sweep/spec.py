@@ -4,6 +4,7 @@ A sweep names a base config, axes over config keys (grid, zip groups, named choi
 samples) and seeds. ``plan_trials`` turns it into ``Trial``s whose id is the hash of the resolved
 ``RunConfig``, so the same combination always has the same id (that is what makes resume work).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -74,16 +75,24 @@ class SweepSpec(_Frozen):
     """A sweep file (see docs/sweeps.md)."""
 
     name: str | None = Field(default=None, description="default: the preset name or the file name")
-    base: str = Field(description="the run config: a .yaml path (relative to the sweep file) or a preset name")
-    overrides: list[str] = Field(default_factory=list, description="key=value applied to every trial")
+    base: str = Field(
+        description="the run config: a .yaml path (relative to the sweep file) or a preset name"
+    )
+    overrides: list[str] = Field(
+        default_factory=list, description="key=value applied to every trial"
+    )
     axes: dict[str, list[Any] | dict[str, dict[str, Any]]] = Field(
         default_factory=dict,
         description="key: [values] for a grid axis; name: {label: {key: value, ...}} for named choices",
     )
-    zip: list[dict[str, list[Any]]] = Field(default_factory=list, description="groups of keys varied together")
+    zip: list[dict[str, list[Any]]] = Field(
+        default_factory=list, description="groups of keys varied together"
+    )
     random: RandomSpec | None = None
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    metrics: list[str] = Field(default_factory=list, description="columns to report; the first ranks")
+    metrics: list[str] = Field(
+        default_factory=list, description="columns to report; the first ranks"
+    )
     goal: Literal["max", "min"] = "max"
     trial: str = Field(default=DEFAULT_TRIAL, description="'module:function' run for each trial")
     cache: bool = Field(default=True, description="share prompt-free features between trials")
@@ -91,7 +100,7 @@ class SweepSpec(_Frozen):
     @field_validator("axes", mode="before")
     @classmethod
     def _check_axes(cls, v: Any) -> Any:
-        for name, values in (v.items() if isinstance(v, dict) else ()):
+        for name, values in v.items() if isinstance(v, dict) else ():
             if isinstance(values, list) and not values:
                 raise ValueError(f"axis '{name}' has no values")
             if isinstance(values, dict):
@@ -99,11 +108,15 @@ class SweepSpec(_Frozen):
                     raise ValueError(f"axis '{name}' has no choices")
                 bad = [label for label, sets in values.items() if not isinstance(sets, dict)]
                 if bad:
-                    raise ValueError(f"axis '{name}': choice '{bad[0]}' must map config keys to values, "
-                                     f"e.g. {{model.width: 64, model.attn_heads: 2}}")
+                    raise ValueError(
+                        f"axis '{name}': choice '{bad[0]}' must map config keys to values, "
+                        f"e.g. {{model.width: 64, model.attn_heads: 2}}"
+                    )
             elif not isinstance(values, list):
-                raise ValueError(f"axis '{name}' must be a list of values (a grid axis) or a mapping "
-                                 f"{{label: {{key: value, ...}}}} (named choices); got {values!r}")
+                raise ValueError(
+                    f"axis '{name}' must be a list of values (a grid axis) or a mapping "
+                    f"{{label: {{key: value, ...}}}} (named choices); got {values!r}"
+                )
         return v
 
     @field_validator("zip")
@@ -112,7 +125,9 @@ class SweepSpec(_Frozen):
         for i, group in enumerate(v):
             lengths = {k: len(vals) for k, vals in group.items()}
             if not group or len(set(lengths.values())) != 1 or 0 in lengths.values():
-                raise ValueError(f"zip group {i}: every key needs the same non-zero number of values, got {lengths}")
+                raise ValueError(
+                    f"zip group {i}: every key needs the same non-zero number of values, got {lengths}"
+                )
         return v
 
     @field_validator("trial")
@@ -134,8 +149,12 @@ class Trial:
     config: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "axes": self.axes, "overrides": [list(o) for o in self.overrides],
-                "config": self.config}
+        return {
+            "id": self.id,
+            "axes": self.axes,
+            "overrides": [list(o) for o in self.overrides],
+            "config": self.config,
+        }
 
 
 @dataclass
@@ -152,12 +171,16 @@ class LoadedSweep:
         from ..config import is_path_ref
 
         base = self.spec.base
-        if is_path_ref(base) and self.directory is not None and not Path(base).expanduser().is_absolute():
+        if (
+            is_path_ref(base)
+            and self.directory is not None
+            and not Path(base).expanduser().is_absolute()
+        ):
             return str(self.directory / base)
         return base
 
     def axis_names(self) -> list[str]:
-        return [n for n in _axis_order(self.spec)]
+        return list(_axis_order(self.spec))
 
 
 def load_sweep(ref: str, *, catalogue: Any = None) -> LoadedSweep:
@@ -173,7 +196,9 @@ def load_sweep(ref: str, *, catalogue: Any = None) -> LoadedSweep:
         problems += more
     if problems:
         n = len(problems)
-        raise ConfigError(f"invalid sweep {layered.label} ({n} problem{'s' if n != 1 else ''}):", problems)
+        raise ConfigError(
+            f"invalid sweep {layered.label} ({n} problem{'s' if n != 1 else ''}):", problems
+        )
     assert spec is not None
     name = spec.name or layered.meta.get("name") or (layered.path.stem if layered.path else ref)
     directory = layered.path.parent if layered.path is not None else None
@@ -187,7 +212,7 @@ def _axis_order(spec: SweepSpec) -> list[str]:
         names += list(group)
     if spec.random is not None:
         names += list(spec.random.axes)
-    return names + ["seed"]
+    return [*names, "seed"]
 
 
 def _show(value: Any) -> Any:
@@ -211,7 +236,12 @@ def expand(spec: SweepSpec) -> list[Trial]:
     for group in spec.zip:
         keys = list(group)
         n = len(group[keys[0]])
-        dims.append([([(k, group[k][i]) for k in keys], {k: _show(group[k][i]) for k in keys}) for i in range(n)])
+        dims.append(
+            [
+                ([(k, group[k][i]) for k in keys], {k: _show(group[k][i]) for k in keys})
+                for i in range(n)
+            ]
+        )
     if spec.random is not None:
         rng = random.Random(spec.random.seed)
         samples = []
@@ -231,7 +261,9 @@ def expand(spec: SweepSpec) -> list[Trial]:
     return trials
 
 
-def plan_trials(sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool = True) -> list[Trial]:
+def plan_trials(
+    sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool = True
+) -> list[Trial]:
     """Expand the sweep and resolve every trial's config; raise ConfigError naming bad trials.
 
     Trials resolving to the same config (same hash) are kept once.
@@ -245,8 +277,12 @@ def plan_trials(sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool 
         # Component names only change when an axis sets them: look them up once otherwise.
         names = check_names and (i == 0 or any(_sets_names(k) for k, _ in trial.overrides))
         try:
-            config = load_run_config(base, [*sweep.spec.overrides, *trial.overrides], catalogue=catalogue,
-                                     check_names=names)
+            config = load_run_config(
+                base,
+                [*sweep.spec.overrides, *trial.overrides],
+                catalogue=catalogue,
+                check_names=names,
+            )
         except ConfigError as exc:
             where = ", ".join(f"{k}={v}" for k, v in trial.axes.items())
             problems += [f"trial ({where}): {p}" for p in exc.problems] or [str(exc)]
@@ -256,9 +292,13 @@ def plan_trials(sweep: LoadedSweep, *, catalogue: Any = None, check_names: bool 
         seen.setdefault(trial.id, trial)
     if problems:
         n = len(problems)
-        raise ConfigError(f"sweep {sweep.label}: {n} trial config problem{'s' if n != 1 else ''}:", problems[:50])
+        raise ConfigError(
+            f"sweep {sweep.label}: {n} trial config problem{'s' if n != 1 else ''}:", problems[:50]
+        )
     return list(seen.values())
 
 
 def _sets_names(key: str) -> bool:
-    return key in ("model", "model.block", "data") or key.startswith(("model.neurons", "model.heads", "data."))
+    return key in ("model", "model.block", "data") or key.startswith(
+        ("model.neurons", "model.heads", "data.")
+    )

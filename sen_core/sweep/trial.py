@@ -4,6 +4,7 @@
 ("module:attr"), calls it, and turns whatever happens into a result dict; it never raises, so a
 failed trial becomes a row and the sweep goes on.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,9 @@ from typing import Any
 from ..network_spec import RunConfig
 
 
-def train_trial(config: RunConfig, trial_dir: Path, *, feature_cache: Any = None) -> dict[str, float]:
+def train_trial(
+    config: RunConfig, trial_dir: Path, *, feature_cache: Any = None
+) -> dict[str, float]:
     """The default trial: ``sen_core.train.train`` on the config; returns its final metrics.
 
     A run directory left by a killed attempt is resumed from its last checkpoint (the trial id is
@@ -57,8 +60,15 @@ def execute_trial(task: dict[str, Any], fn: Any = None) -> dict[str, Any]:
     started = time.time()
     t0 = time.perf_counter()
     result: dict[str, Any] = {
-        "id": task["id"], "status": "failed", "axes": task["axes"], "metrics": {}, "error": None,
-        "traceback": None, "host": socket.gethostname(), "pid": os.getpid(), "started": started,
+        "id": task["id"],
+        "status": "failed",
+        "axes": task["axes"],
+        "metrics": {},
+        "error": None,
+        "traceback": None,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": started,
     }
     cache = None
     try:
@@ -82,9 +92,19 @@ def execute_trial(task: dict[str, Any], fn: Any = None) -> dict[str, Any]:
 def died_result(task: dict[str, Any], why: str) -> dict[str, Any]:
     """The row of a trial whose worker process died under it (killed, out of memory, segfault)."""
     now = time.time()
-    return {"id": task["id"], "status": "failed", "axes": task["axes"], "metrics": {}, "error": why,
-            "traceback": None, "host": socket.gethostname(), "pid": None, "started": now,
-            "finished": now, "wall_time_s": 0.0}
+    return {
+        "id": task["id"],
+        "status": "failed",
+        "axes": task["axes"],
+        "metrics": {},
+        "error": why,
+        "traceback": None,
+        "host": socket.gethostname(),
+        "pid": None,
+        "started": now,
+        "finished": now,
+        "wall_time_s": 0.0,
+    }
 
 
 def init_worker(threads: int) -> None:

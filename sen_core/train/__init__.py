@@ -3,16 +3,21 @@
 Public face: ``train``, ``evaluate``, ``load_trained``, ``lr_factor``, ``DivergedError``. Imported
 lazily so that ``import sen_core.train`` stays cheap until one of them is used.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["train", "evaluate", "load_trained", "run_eval", "lr_factor", "DivergedError", "RunDir"]
+__all__ = ["DivergedError", "RunDir", "evaluate", "load_trained", "lr_factor", "run_eval", "train"]
 
 _WHERE = {
-    "train": "engine", "run_eval": "engine", "DivergedError": "engine",
-    "evaluate": "evaluation", "load_trained": "evaluation",
-    "lr_factor": "schedule", "RunDir": "rundir",
+    "train": "engine",
+    "run_eval": "engine",
+    "DivergedError": "engine",
+    "evaluate": "evaluation",
+    "load_trained": "evaluation",
+    "lr_factor": "schedule",
+    "RunDir": "rundir",
 }
 
 

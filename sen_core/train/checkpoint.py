@@ -7,6 +7,7 @@ optimizer hyper-parameters, sha256 of both tensor files). The directory is built
 name and renamed into place; ``checkpoints/latest`` then names it. Nothing here can execute code
 on load, so a shared run directory is safe to resume or evaluate.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..errors import CheckpointError
 from .._io import atomic_write_json, atomic_write_text, sha256_file
+from ..errors import CheckpointError
 from .rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
 
 FORMAT = 1
@@ -31,6 +32,7 @@ TRAINER_FILE = "trainer.json"
 
 
 # ---- model weights ---------------------------------------------------------------------------
+
 
 def trainable_state(model: nn.Module) -> dict[str, Tensor]:
     """Everything a checkpoint must restore: trainable parameters and all persistent buffers.
@@ -47,10 +49,16 @@ def _to_cpu_contiguous(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
     return {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
 
 
-def save_model_weights(path: Path, model: nn.Module, metadata: dict[str, str] | None = None) -> None:
+def save_model_weights(
+    path: Path, model: nn.Module, metadata: dict[str, str] | None = None
+) -> None:
     from safetensors.torch import save_file
 
-    save_file(_to_cpu_contiguous(trainable_state(model)), str(path), metadata={"format": "pt", **(metadata or {})})
+    save_file(
+        _to_cpu_contiguous(trainable_state(model)),
+        str(path),
+        metadata={"format": "pt", **(metadata or {})},
+    )
 
 
 def _load_safetensors(path: Path) -> dict[str, Tensor]:
@@ -91,6 +99,7 @@ def load_model_weights(path: str | Path, model: nn.Module) -> None:
 
 # ---- optimizer state -------------------------------------------------------------------------
 
+
 def _param_names(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
     """Names of the optimizer's parameters in its own index order."""
     by_id = {id(p): n for n, p in model.named_parameters()}
@@ -98,12 +107,16 @@ def _param_names(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str
     for group in optimizer.param_groups:
         for p in group["params"]:
             if id(p) not in by_id:
-                raise CheckpointError("the optimizer holds a parameter that is not part of the model")
+                raise CheckpointError(
+                    "the optimizer holds a parameter that is not part of the model"
+                )
             names.append(by_id[id(p)])
     return names
 
 
-def optimizer_to_tensors_json(model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict[str, Any]]:
+def optimizer_to_tensors_json(
+    model: nn.Module, optimizer: torch.optim.Optimizer
+) -> tuple[dict[str, Tensor], dict[str, Any]]:
     """Split ``optimizer.state_dict()`` into tensors (safetensors) and JSON, keyed by parameter name."""
     names = _param_names(model, optimizer)
     sd = optimizer.state_dict()
@@ -124,8 +137,13 @@ def optimizer_to_tensors_json(model: nn.Module, optimizer: torch.optim.Optimizer
     return _to_cpu_contiguous(tensors), {"param_groups": groups, "state": extra}
 
 
-def optimizer_from_tensors_json(model: nn.Module, optimizer: torch.optim.Optimizer,
-                                tensors: dict[str, Tensor], data: dict[str, Any], where: Path) -> None:
+def optimizer_from_tensors_json(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    tensors: dict[str, Tensor],
+    data: dict[str, Any],
+    where: Path,
+) -> None:
     names = _param_names(model, optimizer)
     index = {n: i for i, n in enumerate(names)}
     saved = [n for g in data["param_groups"] for n in g["params"]]
@@ -152,6 +170,7 @@ def optimizer_from_tensors_json(model: nn.Module, optimizer: torch.optim.Optimiz
 
 # ---- RNG state (JSON) ------------------------------------------------------------------------
 
+
 def _b64(t: Tensor) -> str:
     return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
 
@@ -166,7 +185,12 @@ def capture_rng() -> dict[str, Any]:
     _, keys, pos, has_gauss, cached = np.random.get_state()
     state: dict[str, Any] = {
         "python": [version, list(mt), gauss],
-        "numpy": {"keys": keys.tolist(), "pos": int(pos), "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "numpy": {
+            "keys": keys.tolist(),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached),
+        },
         "torch": _b64(torch.get_rng_state()),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -178,7 +202,15 @@ def restore_rng(state: dict[str, Any]) -> None:
     version, mt, gauss = state["python"]
     random.setstate((version, tuple(mt), gauss))
     n = state["numpy"]
-    np.random.set_state(("MT19937", np.asarray(n["keys"], dtype=np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    np.random.set_state(
+        (
+            "MT19937",
+            np.asarray(n["keys"], dtype=np.uint32),
+            n["pos"],
+            n["has_gauss"],
+            n["cached_gaussian"],
+        )
+    )
     torch.set_rng_state(_unb64(state["torch"]))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([_unb64(s) for s in state["cuda"]])
@@ -186,9 +218,18 @@ def restore_rng(state: dict[str, Any]) -> None:
 
 # ---- checkpoint directories ------------------------------------------------------------------
 
-def save_checkpoint(root: str | Path, step: int, *, model: nn.Module, optimizer: torch.optim.Optimizer,
-                    scheduler: Any, trainer: dict[str, Any], metadata: dict[str, str] | None = None,
-                    keep: int | None = None) -> Path:
+
+def save_checkpoint(
+    root: str | Path,
+    step: int,
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    trainer: dict[str, Any],
+    metadata: dict[str, str] | None = None,
+    keep: int | None = None,
+) -> Path:
     """Write ``root/step_NNNNNN`` atomically, point ``root/latest`` at it, prune old ones."""
     from safetensors.torch import save_file
 
@@ -235,28 +276,42 @@ def read_trainer_state(path: str | Path) -> dict[str, Any]:
     try:
         state = json.loads(tfile.read_text())
     except FileNotFoundError:
-        raise CheckpointError(f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing") from None
+        raise CheckpointError(
+            f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"checkpoint file {tfile} has an unknown format (expected format {FORMAT})")
+        raise CheckpointError(
+            f"checkpoint file {tfile} has an unknown format (expected format {FORMAT})"
+        )
     for fname, digest in state.get("files", {}).items():
         fpath = path / fname
         if not fpath.is_file():
             raise CheckpointError(f"checkpoint {path} is incomplete: {fname} is missing")
         if sha256_file(fpath) != digest:
-            raise CheckpointError(f"checkpoint file {fpath} is corrupt (its sha256 does not match {TRAINER_FILE})")
+            raise CheckpointError(
+                f"checkpoint file {fpath} is corrupt (its sha256 does not match {TRAINER_FILE})"
+            )
     return state
 
 
-def load_checkpoint(path: str | Path, *, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
-                    scheduler: Any = None, restore_rng_state: bool = True) -> dict[str, Any]:
+def load_checkpoint(
+    path: str | Path,
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler: Any = None,
+    restore_rng_state: bool = True,
+) -> dict[str, Any]:
     """Restore model (and optimizer, scheduler, RNG) from checkpoint ``path``; return its trainer state."""
     path = Path(path)
     state = read_trainer_state(path)
     load_model_weights(path / MODEL_FILE, model)
     if optimizer is not None:
-        optimizer_from_tensors_json(model, optimizer, _load_safetensors(path / OPTIM_FILE), state["optimizer"], path)
+        optimizer_from_tensors_json(
+            model, optimizer, _load_safetensors(path / OPTIM_FILE), state["optimizer"], path
+        )
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
     if restore_rng_state:

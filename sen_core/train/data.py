@@ -5,6 +5,7 @@ with ``seed + epoch`` and shards it over ranks, so a resumed run skips straight 
 instead of replaying the data. Every DataLoader gets its own seeded generator: creating one never
 draws from the global torch RNG (which would make a resumed run differ).
 """
+
 from __future__ import annotations
 
 import random
@@ -42,7 +43,9 @@ def to_device(obj: Any, device: torch.device) -> Any:
         return obj.to(device, non_blocking=True)
     if isinstance(obj, dict):
         return {k: to_device(v, device) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)) and any(isinstance(v, (Tensor, dict, list, tuple)) for v in obj):
+    if isinstance(obj, (list, tuple)) and any(
+        isinstance(v, (Tensor, dict, list, tuple)) for v in obj
+    ):
         return type(obj)(to_device(v, device) for v in obj)
     return obj
 
@@ -72,12 +75,28 @@ class _Skip(Sampler[int]):
 class BatchStream:
     """An endless, resumable stream of this rank's training batches (epoch after epoch)."""
 
-    def __init__(self, dataset: Dataset, *, batch_size: int, seed: int, info: DistInfo,
-                 num_workers: int = 0, start: int = 0, pin_memory: bool = False, split: str = "train") -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        batch_size: int,
+        seed: int,
+        info: DistInfo,
+        num_workers: int = 0,
+        start: int = 0,
+        pin_memory: bool = False,
+        split: str = "train",
+    ) -> None:
         self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
         self.num_workers, self.pin_memory = num_workers, pin_memory
-        self.sampler = DistributedSampler(dataset, num_replicas=info.world_size, rank=info.rank,
-                                          shuffle=True, seed=seed, drop_last=True)
+        self.sampler = DistributedSampler(
+            dataset,
+            num_replicas=info.world_size,
+            rank=info.rank,
+            shuffle=True,
+            seed=seed,
+            drop_last=True,
+        )
         self.per_epoch = len(self.sampler) // batch_size
         if self.per_epoch == 0:
             raise ConfigError(
@@ -91,20 +110,31 @@ class BatchStream:
         while True:
             self.sampler.set_epoch(self.epoch)
             loader = DataLoader(
-                self.dataset, batch_size=self.batch_size, sampler=_Skip(self.sampler, self.offset * self.batch_size),
-                drop_last=True, num_workers=self.num_workers, collate_fn=collate_fn(self.dataset),
+                self.dataset,
+                batch_size=self.batch_size,
+                sampler=_Skip(self.sampler, self.offset * self.batch_size),
+                drop_last=True,
+                num_workers=self.num_workers,
+                collate_fn=collate_fn(self.dataset),
                 generator=torch.Generator().manual_seed(self.seed * 100_003 + self.epoch),
-                worker_init_fn=seed_worker, pin_memory=self.pin_memory,
+                worker_init_fn=seed_worker,
+                pin_memory=self.pin_memory,
             )
             yield from loader
             self.offset = 0
             self.epoch += 1
 
 
-def eval_loader(dataset: Dataset, *, batch_size: int, num_workers: int = 0, seed: int = 0) -> DataLoader:
+def eval_loader(
+    dataset: Dataset, *, batch_size: int, num_workers: int = 0, seed: int = 0
+) -> DataLoader:
     """In-order batches of a held-out split (the last partial batch included)."""
     return DataLoader(
-        dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
-        collate_fn=collate_fn(dataset), generator=torch.Generator().manual_seed(seed),
+        dataset,
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=collate_fn(dataset),
+        generator=torch.Generator().manual_seed(seed),
         worker_init_fn=seed_worker,
     )

@@ -4,12 +4,13 @@ torchrun sets WORLD_SIZE / RANK / LOCAL_RANK; the engine then wraps the model in
 NCCL on CUDA), shards data with DistributedSampler, and lets only rank 0 write to the run dir.
 Without those variables everything here is a single-process no-op.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import torch
 import torch.distributed as dist

@@ -4,6 +4,7 @@ Data flow per optimizer step: ``accumulate`` micro-batches -> net(batch) -> run_
 -> backward (DDP averages gradients across ranks) -> clip -> NaN guard -> AdamW -> LambdaLR
 (warm-up + cosine). Rank 0 logs, evaluates on the held-out split, and checkpoints.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .._io import atomic_write_json
 from ..errors import ConfigError, SenError
 from ..network_spec import RunConfig
 from . import distributed as D
-from .._io import atomic_write_json
 from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .data import BatchStream, build_dataset, eval_loader, to_device
 from .logging import MetricsLog, plot_curves
@@ -50,7 +51,9 @@ class _StepModule(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, batch: dict[str, Any], features: dict[str, Any] | None = None) -> dict[str, Tensor]:
+    def forward(
+        self, batch: dict[str, Any], features: dict[str, Any] | None = None
+    ) -> dict[str, Tensor]:
         out = self.net(batch) if features is None else self.net(batch, features=features)
         preds = self.net.run_heads(out, batch)
         return self.net.losses(out, preds, batch)
@@ -63,13 +66,22 @@ def _features(feature_cache: Any, net: nn.Module, batch: dict[str, Any]) -> dict
     try:
         from ..feature_cache import cached_features
     except ImportError as exc:
-        raise ConfigError(f"a feature cache was given but sen_core.feature_cache.cached_features is unavailable: {exc}") from None
+        raise ConfigError(
+            f"a feature cache was given but sen_core.feature_cache.cached_features is unavailable: {exc}"
+        ) from None
     return cached_features(feature_cache, net, batch)
 
 
 @torch.no_grad()
-def run_eval(net: nn.Module, batches: Any, *, device: torch.device, bf16: bool = False,
-             max_batches: int | None = None, feature_cache: Any = None) -> dict[str, float]:
+def run_eval(
+    net: nn.Module,
+    batches: Any,
+    *,
+    device: torch.device,
+    bf16: bool = False,
+    max_batches: int | None = None,
+    feature_cache: Any = None,
+) -> dict[str, float]:
     """Mean losses and every head meter's metrics over ``batches`` -> {"loss", "<head>/<metric>"}.
 
     RNG states are restored afterwards, so evaluating never changes what training does next.
@@ -106,9 +118,16 @@ def run_eval(net: nn.Module, batches: Any, *, device: torch.device, bf16: bool =
     return metrics
 
 
-def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False, feature_cache: Any = None,
-          progress: bool = True, model: nn.Module | None = None,
-          datasets: dict[str, Any] | None = None) -> dict[str, Any]:
+def train(
+    config: RunConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    feature_cache: Any = None,
+    progress: bool = True,
+    model: nn.Module | None = None,
+    datasets: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Train ``config`` into ``run_dir`` and return the final metrics.
 
     ``model`` (any module with the SuperEncodingNetwork methods) and ``datasets`` (split ->
@@ -119,15 +138,34 @@ def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False, featu
     info = D.dist_info_from_env()
     device = D.resolve_device(config.train.device, info)
     with D.process_group(info, device):
-        trainer = _Trainer(config, Path(run_dir), info=info, device=device, resume=resume,
-                           feature_cache=feature_cache, progress=progress, model=model, datasets=datasets)
+        trainer = _Trainer(
+            config,
+            Path(run_dir),
+            info=info,
+            device=device,
+            resume=resume,
+            feature_cache=feature_cache,
+            progress=progress,
+            model=model,
+            datasets=datasets,
+        )
         return trainer.run()
 
 
 class _Trainer:
-    def __init__(self, config: RunConfig, run_dir: Path, *, info: D.DistInfo, device: torch.device,
-                 resume: bool, feature_cache: Any, progress: bool, model: nn.Module | None,
-                 datasets: dict[str, Any] | None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        run_dir: Path,
+        *,
+        info: D.DistInfo,
+        device: torch.device,
+        resume: bool,
+        feature_cache: Any,
+        progress: bool,
+        model: nn.Module | None,
+        datasets: dict[str, Any] | None,
+    ) -> None:
         self.config, self.spec = config, config.train
         self.rd = RunDir(run_dir)
         self.info, self.device = info, device
@@ -144,7 +182,9 @@ class _Trainer:
         self.net.train()
         self.optimizer = make_optimizer(self.net, self.spec)
         self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
-        self.scheduler = make_scheduler(self.optimizer, warmup_steps=self.spec.warmup_steps, total_steps=self.spec.steps)
+        self.scheduler = make_scheduler(
+            self.optimizer, warmup_steps=self.spec.warmup_steps, total_steps=self.spec.steps
+        )
         self.step = 0
         self.last_saved: Path | None = None
         # the unfinished logging window travels in the checkpoint, so a resumed log is identical
@@ -158,8 +198,11 @@ class _Trainer:
 
             # find_unused_parameters: a trainable tensor may get no gradient in a step (a prompt
             # of a neuron the block does not re-run, a head with weight 0)
-            self.step_module = DDP(self.step_module, device_ids=[device.index] if device.type == "cuda" else None,
-                                   find_unused_parameters=True)
+            self.step_module = DDP(
+                self.step_module,
+                device_ids=[device.index] if device.type == "cuda" else None,
+                find_unused_parameters=True,
+            )
 
     # ---- set-up ------------------------------------------------------------------------------
     def _dataset(self, split: str) -> Any:
@@ -182,7 +225,9 @@ class _Trainer:
                 f"to {config.hash()} (see {rd.config}); use the same config or another --run-dir"
             )
         if resume and existing is not None:
-            state = load_checkpoint(existing, model=self.net, optimizer=self.optimizer, scheduler=self.scheduler)
+            state = load_checkpoint(
+                existing, model=self.net, optimizer=self.optimizer, scheduler=self.scheduler
+            )
             if state.get("world_size", 1) != self.info.world_size:
                 raise ConfigError(
                     f"checkpoint {existing} was written by {state.get('world_size')} process(es); resuming with "
@@ -196,7 +241,12 @@ class _Trainer:
         if self.info.is_main:
             rd.root.mkdir(parents=True, exist_ok=True)
             rd.write_config(config)
-            rd.write_info(config, world_size=self.info.world_size, status="running", resumed_from=self.step or None)
+            rd.write_info(
+                config,
+                world_size=self.info.world_size,
+                status="running",
+                resumed_from=self.step or None,
+            )
             self.log.reset(keep_until_step=self.step if self.step else None)
         D.barrier()
 
@@ -205,10 +255,19 @@ class _Trainer:
         spec = self.spec
         total = spec.steps
         if self.step >= total and self.rd.final.is_file():  # resuming a finished run: nothing to do
-            return self._finish(json.loads(self.rd.final.read_text()) if self.info.is_main else {"step": self.step})
+            return self._finish(
+                json.loads(self.rd.final.read_text()) if self.info.is_main else {"step": self.step}
+            )
         pin = self.device.type == "cuda"
-        source = BatchStream(self._dataset("train"), batch_size=spec.batch_size, seed=spec.seed, info=self.info,
-                             num_workers=spec.num_workers, start=self.step * spec.accumulate, pin_memory=pin)
+        source = BatchStream(
+            self._dataset("train"),
+            batch_size=spec.batch_size,
+            seed=spec.seed,
+            info=self.info,
+            num_workers=spec.num_workers,
+            start=self.step * spec.accumulate,
+            pin_memory=pin,
+        )
         stream = iter(source)
         if self.info.is_main:
             self._dataset(spec.eval_split)  # fail now, not after training, if the split is missing
@@ -216,7 +275,14 @@ class _Trainer:
         if self.progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=total, initial=self.step, desc=self.config.name, unit="step", dynamic_ncols=True, file=sys.stderr)
+            bar = tqdm(
+                total=total,
+                initial=self.step,
+                desc=self.config.name,
+                unit="step",
+                dynamic_ncols=True,
+                file=sys.stderr,
+            )
         window = self.window
         t0 = time.perf_counter()
         try:
@@ -227,14 +293,28 @@ class _Trainer:
                     window[k].append(v)
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(loss=f"{values['loss']:.4g}", lr=f"{values['lr']:.2e}", refresh=False)
+                    bar.set_postfix(
+                        loss=f"{values['loss']:.4g}", lr=f"{values['lr']:.2e}", refresh=False
+                    )
                 if self.step % spec.log_every == 0 or self.step == total:
-                    means = {k: sum(v) / len(v) for k, v in window.items()}  # already averaged over ranks
-                    self.log.write({"kind": "train", "step": self.step, **means,
-                                    "epoch": source.epoch,
-                                    "time_s": round(time.perf_counter() - t0, 3)})
+                    means = {
+                        k: sum(v) / len(v) for k, v in window.items()
+                    }  # already averaged over ranks
+                    self.log.write(
+                        {
+                            "kind": "train",
+                            "step": self.step,
+                            **means,
+                            "epoch": source.epoch,
+                            "time_s": round(time.perf_counter() - t0, 3),
+                        }
+                    )
                     window.clear()
-                if spec.eval_every is not None and self.step % spec.eval_every == 0 and self.step != total:
+                if (
+                    spec.eval_every is not None
+                    and self.step % spec.eval_every == 0
+                    and self.step != total
+                ):
                     self._evaluate_and_log()
                 if self.step % spec.checkpoint_every == 0 or self.step == total:
                     self._save()
@@ -244,9 +324,14 @@ class _Trainer:
         except BaseException as exc:
             if self.info.is_main:
                 status = "diverged" if isinstance(exc, DivergedError) else "stopped"
-                self.rd.write_info(self.config, world_size=self.info.world_size, status=status,
-                                   error=f"{type(exc).__name__}: {exc}", steps_done=self.step,
-                                   last_checkpoint=self.last_saved.name if self.last_saved else None)
+                self.rd.write_info(
+                    self.config,
+                    world_size=self.info.world_size,
+                    status=status,
+                    error=f"{type(exc).__name__}: {exc}",
+                    steps_done=self.step,
+                    last_checkpoint=self.last_saved.name if self.last_saved else None,
+                )
                 try:
                     self._plot()
                 except Exception:  # the original error matters more than the plot
@@ -262,8 +347,13 @@ class _Trainer:
 
     def _finish(self, final: dict[str, Any]) -> dict[str, Any]:
         if self.info.is_main:
-            self.rd.write_info(self.config, world_size=self.info.world_size, status="finished", steps_done=self.step,
-                               last_checkpoint=self.last_saved.name if self.last_saved else None)
+            self.rd.write_info(
+                self.config,
+                world_size=self.info.world_size,
+                status="finished",
+                steps_done=self.step,
+                last_checkpoint=self.last_saved.name if self.last_saved else None,
+            )
         D.barrier()
         return final
 
@@ -298,13 +388,19 @@ class _Trainer:
 
     def _diverged(self, loss: float, grad_norm: float) -> DivergedError:
         step = self.step + 1
-        what = f"loss is {loss}" if not math.isfinite(loss) else f"gradient norm is {grad_norm} (loss {loss:.4g})"
+        what = (
+            f"loss is {loss}"
+            if not math.isfinite(loss)
+            else f"gradient norm is {grad_norm} (loss {loss:.4g})"
+        )
         if self.last_saved is not None:
             kept = f"the last good checkpoint {self.last_saved} (step {int(self.last_saved.name[5:])}) is kept"
         else:
             kept = "no checkpoint had been written yet"
-        msg = (f"training diverged at step {step}: {what}; stopped without saving, {kept}. "
-               "Lower train.lr, set train.grad_clip, or check the data")
+        msg = (
+            f"training diverged at step {step}: {what}; stopped without saving, {kept}. "
+            "Lower train.lr, set train.grad_clip, or check the data"
+        )
         self.log.write({"kind": "event", "event": "diverged", "step": step, "message": msg})
         return DivergedError(msg)
 
@@ -313,10 +409,20 @@ class _Trainer:
         metrics: dict[str, float] = {}
         if self.info.is_main:
             spec = self.spec
-            loader = eval_loader(self._dataset(spec.eval_split), batch_size=spec.batch_size,
-                                 num_workers=spec.num_workers, seed=spec.seed)
-            metrics = run_eval(self.net, loader, device=self.device, bf16=spec.bf16,
-                               max_batches=spec.eval_batches, feature_cache=self.feature_cache)
+            loader = eval_loader(
+                self._dataset(spec.eval_split),
+                batch_size=spec.batch_size,
+                num_workers=spec.num_workers,
+                seed=spec.seed,
+            )
+            metrics = run_eval(
+                self.net,
+                loader,
+                device=self.device,
+                bf16=spec.bf16,
+                max_batches=spec.eval_batches,
+                feature_cache=self.feature_cache,
+            )
             self.log.write({"kind": "eval", "step": self.step, "split": spec.eval_split, **metrics})
         D.barrier()
         return metrics
@@ -330,14 +436,31 @@ class _Trainer:
                 "seed": self.spec.seed,
                 "log_window": dict(self.window),
             }
-            meta = {"config_hash": self.config.hash(), "sen_spec": self.config.model.canonical_json()}
-            save_checkpoint(self.rd.checkpoints, self.step, model=self.net, optimizer=self.optimizer,
-                            scheduler=self.scheduler, trainer=trainer, metadata=meta, keep=self.spec.keep_checkpoints)
-            if time.perf_counter() - self._plotted > 60:  # a live view for long runs, cheap for short ones
+            meta = {
+                "config_hash": self.config.hash(),
+                "sen_spec": self.config.model.canonical_json(),
+            }
+            save_checkpoint(
+                self.rd.checkpoints,
+                self.step,
+                model=self.net,
+                optimizer=self.optimizer,
+                scheduler=self.scheduler,
+                trainer=trainer,
+                metadata=meta,
+                keep=self.spec.keep_checkpoints,
+            )
+            if (
+                time.perf_counter() - self._plotted > 60
+            ):  # a live view for long runs, cheap for short ones
                 self._plot()
         self.last_saved = self.rd.checkpoints / step_dir_name(self.step)
         D.barrier()
 
     def _plot(self) -> None:
         self._plotted = time.perf_counter()
-        plot_curves(self.log.records(), self.rd.curves, title=f"{self.config.name} ({self.config.hash()[:8]})")
+        plot_curves(
+            self.log.records(),
+            self.rd.curves,
+            title=f"{self.config.name} ({self.config.hash()[:8]})",
+        )

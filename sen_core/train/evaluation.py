@@ -3,6 +3,7 @@
 ``evaluate(RUN_DIR)`` rebuilds the network from the run's ``config.yaml``, loads the newest
 checkpoint, and returns ``{"loss": ..., "<head>/<metric>": ...}``; ``sen eval`` prints it.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ from .engine import run_eval, seed_everything
 from .rundir import RunDir
 
 
-def load_trained(run_dir: str | os.PathLike, *, checkpoint: str | os.PathLike | None = None,
-                 device: str | torch.device = "cpu") -> tuple[nn.Module, RunConfig]:
+def load_trained(
+    run_dir: str | os.PathLike,
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+) -> tuple[nn.Module, RunConfig]:
     """The network of a run with its newest (or the given) checkpoint loaded, in eval mode."""
     rd = RunDir(run_dir)
     ckpt = Path(checkpoint) if checkpoint is not None else rd.require_checkpoint()
@@ -37,9 +42,17 @@ def load_trained(run_dir: str | os.PathLike, *, checkpoint: str | os.PathLike | 
     return net.to(device).eval(), config
 
 
-def evaluate(target: str | os.PathLike | nn.Module, *, split: str = "test", config: RunConfig | None = None,
-             dataset: Any = None, batches: int | None = None, batch_size: int | None = None,
-             device: str = "auto", feature_cache: Any = None) -> dict[str, float]:
+def evaluate(
+    target: str | os.PathLike | nn.Module,
+    *,
+    split: str = "test",
+    config: RunConfig | None = None,
+    dataset: Any = None,
+    batches: int | None = None,
+    batch_size: int | None = None,
+    device: str = "auto",
+    feature_cache: Any = None,
+) -> dict[str, float]:
     """Metrics of a run directory or a network on ``split`` (all batches unless ``batches``)."""
     dev = resolve_device(device, DistInfo())
     if isinstance(target, nn.Module):
@@ -55,4 +68,6 @@ def evaluate(target: str | os.PathLike | nn.Module, *, split: str = "test", conf
     seed = config.train.seed if config is not None else 0
     bf16 = config.train.bf16 if config is not None else False
     loader = eval_loader(dataset, batch_size=bs, seed=seed)
-    return run_eval(net, loader, device=dev, bf16=bf16, max_batches=batches, feature_cache=feature_cache)
+    return run_eval(
+        net, loader, device=dev, bf16=bf16, max_batches=batches, feature_cache=feature_cache
+    )

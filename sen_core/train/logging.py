@@ -4,6 +4,7 @@ Records are appended one line at a time, so a long run never rewrites its log; a
 kill is skipped when reading, and a resumed run rewrites the file (atomically) up to its checkpoint.
 The PNG is drawn with matplotlib's Agg canvas (no pyplot, no display) and replaced atomically.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,10 +56,15 @@ class MetricsLog:
         """Start a new log, or keep only records up to ``keep_until_step`` (resume)."""
         if not self.enabled:
             return
-        kept = [] if keep_until_step is None else [
-            r for r in read_metrics(self.path) if int(r.get("step", 0)) <= keep_until_step
-        ]
-        atomic_write_text(self.path, "".join(json.dumps({k: _clean(v) for k, v in r.items()}) + "\n" for r in kept))
+        kept = (
+            []
+            if keep_until_step is None
+            else [r for r in read_metrics(self.path) if int(r.get("step", 0)) <= keep_until_step]
+        )
+        atomic_write_text(
+            self.path,
+            "".join(json.dumps({k: _clean(v) for k, v in r.items()}) + "\n" for r in kept),
+        )
 
     def write(self, record: dict[str, Any]) -> None:
         if not self.enabled:
@@ -118,6 +124,12 @@ def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike, *, title
     if title:
         fig.suptitle(title, fontsize=10, y=1 - 0.12 / (3.0 * rows), va="top")
     height = 3.0 * rows  # margins in inches, so a tall grid gets no wide blank band under the title
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.45 / height, top=1 - (0.75 if title else 0.3) / height,
-                        hspace=0.55, wspace=0.28)
+    fig.subplots_adjust(
+        left=0.07,
+        right=0.98,
+        bottom=0.45 / height,
+        top=1 - (0.75 if title else 0.3) / height,
+        hspace=0.55,
+        wspace=0.28,
+    )
     return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -3,6 +3,7 @@
 Decaying a bias or a norm's scale pulls it towards zero for no regularising benefit (they are not
 weight matrices), so those go in a second parameter group with ``weight_decay=0``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -12,7 +13,10 @@ from ..errors import ConfigError
 from ..network_spec import TrainSpec
 
 _NORM_TYPES: tuple[type[nn.Module], ...] = (
-    nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm, nn.modules.batchnorm._NormBase,
+    nn.LayerNorm,
+    nn.GroupNorm,
+    nn.LocalResponseNorm,
+    nn.modules.batchnorm._NormBase,
 ) + ((nn.RMSNorm,) if hasattr(nn, "RMSNorm") else ())
 
 
@@ -43,6 +47,7 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.AdamW:
     params = dict(model.named_parameters())
     groups = [
         {"params": [params[n] for n in names], "weight_decay": wd}
-        for names, wd in ((decay, spec.weight_decay), (no_decay, 0.0)) if names
+        for names, wd in ((decay, spec.weight_decay), (no_decay, 0.0))
+        if names
     ]
     return torch.optim.AdamW(groups, lr=spec.lr)

@@ -10,6 +10,7 @@ Layout (docs/training.md)::
     RUN_DIR/checkpoints/latest   the name of the newest complete checkpoint
     RUN_DIR/checkpoints/step_NNNNNN/{model,optimizer}.safetensors + trainer.json
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -19,9 +20,9 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from .._io import atomic_write_json, atomic_write_text
 from ..errors import CheckpointError, ConfigError
 from ..network_spec import RunConfig
-from .._io import atomic_write_json, atomic_write_text
 from .logging import CURVES_FILE, METRICS_FILE
 
 LATEST = "latest"
@@ -36,7 +37,11 @@ def list_checkpoints(root: str | Path) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         return []
-    dirs = [p for p in root.iterdir() if p.is_dir() and p.name.startswith("step_") and p.name[5:].isdigit()]
+    dirs = [
+        p
+        for p in root.iterdir()
+        if p.is_dir() and p.name.startswith("step_") and p.name[5:].isdigit()
+    ]
     return sorted(dirs, key=lambda p: int(p.name[5:]))
 
 
@@ -75,7 +80,9 @@ class RunDir:
             raise CheckpointError(f"run directory {self.root} does not exist")
         ckpt = self.latest_checkpoint()
         if ckpt is None:
-            raise CheckpointError(f"run directory {self.root} has no checkpoint yet (nothing under {self.checkpoints})")
+            raise CheckpointError(
+                f"run directory {self.root} has no checkpoint yet (nothing under {self.checkpoints})"
+            )
         return ckpt
 
     # ---- config -----------------------------------------------------------------------------
@@ -83,14 +90,18 @@ class RunDir:
         import yaml
 
         header = f"# resolved config of run '{config.name}', hash {config.hash()}\n"
-        atomic_write_text(self.config, header + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+        atomic_write_text(
+            self.config, header + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+        )
 
     def read_config(self) -> RunConfig:
         import yaml
         from pydantic import ValidationError
 
         if not self.config.is_file():
-            raise ConfigError(f"run directory {self.root} has no config.yaml; is it a run directory?")
+            raise ConfigError(
+                f"run directory {self.root} has no config.yaml; is it a run directory?"
+            )
         try:
             return RunConfig.model_validate(yaml.safe_load(self.config.read_text()))
         except (yaml.YAMLError, ValidationError) as exc:
@@ -106,15 +117,17 @@ class RunDir:
     def write_info(self, config: RunConfig, *, world_size: int, status: str, **extra: Any) -> None:
         info = self.read_info()
         info.pop("error", None)
-        info.update({
-            "name": config.name,
-            "config_hash": config.hash(),
-            "model_hash": config.model.hash(),
-            "world_size": world_size,
-            "status": status,
-            "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            **extra,
-        })
+        info.update(
+            {
+                "name": config.name,
+                "config_hash": config.hash(),
+                "model_hash": config.model.hash(),
+                "world_size": world_size,
+                "status": status,
+                "updated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                **extra,
+            }
+        )
         info.setdefault("created", info["updated"])
         info.setdefault("versions", environment_versions())
         atomic_write_json(self.info, info)

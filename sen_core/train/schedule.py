@@ -3,6 +3,7 @@
 A pure function of the step (``lr_factor``) so it can be tested and plotted alone; the engine
 hands it to ``torch.optim.lr_scheduler.LambdaLR`` (``make_scheduler``).
 """
+
 from __future__ import annotations
 
 import math
@@ -32,4 +33,6 @@ def make_scheduler(optimizer: Any, *, warmup_steps: int, total_steps: int) -> An
     """A ``LambdaLR`` over ``lr_factor``; its state_dict is plain JSON (the lambda is a partial)."""
     from torch.optim.lr_scheduler import LambdaLR
 
-    return LambdaLR(optimizer, partial(lr_factor, warmup_steps=warmup_steps, total_steps=total_steps))
+    return LambdaLR(
+        optimizer, partial(lr_factor, warmup_steps=warmup_steps, total_steps=total_steps)
+    )

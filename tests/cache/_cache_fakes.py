@@ -1,4 +1,5 @@
 """A tiny fake network with the encode_step0 / neuron_cache_id contract, and cache writer processes."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -48,7 +49,7 @@ class FakeNet:
         for i, row in enumerate(ids):
             e = self.emb[row]
             x[i, : len(row)] = e + e.mean(0, keepdim=True)  # context: each token sees its sentence
-            x[i, len(row):] = 0.5  # padding outputs are not zero in real encoders either
+            x[i, len(row) :] = 0.5  # padding outputs are not zero in real encoders either
             mask[i, : len(row)] = True
         self.sizes.append((key, len(texts)))
         return Tokens(x=x, layout=Layout(kind="sequence", tokens_per_frame=n), mask=mask)

@@ -1,4 +1,5 @@
 """Feature-cache fixtures: a tiny fake network with the encode_step0 / neuron_cache_id contract."""
+
 from __future__ import annotations
 
 import sys
@@ -18,11 +19,15 @@ from _cache_fakes import FakeNet  # noqa: E402
 
 @pytest.fixture
 def spec() -> NetworkSpec:
-    return NetworkSpec(neurons=[
-        {"name": "sen/fake-image@1", "key": "frames", "input": "frames"},
-        {"name": "sen/fake-text@1", "key": "caption", "input": "caption"},
-        {"name": "sen/fake-text@1", "key": "classes", "input": "class_names"},
-    ], anchor="frames", width=32)
+    return NetworkSpec(
+        neurons=[
+            {"name": "sen/fake-image@1", "key": "frames", "input": "frames"},
+            {"name": "sen/fake-text@1", "key": "caption", "input": "caption"},
+            {"name": "sen/fake-text@1", "key": "classes", "input": "class_names"},
+        ],
+        anchor="frames",
+        width=32,
+    )
 
 
 @pytest.fixture
@@ -37,11 +42,20 @@ def cache(tmp_path) -> FeatureCache:
 
 def make_batch(seeds: list[int], captions: list[str] | None = None) -> dict:
     """A batch whose clip i is generated from seed i (same seed -> same content)."""
-    clips = [torch.randint(0, 256, (3, 8, 8, 3), generator=torch.Generator().manual_seed(s), dtype=torch.uint8)
-             for s in seeds]
+    clips = [
+        torch.randint(
+            0, 256, (3, 8, 8, 3), generator=torch.Generator().manual_seed(s), dtype=torch.uint8
+        )
+        for s in seeds
+    ]
     caps = captions or [" ".join(["word"] * (1 + s % 4) + [f"s{s}"]) for s in seeds]
-    return {"video": torch.stack(clips), "caption": caps, "class_names": ["a red circle", "blue square", "x"],
-            "label": torch.tensor(seeds) % 3, "fps": 8.0}
+    return {
+        "video": torch.stack(clips),
+        "caption": caps,
+        "class_names": ["a red circle", "blue square", "x"],
+        "label": torch.tensor(seeds) % 3,
+        "fps": 8.0,
+    }
 
 
 @pytest.fixture

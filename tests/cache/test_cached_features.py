@@ -1,4 +1,5 @@
 """cached_features: cached step-0 tokens equal the computed ones; only misses are encoded."""
+
 import torch
 
 from sen_core.feature_cache import cached_features
@@ -17,7 +18,9 @@ def test_frames_exactly_equal_and_second_call_hits(cache, net, batch_of):
 
 def test_text_is_unpadded_and_repadded(cache, net, batch_of):
     """Variable-length text: valid tokens equal, masks equal, padding zero, length = longest sample."""
-    batch = batch_of([0, 1, 2, 3], captions=["one", "two words", "three words here", "four words are here"])
+    batch = batch_of(
+        [0, 1, 2, 3], captions=["one", "two words", "three words here", "four words are here"]
+    )
     direct = net.encode_step0("caption", batch)
     cached_features(cache, net, batch)
     got = cached_features(cache, net, batch)["caption"]
@@ -70,8 +73,11 @@ def test_uncacheable_neurons_are_left_out(tmp_path, spec, batch_of):
 
     from sen_core.feature_cache import FeatureCache
 
-    spec2 = spec.model_copy(update={"neurons": [spec.neurons[0].model_copy(update={"trainable": "all"}),
-                                                *spec.neurons[1:]]})
+    spec2 = spec.model_copy(
+        update={
+            "neurons": [spec.neurons[0].model_copy(update={"trainable": "all"}), *spec.neurons[1:]]
+        }
+    )
     net = FakeNet(spec2)
     net.cache_ids["classes"] = None
     out = cached_features(FeatureCache(tmp_path / "c"), net, batch_of([0, 1]))
@@ -82,4 +88,6 @@ def test_no_cache_encodes_directly(net, batch_of):
     """cache=None returns encode_step0 of the whole batch for every cacheable neuron."""
     batch = batch_of([0, 1])
     out = cached_features(None, net, batch, keys=["frames"])
-    assert set(out) == {"frames"} and torch.equal(out["frames"].x, net.encode_step0("frames", batch).x)
+    assert set(out) == {"frames"} and torch.equal(
+        out["frames"].x, net.encode_step0("frames", batch).x
+    )

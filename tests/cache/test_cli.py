@@ -1,4 +1,5 @@
 """`sen cache info` and `sen cache clear`."""
+
 import json
 
 import torch

@@ -1,9 +1,10 @@
 """Two processes writing the same entry: every read sees one writer's whole file, never a mix."""
+
 import multiprocessing as mp
 
 import torch
-
 from _cache_fakes import hammer
+
 from sen_core.feature_cache import FeatureCache
 
 
@@ -11,7 +12,9 @@ def test_two_writers_same_key(tmp_path):
     """Concurrent puts of one key never expose a partial or mixed file to a reader."""
     ctx = mp.get_context("fork")  # separate processes without paying torch's import again
     barrier = ctx.Barrier(2)
-    writers = [ctx.Process(target=hammer, args=(str(tmp_path), v, 150, barrier)) for v in (1.0, 2.0)]
+    writers = [
+        ctx.Process(target=hammer, args=(str(tmp_path), v, 150, barrier)) for v in (1.0, 2.0)
+    ]
     for w in writers:
         w.start()
     reader = FeatureCache(tmp_path)

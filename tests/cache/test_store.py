@@ -1,4 +1,5 @@
 """FeatureCache storage: round trip, LRU eviction under a size bound, info and clear."""
+
 import os
 
 import pytest
@@ -19,7 +20,11 @@ def test_round_trip_and_miss(cache):
     mask = torch.tensor([True, False, True])
     cache.put("n1", "abc123", {"x": x, "mask": mask}, {"layout": "L"})
     tensors, meta = cache.get("n1", "abc123")
-    assert torch.equal(tensors["x"], x) and torch.equal(tensors["mask"], mask) and meta == {"layout": "L"}
+    assert (
+        torch.equal(tensors["x"], x)
+        and torch.equal(tensors["mask"], mask)
+        and meta == {"layout": "L"}
+    )
     assert cache.get("n1", "other") is None
     assert (cache.hits, cache.misses) == (1, 1)
 
@@ -55,7 +60,10 @@ def test_info_and_clear(cache):
     cache.describe_neuron("neuron", {"name": "sen/fake@1", "key": "frames"})
     info = cache.info()
     assert info["entries"] == 2 and info["location"] == str(cache.root)
-    assert info["neurons"]["neuron"]["entries"] == 2 and info["neurons"]["neuron"]["name"] == "sen/fake@1"
+    assert (
+        info["neurons"]["neuron"]["entries"] == 2
+        and info["neurons"]["neuron"]["name"] == "sen/fake@1"
+    )
     assert cache.clear() == 2 and cache.info()["entries"] == 0
 
 
@@ -82,8 +90,12 @@ def test_locations_and_sizes(monkeypatch, tmp_path):
     """$SEN_CACHE_DIR picks the location; sizes read with units; $SEN_CACHE_MAX_BYTES bounds it."""
     monkeypatch.setenv("SEN_CACHE_DIR", str(tmp_path / "here"))
     monkeypatch.setenv("SEN_CACHE_MAX_BYTES", "2MB")
-    assert default_root() == tmp_path / "here" and FeatureCache().max_bytes == 2 * 1024 ** 2
+    assert default_root() == tmp_path / "here" and FeatureCache().max_bytes == 2 * 1024**2
     assert (parse_size("20GB"), parse_size("512M"), parse_size(1000), parse_size("1e3")) == (
-        20 * 1024 ** 3, 512 * 1024 ** 2, 1000, 1000)
+        20 * 1024**3,
+        512 * 1024**2,
+        1000,
+        1000,
+    )
     with pytest.raises(SenError, match="cannot read size 'lots'"):
         parse_size("lots")

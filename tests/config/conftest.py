@@ -1,4 +1,5 @@
 """Config test fixtures: a small catalogue of fake components and a writer for YAML files."""
+
 from __future__ import annotations
 
 import textwrap
@@ -15,12 +16,35 @@ def catalogue() -> Catalogue:
     """Fake components under the names a config may use (no plugin is loaded)."""
     cat = Catalogue()
     frames = TokenLayout(kind="frames", tokens_per_frame=4)
-    cat.add(EncoderSpec(name="sen/fake-image@1", summary="fake image encoder", factory="x.y:z",
-                        modality="image", width=32, layout=frames))
-    cat.add(EncoderSpec(name="sen/fake-text@1", summary="fake text encoder", factory="x.y:z",
-                        modality="text", width=32, layout=TokenLayout(kind="sequence")))
+    cat.add(
+        EncoderSpec(
+            name="sen/fake-image@1",
+            summary="fake image encoder",
+            factory="x.y:z",
+            modality="image",
+            width=32,
+            layout=frames,
+        )
+    )
+    cat.add(
+        EncoderSpec(
+            name="sen/fake-text@1",
+            summary="fake text encoder",
+            factory="x.y:z",
+            modality="text",
+            width=32,
+            layout=TokenLayout(kind="sequence"),
+        )
+    )
     cat.add(BlockSpec(name="sen/ra-cross@1", summary="fake block", factory="x.y:z"))
-    cat.add(HeadSpec(name="sen/classify-linear@1", summary="fake head", factory="x.y:z", task="classification"))
+    cat.add(
+        HeadSpec(
+            name="sen/classify-linear@1",
+            summary="fake head",
+            factory="x.y:z",
+            task="classification",
+        )
+    )
     cat.add(DatasetSpec(name="sen/shapes@1", summary="fake data", factory="x.y:z"))
     return cat
 
@@ -34,6 +58,7 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def write(tmp_path: Path):
     """write('name.yaml', text) -> path of a dedented YAML file in tmp_path."""
+
     def _write(name: str, text: str) -> Path:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """_base_ inheritance: relative paths, lists of bases, preset names, cycles and missing files."""
+
 import pytest
 
 from sen_core.catalogue import Catalogue
@@ -25,11 +26,14 @@ def test_list_of_bases_merge_in_order(write, base_yaml, catalogue):
 
 def test_lists_replace_through_bases(write, base_yaml, catalogue):
     """A child listing neurons replaces the whole neuron list of its base."""
-    child = write("child.yaml", """\
+    child = write(
+        "child.yaml",
+        """\
         _base_: base.yaml
         model:
           neurons: [{name: sen/fake-image@1, key: frames, input: frames}]
-        """)
+        """,
+    )
     cfg = load_run_config(str(child), catalogue=catalogue)
     assert [n.id for n in cfg.model.neurons] == ["frames"]
     assert cfg.model.neurons[0].params == {}
@@ -40,8 +44,14 @@ def test_preset_name_as_base(write, base_yaml, catalogue):
     cat = Catalogue()
     for spec in catalogue.list():
         cat.add(spec)
-    cat.add(PresetSpec(name="test/base@1", summary="a base", preset_kind="run",
-                       resource=f"sen_registry:{base_yaml}"))
+    cat.add(
+        PresetSpec(
+            name="test/base@1",
+            summary="a base",
+            preset_kind="run",
+            resource=f"sen_registry:{base_yaml}",
+        )
+    )
     child = write("child.yaml", "_base_: test/base@1\nmodel: {depth: 2}\n")
     cfg = load_run_config(str(child), catalogue=cat)
     assert (cfg.model.depth, cfg.model.width) == (2, 64)
@@ -50,12 +60,17 @@ def test_preset_name_as_base(write, base_yaml, catalogue):
 def test_unknown_preset_base_suggests(write, catalogue):
     """An unknown preset name in _base_ is a problem with a did-you-mean from the catalogue."""
     cat = Catalogue()
-    cat.add(PresetSpec(name="test/base@1", summary="a base", preset_kind="run", resource="sen_registry:x.yaml"))
+    cat.add(
+        PresetSpec(
+            name="test/base@1", summary="a base", preset_kind="run", resource="sen_registry:x.yaml"
+        )
+    )
     child = write("child.yaml", "_base_: test/bsae@1\n")
     with pytest.raises(ConfigError) as err:
         load_config_dict(str(child), catalogue=cat)
     assert err.value.problems == [
-        "child.yaml: _base_: unknown preset component 'test/bsae@1'; did you mean 'test/base@1'?"]
+        "child.yaml: _base_: unknown preset component 'test/bsae@1'; did you mean 'test/base@1'?"
+    ]
 
 
 def test_base_cycle_shows_the_chain(write, monkeypatch, tmp_path, catalogue):

@@ -1,4 +1,5 @@
 """`sen config show`: the resolved YAML and its hash; malformed configs exit 2 with one message."""
+
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -37,19 +38,38 @@ def test_show_json(write):
     assert data["config"]["model"]["depth"] == 2
 
 
-@pytest.mark.parametrize("files, args, expected", [
-    ({"run.yaml": RUN + "  width: wide\n"}, ["run.yaml"],
-     "run.yaml: model.width: Input should be a valid integer"),
-    ({"run.yaml": RUN + "  dpeth: 1\n"}, ["run.yaml"],
-     "run.yaml: model.dpeth: unknown key 'dpeth'; did you mean 'depth'?"),
-    ({"run.yaml": RUN}, ["run.yaml", "model.neurons.0.name=sen/efficientnet-lite0-imagenet@2"],
-     "unknown encoder component 'sen/efficientnet-lite0-imagenet@2'; did you mean 'sen/efficientnet-lite0-imagenet@1'"),
-    ({"a.yaml": "_base_: b.yaml\n", "b.yaml": "_base_: a.yaml\n"}, ["a.yaml"],
-     "b.yaml: _base_ cycle: a.yaml -> b.yaml -> a.yaml"),
-    ({}, ["missing.yaml"], "missing.yaml: file not found"),
-    ({"run.yaml": "_base_: nowhere.yaml\n" + RUN}, ["run.yaml"], "run.yaml: _base_: file not found: nowhere.yaml"),
-    ({}, ["sen/dmeo@1"], "unknown preset component 'sen/dmeo@1'; did you mean 'sen/demo@1'"),
-])
+@pytest.mark.parametrize(
+    "files, args, expected",
+    [
+        (
+            {"run.yaml": RUN + "  width: wide\n"},
+            ["run.yaml"],
+            "run.yaml: model.width: Input should be a valid integer",
+        ),
+        (
+            {"run.yaml": RUN + "  dpeth: 1\n"},
+            ["run.yaml"],
+            "run.yaml: model.dpeth: unknown key 'dpeth'; did you mean 'depth'?",
+        ),
+        (
+            {"run.yaml": RUN},
+            ["run.yaml", "model.neurons.0.name=sen/efficientnet-lite0-imagenet@2"],
+            "unknown encoder component 'sen/efficientnet-lite0-imagenet@2'; did you mean 'sen/efficientnet-lite0-imagenet@1'",
+        ),
+        (
+            {"a.yaml": "_base_: b.yaml\n", "b.yaml": "_base_: a.yaml\n"},
+            ["a.yaml"],
+            "b.yaml: _base_ cycle: a.yaml -> b.yaml -> a.yaml",
+        ),
+        ({}, ["missing.yaml"], "missing.yaml: file not found"),
+        (
+            {"run.yaml": "_base_: nowhere.yaml\n" + RUN},
+            ["run.yaml"],
+            "run.yaml: _base_: file not found: nowhere.yaml",
+        ),
+        ({}, ["sen/dmeo@1"], "unknown preset component 'sen/dmeo@1'; did you mean 'sen/demo@1'"),
+    ],
+)
 def test_malformed_configs_exit_2(write, files, args, expected):
     """Wrong type, unknown key, unknown component, _base_ cycle, missing file: message, exit 2, no traceback."""
     for name, text in files.items():

@@ -1,11 +1,14 @@
 """Merge rules: maps merge, lists replace, _delete_ replaces a map; origins follow the keys."""
+
 from sen_core.config._merge import merge, origin_of
 
 
 def test_maps_merge_key_by_key():
     """Keys missing from the upper layer keep the lower layer's values, nested maps too."""
     origins = {}
-    out = merge({"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": 3}}, origin="top.yaml", origins=origins)
+    out = merge(
+        {"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": 3}}, origin="top.yaml", origins=origins
+    )
     assert out == {"a": {"x": 1, "y": 3}, "b": 1}
 
 
@@ -17,7 +20,9 @@ def test_lists_replace():
 
 def test_delete_marker_replaces_the_map():
     """_delete_: true drops the inherited keys of that map; the marker itself disappears."""
-    out = merge({"p": {"a": 1, "b": 2}}, {"p": {"_delete_": True, "c": 3}}, origin="top.yaml", origins={})
+    out = merge(
+        {"p": {"a": 1, "b": 2}}, {"p": {"_delete_": True, "c": 3}}, origin="top.yaml", origins={}
+    )
     assert out == {"p": {"c": 3}}
 
 

@@ -1,4 +1,5 @@
 """Every registered preset resolves against the installed catalogue, and so do its header examples."""
+
 import json
 import re
 from pathlib import Path
@@ -15,10 +16,22 @@ _OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=\S+$")
 
 def test_required_presets_are_registered():
     """The presets other parts of SEN refer to by name exist with the right kind."""
-    assert {k: PRESETS.get(k) for k in ("sen/demo@1", "sen/clip-vit@1", "sen/sweep-depth@1",
-                                         "sen/sweep-neurons@1", "sen/sweep-blocks@1")} == {
-        "sen/demo@1": "run", "sen/clip-vit@1": "run", "sen/sweep-depth@1": "sweep",
-        "sen/sweep-neurons@1": "sweep", "sen/sweep-blocks@1": "sweep"}
+    assert {
+        k: PRESETS.get(k)
+        for k in (
+            "sen/demo@1",
+            "sen/clip-vit@1",
+            "sen/sweep-depth@1",
+            "sen/sweep-neurons@1",
+            "sen/sweep-blocks@1",
+        )
+    } == {
+        "sen/demo@1": "run",
+        "sen/clip-vit@1": "run",
+        "sen/sweep-depth@1": "sweep",
+        "sen/sweep-neurons@1": "sweep",
+        "sen/sweep-blocks@1": "sweep",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(n for n, k in PRESETS.items() if k == "run"))
@@ -54,7 +67,10 @@ def test_preset_networks_validate(name):
     from sen_core.network_spec import RunConfig
 
     if PRESETS[name] == "sweep":
-        models = {json.dumps(t.config["model"], sort_keys=True): t.config for t in plan_trials(load_sweep(name))}
+        models = {
+            json.dumps(t.config["model"], sort_keys=True): t.config
+            for t in plan_trials(load_sweep(name))
+        }
         configs = [RunConfig.model_validate(c) for c in models.values()]
     else:
         configs = [load_run_config(name)]

@@ -4,6 +4,7 @@ open_clip: the three tiny test architectures registered by sen_open_clip (a ViT,
 a timm-trunk tower), both towers each. transformers: four of the static specs with small images or
 layers (the other static specs run with their defaults, which are small already).
 """
+
 from __future__ import annotations
 
 CASES: list[tuple[str, dict]] = [

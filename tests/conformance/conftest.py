@@ -3,6 +3,7 @@ samples listed by each ``cases_*.py`` module here (``CASES: list[tuple[name, par
 
 Adding an encoder to the catalogue, or a case to a ``cases_*.py`` file, adds its tests for free.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,7 +32,9 @@ class Case:
     @property
     def overrides_shape(self) -> bool:
         """True when params change what the spec's layout declares (size, token selection, model)."""
-        return bool({"tokens_per_frame", "image_size", "model_kwargs", "max_length"} & set(self.params))
+        return bool(
+            {"tokens_per_frame", "image_size", "model_kwargs", "max_length"} & set(self.params)
+        )
 
 
 def _case_modules() -> list[tuple[str, list[tuple[str, dict]] | None, str | None]]:
@@ -61,7 +64,8 @@ def collect_cases() -> tuple[Case, ...]:
         extra.extend(Case(name=n, params=dict(p), source=fname) for n, p in cases)
     named = {c.name for c in extra}
     static = [
-        Case(name=s.name) for s in get_catalogue().list("encoders")
+        Case(name=s.name)
+        for s in get_catalogue().list("encoders")
         if isinstance(s, EncoderSpec) and s.name not in named
     ]
     return tuple(static + extra)
@@ -112,7 +116,9 @@ def _raw_input(neuron: Any, case: Case, *, as_float: bool = False) -> Any:
 
     if neuron.modality in ("image", "video"):
         g = torch.Generator().manual_seed(0)
-        video = torch.randint(0, 256, (B, _frames_for(neuron, case), H, W, 3), generator=g, dtype=torch.uint8)
+        video = torch.randint(
+            0, 256, (B, _frames_for(neuron, case), H, W, 3), generator=g, dtype=torch.uint8
+        )
         return video.permute(0, 1, 4, 2, 3).float() / 255.0 if as_float else video
     if neuron.modality == "text":
         return list(TEXTS)

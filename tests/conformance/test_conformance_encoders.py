@@ -2,6 +2,7 @@
 
 Cases come from conftest.py: the catalogue's static encoders plus the CASES of each cases_*.py.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Fixtures for catalogue tests: fake plugins as in-memory modules, and fake installed distributions."""
+
 from __future__ import annotations
 
 import textwrap
@@ -17,9 +18,13 @@ def make_module(name: str, source: str) -> types.ModuleType:
     return mod
 
 
-def source(name: str, body: str, dist: str | None = None, version: str | None = "1.0") -> PluginSource:
+def source(
+    name: str, body: str, dist: str | None = None, version: str | None = "1.0"
+) -> PluginSource:
     mod = make_module(name, body)
-    return PluginSource(name=name, load=lambda: mod, distribution=dist or f"sen-{name}", version=version)
+    return PluginSource(
+        name=name, load=lambda: mod, distribution=dist or f"sen-{name}", version=version
+    )
 
 
 ENCODER_PLUGIN = """

@@ -1,4 +1,5 @@
 """Plugin loading and catalogue queries: collisions, did-you-mean, broken plugins, allow-list."""
+
 from __future__ import annotations
 
 import sys
@@ -8,7 +9,6 @@ import pytest
 
 from sen_core._plugins import load_catalogue
 from sen_core.errors import DuplicateNameError, PluginLoadError, UnknownNameError
-
 
 
 def test_name_collision_across_distributions_names_both(encoder_plugin):
@@ -32,12 +32,15 @@ def test_unknown_name_suggests_close_matches(encoder_plugin):
 
 def test_get_without_version_picks_newest(encoder_plugin):
     """A name without @version resolves to the highest registered version."""
-    cat = load_catalogue([encoder_plugin("a", "acme/enc@1"), encoder_plugin("b", "acme/enc@2")], allow=None)
+    cat = load_catalogue(
+        [encoder_plugin("a", "acme/enc@1"), encoder_plugin("b", "acme/enc@2")], allow=None
+    )
     assert cat.get("acme/enc").name == "acme/enc@2"
 
 
 def test_plugin_that_raises_on_import_is_skipped_with_a_warning(encoder_plugin, plugin_source):
     """A broken plugin is reported with its distribution and exception; the others still load."""
+
     def boom():
         raise ImportError("no module named 'torchh'")
 
@@ -48,8 +51,10 @@ def test_plugin_that_raises_on_import_is_skipped_with_a_warning(encoder_plugin, 
         cat = load_catalogue([broken, good], strict=False, allow=None)
     assert "acme/enc@1" in cat
     msg = str(rec[0].message)
-    assert msg == ("sen: plugin 'broken' (distribution 'sen-broken 1.0') failed to import: "
-                   "ImportError: no module named 'torchh'; skipped")
+    assert msg == (
+        "sen: plugin 'broken' (distribution 'sen-broken 1.0') failed to import: "
+        "ImportError: no module named 'torchh'; skipped"
+    )
     failed = [p for p in cat.plugins if not p.ok]
     assert [p.name for p in failed] == ["broken"]
 
@@ -59,7 +64,9 @@ def test_strict_mode_makes_a_broken_plugin_fatal(monkeypatch, encoder_plugin, pl
     monkeypatch.setenv("SEN_STRICT_PLUGINS", "1")
     bad = plugin_source("bad", "")
     bad.load = lambda: (_ for _ in ()).throw(RuntimeError("bad plugin"))
-    with pytest.raises(PluginLoadError, match="plugin 'bad' .* failed to import: RuntimeError: bad plugin"):
+    with pytest.raises(
+        PluginLoadError, match="plugin 'bad' .* failed to import: RuntimeError: bad plugin"
+    ):
         load_catalogue([bad, encoder_plugin("good", "acme/enc@1")], allow=None)
 
 
@@ -72,7 +79,9 @@ def sen_blocks(register):
     raise ValueError("oops")
 """
     with pytest.warns(RuntimeWarning, match="raised while registering: ValueError: oops"):
-        cat = load_catalogue([plugin_source("hooky", body), encoder_plugin("good", "acme/enc@1")], allow=None)
+        cat = load_catalogue(
+            [plugin_source("hooky", body), encoder_plugin("good", "acme/enc@1")], allow=None
+        )
     assert cat.names() == ["acme/enc@1"]
 
 
@@ -85,7 +94,10 @@ def sen_blocks(register):
     register(EncoderSpec(name="acme/e@1", summary="s", factory="a.b:c", modality="text",
                          layout=TokenLayout(kind="sequence")))
 """
-    with pytest.warns(RuntimeWarning, match="hook sen_blocks registered EncoderSpec 'acme/e@1'; expected a block spec"):
+    with pytest.warns(
+        RuntimeWarning,
+        match="hook sen_blocks registered EncoderSpec 'acme/e@1'; expected a block spec",
+    ):
         load_catalogue([plugin_source("wrongkind", body)], allow=None)
 
 
@@ -107,7 +119,9 @@ def test_listing_never_imports_a_factory(encoder_plugin):
 
 def test_query_by_kind_modality_and_pattern(encoder_plugin):
     """list() filters by kind, modality and wildcard (a bare word is a substring)."""
-    cat = load_catalogue([encoder_plugin("a", "acme/vit-small@1"), encoder_plugin("b", "acme/resnet@1")], allow=None)
+    cat = load_catalogue(
+        [encoder_plugin("a", "acme/vit-small@1"), encoder_plugin("b", "acme/resnet@1")], allow=None
+    )
     assert cat.names("encoders") == ["acme/resnet@1", "acme/vit-small@1"]
     assert [s.name for s in cat.list("encoder", "*vit*")] == ["acme/vit-small@1"]
     assert [s.name for s in cat.list(None, "resnet")] == ["acme/resnet@1"]

@@ -1,4 +1,5 @@
 """The `sen` CLI on the catalogue: exit codes, one-line errors, --debug, JSON output, schema."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ def test_version():
 
 def test_unknown_component_exits_2_with_one_line():
     """A user error exits 2 with a single 'error:' line and no traceback."""
-    res = subprocess.run([sys.executable, "-m", "sen_core", "show", "sen/ra-crosss@1"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "sen_core", "show", "sen/ra-crosss@1"],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: unknown component 'sen/ra-crosss@1'")
@@ -35,8 +39,11 @@ def test_unknown_component_exits_2_with_one_line():
 
 def test_debug_shows_the_traceback():
     """--debug re-raises so the traceback is visible."""
-    res = subprocess.run([sys.executable, "-m", "sen_core", "--debug", "show", "acme/none@1"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "sen_core", "--debug", "show", "acme/none@1"],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode != 0 and "Traceback" in res.stderr and "UnknownNameError" in res.stderr
 
 
@@ -44,10 +51,15 @@ def test_unknown_kind_exits_2():
     """`sen schema widget` names the accepted kinds."""
     res = CliRunner().invoke(cli, ["schema", "widget"])
     assert res.exit_code == 2
-    assert "unknown kind 'widget'; expected one of: encoder, block, head, dataset, preset, family, network, run" in res.output
+    assert (
+        "unknown kind 'widget'; expected one of: encoder, block, head, dataset, preset, family, network, run"
+        in res.output
+    )
 
 
-@pytest.mark.parametrize("kind", ["encoder", "blocks", "head", "dataset", "preset", "network", "run"])
+@pytest.mark.parametrize(
+    "kind", ["encoder", "blocks", "head", "dataset", "preset", "network", "run"]
+)
 def test_schema_export_is_json_schema(kind):
     """`sen schema KIND` prints a JSON schema with the spec's fields."""
     res = run("schema", kind)
@@ -59,7 +71,18 @@ def test_schema_export_is_json_schema(kind):
 def test_schema_encoder_lists_contract_fields():
     """The encoder schema exposes the public contract fields."""
     props = json.loads(run("schema", "encoder").output)["properties"]
-    for field in ("name", "summary", "factory", "params", "provenance", "modality", "width", "layout", "preprocess", "prompting"):
+    for field in (
+        "name",
+        "summary",
+        "factory",
+        "params",
+        "provenance",
+        "modality",
+        "width",
+        "layout",
+        "preprocess",
+        "prompting",
+    ):
         assert field in props
 
 

@@ -1,8 +1,10 @@
 """Packaging guards: every package folder ships in the wheel, and no top-level name collides."""
+
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +32,9 @@ def test_every_package_folder_is_listed():
     for init in (ROOT / "plugins").rglob("__init__.py"):
         found.add(".".join(init.parent.relative_to(ROOT / "plugins").parts))
     found = {f for f in found if "__pycache__" not in f}
-    assert found - listed == set(), f"add these to [tool.setuptools] packages: {sorted(found - listed)}"
+    assert found - listed == set(), (
+        f"add these to [tool.setuptools] packages: {sorted(found - listed)}"
+    )
 
 
 def test_entry_points_name_existing_modules():
@@ -40,7 +44,9 @@ def test_entry_points_name_existing_modules():
     for name, target in eps.items():
         top, *rest = target.split(".")
         path = dirs[top].joinpath(*rest)
-        assert path.with_suffix(".py").exists() or (path / "__init__.py").exists(), f"{name} -> {target}"
+        assert path.with_suffix(".py").exists() or (path / "__init__.py").exists(), (
+            f"{name} -> {target}"
+        )
 
 
 def test_no_top_level_registry_or_plugins_package():

@@ -1,4 +1,5 @@
 """Spec validation: names, extra keys, immutability, one-line summaries, JSON schema."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,13 @@ LAYOUT = TokenLayout(kind="frames", tokens_per_frame=1)
 
 
 def _enc(**kw):
-    base = dict(name="acme/tiny@1", summary="tiny", factory="acme.mod:build", modality="image", layout=LAYOUT)
+    base = {
+        "name": "acme/tiny@1",
+        "summary": "tiny",
+        "factory": "acme.mod:build",
+        "modality": "image",
+        "layout": LAYOUT,
+    }
     return EncoderSpec(**(base | kw))
 
 
@@ -52,7 +59,9 @@ def test_summary_must_be_one_line():
 
 def test_factory_must_be_module_colon_attr():
     """The lazy factory reference is checked on creation."""
-    with pytest.raises(ValidationError, match="factory 'acme.mod.build' must be 'package.module:attribute'"):
+    with pytest.raises(
+        ValidationError, match="factory 'acme.mod.build' must be 'package.module:attribute'"
+    ):
         BlockSpec(name="acme/b@1", summary="b", factory="acme.mod.build")
 
 

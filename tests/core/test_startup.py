@@ -1,4 +1,5 @@
 """Listing plugins must not import heavy libraries (torch, timm, open_clip, transformers)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 
 
 def _heavy_after(argv: list[str]) -> list[str]:
-    res = subprocess.run([sys.executable, "-c", SCRIPT.format(argv=argv, heavy=HEAVY)],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(argv=argv, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return json.loads(res.stderr.strip().splitlines()[-1])
 
 
@@ -38,5 +43,7 @@ def test_sen_plugins_and_show_import_no_heavy_library():
 def test_importing_sen_core_is_light():
     """`import sen_core` imports no heavy library."""
     code = f"import sys, sen_core; print([m for m in {HEAVY!r} if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True
+    ).stdout.strip()
     assert out == "[]"

@@ -1,4 +1,5 @@
 """Fixtures for the sen_data datasets: build by catalogue name, and a video folder of real clips."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ def make_dataset():
 
 
 def tiny_shapes(split: str = "train", **params):
-    return build("sen/shapes@1", split, **{"num_samples": 64, "frames": 8, "image_size": 32, **params})
+    return build(
+        "sen/shapes@1", split, **{"num_samples": 64, "frames": 8, "image_size": 32, **params}
+    )
 
 
 @pytest.fixture

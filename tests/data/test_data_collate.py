@@ -1,4 +1,5 @@
 """Batching sen_data samples: stacked tensors, lists of texts and moments, class names, fps."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,11 @@ def test_collate_shapes_batch(shapes):
     assert b["query_points"].shape == (3, 5, 3)
     assert isinstance(b["moments"], list) and [m.shape for m in b["moments"]] == [(1, 2)] * 3
     for key in ("caption", "question", "answer", "query"):
-        assert isinstance(b[key], list) and len(b[key]) == 3 and all(isinstance(s, str) for s in b[key])
+        assert (
+            isinstance(b[key], list)
+            and len(b[key]) == 3
+            and all(isinstance(s, str) for s in b[key])
+        )
     assert b["class_names"] == ds.class_names and b["fps"] == 8.0
 
 
@@ -38,12 +43,20 @@ def test_fps_per_clip_when_clips_differ():
     assert torch.equal(b["fps"], torch.tensor([2.0, 3.0], dtype=torch.float64))
 
 
-@pytest.mark.parametrize(("samples", "message"), [
-    ([], "cannot collate an empty list of samples"),
-    ([{"video": torch.zeros(2)}, {"label": torch.tensor(1)}], "sample 1 has different fields from sample 0 (differing: label, video)"),
-    ([{"tracks": torch.zeros(2, 4, 2)}, {"tracks": torch.zeros(3, 4, 2)}],
-     "field 'tracks' has different shapes across samples: [(2, 4, 2), (3, 4, 2)]"),
-])
+@pytest.mark.parametrize(
+    ("samples", "message"),
+    [
+        ([], "cannot collate an empty list of samples"),
+        (
+            [{"video": torch.zeros(2)}, {"label": torch.tensor(1)}],
+            "sample 1 has different fields from sample 0 (differing: label, video)",
+        ),
+        (
+            [{"tracks": torch.zeros(2, 4, 2)}, {"tracks": torch.zeros(3, 4, 2)}],
+            "field 'tracks' has different shapes across samples: [(2, 4, 2), (3, 4, 2)]",
+        ),
+    ],
+)
 def test_collate_errors(samples, message):
     """Empty batches, mismatched fields and mismatched shapes raise InputError saying which."""
     with pytest.raises(InputError) as err:

@@ -1,4 +1,5 @@
 """The sen_data plugin: both datasets are in the catalogue, built through their factories, cheaply listed."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,7 +27,9 @@ def test_factory_builds_a_dataset_with_the_contract_attributes(make_dataset):
 
 def test_plugin_module_imports_no_heavy_library():
     """Importing sen_data.plugin (what listing does) loads neither torch nor numpy nor av."""
-    code = ("import sys, sen_data.plugin; "
-            "print(sorted(m for m in ('torch', 'numpy', 'av') if m in sys.modules))")
+    code = (
+        "import sys, sen_data.plugin; "
+        "print(sorted(m for m in ('torch', 'numpy', 'av') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

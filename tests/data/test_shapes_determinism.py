@@ -1,4 +1,5 @@
 """sen/shapes@1 reproducibility: samples depend only on (seed, split, index), at any size."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,11 @@ def test_any_size(shapes):
     s = ds[9]
     assert len(ds) == 10
     assert s["video"].shape == (5, 48, 48, 3) and s["video"].dtype == torch.uint8
-    assert s["tracks"].shape == (3, 5, 2) and s["visible"].shape == (3, 5) and s["query_points"].shape == (3, 3)
+    assert (
+        s["tracks"].shape == (3, 5, 2)
+        and s["visible"].shape == (3, 5)
+        and s["query_points"].shape == (3, 3)
+    )
     assert s["saliency"].shape == (5,) and s["moments"].shape == (1, 2)
     assert s["label"].dtype == torch.int64 and s["label"].ndim == 0 and s["fps"] == 8.0
 
@@ -51,7 +56,9 @@ def test_any_size(shapes):
 def test_index_out_of_range(shapes):
     """Indexing past the end raises IndexError (so iteration stops)."""
     ds = shapes(num_samples=3)
-    with pytest.raises(IndexError, match=r"sen/shapes@1 \(train\) has 3 samples; index 3 is out of range"):
+    with pytest.raises(
+        IndexError, match=r"sen/shapes@1 \(train\) has 3 samples; index 3 is out of range"
+    ):
         ds[3]
     assert len(list(ds)) == 3
 

@@ -1,4 +1,5 @@
 """sen/shapes@1 ground truth agrees with the rendered pixels: labels, moments, saliency, tracks, texts."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,11 @@ def test_class_names_are_shape_times_motion(shapes):
     """Default classes: 3 shapes x 4 directions, as readable zero-shot prompts."""
     ds = shapes()
     assert len(ds.class_names) == 12 and ds.class_names[:4] == [
-        "a circle moving left", "a circle moving right", "a circle moving up", "a circle moving down"]
+        "a circle moving left",
+        "a circle moving right",
+        "a circle moving up",
+        "a circle moving down",
+    ]
     assert ds.class_names[-1] == "a triangle moving down"
     still = shapes(shapes=["square"], motions=["static", "up"])
     assert still.class_names == ["a square standing still", "a square moving up"]
@@ -52,7 +57,9 @@ def test_every_class_needs_time_to_tell_apart(shapes):
         r = ds.render(i)
         mids.setdefault(r["scene"]["motion"], []).append(r["scene"]["centres"][0].mean(0))
     assert set(mids) == {"left", "right", "up", "down"}
-    for m in mids.values():  # the clip-average position lies in the same central square for every motion
+    for m in (
+        mids.values()
+    ):  # the clip-average position lies in the same central square for every motion
         m = np.asarray(m) / 32
         assert m.min() >= 0.29 and m.max() <= 0.71
 
@@ -65,7 +72,9 @@ def test_moments_and_saliency(shapes):
         m, sal = s["moments"].numpy(), s["saliency"].numpy()
         assert m.shape == (1, 2) and 0 <= m[0, 0] < m[0, 1] <= 1
         frames = (np.arange(8) + 0.5) / 8
-        np.testing.assert_array_equal(sal, ((frames >= m[0, 0]) & (frames < m[0, 1])).astype(np.float32))
+        np.testing.assert_array_equal(
+            sal, ((frames >= m[0, 0]) & (frames < m[0, 1])).astype(np.float32)
+        )
         assert sal.sum() >= 2  # spans last 2..4 of 8 frames
 
 
@@ -75,7 +84,10 @@ def test_the_event_is_the_colour_change(shapes):
     for i in range(len(ds)):
         r = ds.render(i)
         sc = r["scene"]
-        has = lambda colour: (r["video"] == np.asarray(PALETTE[colour], np.uint8)).all(-1).any((1, 2))  # noqa: E731
+        def has(colour):
+            return (
+                    (r["video"] == np.asarray(PALETTE[colour], np.uint8)).all(-1).any((1, 2))
+                )
         salient = r["saliency"] > 0
         np.testing.assert_array_equal(has(sc["event_colour"]), salient)
         np.testing.assert_array_equal(has(sc["colour"]), ~salient)
@@ -142,7 +154,11 @@ def test_questions_answers_and_captions_describe_the_scene(shapes):
         else:
             assert q == f"what colour does the {sc['shape']} turn?" and a == sc["event_colour"]
         kinds.add(q.split()[0] + q.split()[1])
-        assert r["caption"].split(" and ")[0].endswith(f"{sc['colour']} {sc['shape']} moves {sc['motion']}")
+        assert (
+            r["caption"]
+            .split(" and ")[0]
+            .endswith(f"{sc['colour']} {sc['shape']} moves {sc['motion']}")
+        )
         assert f"briefly turns {sc['event_colour']}" in r["caption"]
     assert len(kinds) == 3
 
@@ -152,7 +168,9 @@ def test_invalid_params_list_every_problem(shapes):
     with pytest.raises(ConfigError) as err:
         shapes(frames=1, motions=["sideways"], colour="red")
     msg = str(err.value)
-    assert msg.startswith("dataset 'sen/shapes@1': invalid params (it takes: num_samples, frames, image_size,")
+    assert msg.startswith(
+        "dataset 'sen/shapes@1': invalid params (it takes: num_samples, frames, image_size,"
+    )
     assert "  - params.frames: Input should be greater than or equal to 2" in msg
     assert "  - params.motions.0: Input should be 'left', 'right', 'up', 'down' or 'static'" in msg
     assert "  - params.colour: unknown parameter" in msg

@@ -1,4 +1,5 @@
 """sen/video-folder@1 on real clips: JSONL annotations -> schema samples, and errors naming file:line."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,26 @@ def _records():
     bikes_track = [[320.0 + i, 136.0] for i in range(250)]  # drifts right by 1 source px per frame
     hidden_then_seen = [None] * 125 + [[10.0, 10.0]] * 125
     return [
-        {"video": "clips/bikes.mp4", "label": "cycling", "caption": "people ride bikes", "question": "what moves?",
-         "answer": "bikes", "query": "a cyclist passes", "moments": [[2.0, 4.0]], "tracks": [bikes_track, hidden_then_seen]},
-        {"video": "clips/carphone.mp4", "label": "phoning", "caption": "a man talks on the phone", "question": "who talks?",
-         "answer": "a man", "query": "the man speaks", "moments": [[0.5, 1.0], [3.0, 3.5]],
-         "tracks": [[[88.0, 72.0]] * 120, [[0.0, 0.0]] * 120]},
+        {
+            "video": "clips/bikes.mp4",
+            "label": "cycling",
+            "caption": "people ride bikes",
+            "question": "what moves?",
+            "answer": "bikes",
+            "query": "a cyclist passes",
+            "moments": [[2.0, 4.0]],
+            "tracks": [bikes_track, hidden_then_seen],
+        },
+        {
+            "video": "clips/carphone.mp4",
+            "label": "phoning",
+            "caption": "a man talks on the phone",
+            "question": "who talks?",
+            "answer": "a man",
+            "query": "the man speaks",
+            "moments": [[0.5, 1.0], [3.0, 3.5]],
+            "tracks": [[[88.0, 72.0]] * 120, [[0.0, 0.0]] * 120],
+        },
     ]
 
 
@@ -32,18 +48,33 @@ def test_happy_path_uniform_frames(make_dataset, video_root, jsonl):
     b = ds.collate([ds[0], ds[1]])
     assert b["video"].shape == (2, 4, 32, 32, 3) and b["video"].dtype == torch.uint8
     assert b["label"].tolist() == [0, 1] and b["class_names"] == ["cycling", "phoning"]
-    assert b["caption"] == ["people ride bikes", "a man talks on the phone"] and b["answer"] == ["bikes", "a man"]
+    assert b["caption"] == ["people ride bikes", "a man talks on the phone"] and b["answer"] == [
+        "bikes",
+        "a man",
+    ]
     torch.testing.assert_close(b["moments"][0], torch.tensor([[0.2, 0.4]]))  # 2-4 s of a 10 s clip
-    torch.testing.assert_close(b["moments"][1], torch.tensor([[0.5, 1.0], [3.0, 3.5]]) / (120 / (30000 / 1001)))
-    assert b["saliency"].tolist() == [[0, 1, 0, 0], [1, 0, 0, 0]]  # 3.0-3.5 s misses the 4th frame (3.50 s)
-    assert torch.equal(b["fps"], torch.tensor([0.4, 4 / (120 / (30000 / 1001))], dtype=torch.float64))
+    torch.testing.assert_close(
+        b["moments"][1], torch.tensor([[0.5, 1.0], [3.0, 3.5]]) / (120 / (30000 / 1001))
+    )
+    assert b["saliency"].tolist() == [
+        [0, 1, 0, 0],
+        [1, 0, 0, 0],
+    ]  # 3.0-3.5 s misses the 4th frame (3.50 s)
+    assert torch.equal(
+        b["fps"], torch.tensor([0.4, 4 / (120 / (30000 / 1001))], dtype=torch.float64)
+    )
     # bikes 640x272 -> 75x32 -> crop offset 21: x' = x * 75/640 - 21, y' = y * 32/272
     idx = [31, 93, 156, 218]
     want_x = [(320 + i) * 75 / 640 - 21 for i in idx]
     np.testing.assert_allclose(b["tracks"][0, 0, :, 0], want_x, rtol=1e-5)
     np.testing.assert_allclose(b["tracks"][0, 0, :, 1], [136 * 32 / 272] * 4, rtol=1e-5)
     assert b["visible"][0, 0].tolist() == [True, True, False, False]  # drifts out of the crop
-    assert b["visible"][0, 1].tolist() == [False, False, False, False]  # (10, 10) lies left of the crop
+    assert b["visible"][0, 1].tolist() == [
+        False,
+        False,
+        False,
+        False,
+    ]  # (10, 10) lies left of the crop
     assert b["visible"][1, 0].all() and not b["visible"][1, 1].any()
     assert b["query_points"][0, 0].tolist() == [0.0, *b["tracks"][0, 0, 0].tolist()]
 
@@ -54,7 +85,9 @@ def test_fps_mode_and_split_files(make_dataset, video_root, jsonl):
     ds = make_dataset(NAME, split="val", root=str(video_root), frames=4, image_size=32, fps=2.0)
     s = ds[0]
     assert ds.fps == 2.0 and s["fps"] == 2.0 and s["video"].shape == (4, 32, 32, 3)
-    torch.testing.assert_close(s["moments"], torch.tensor([[0.25, 0.5]]))  # 0.5-1.0 s of a 2 s window
+    torch.testing.assert_close(
+        s["moments"], torch.tensor([[0.25, 0.5]])
+    )  # 0.5-1.0 s of a 2 s window
     assert s["saliency"].tolist() == [0, 1, 0, 0]
 
 
@@ -69,28 +102,59 @@ def test_short_clip_is_padded_with_its_last_frame(make_dataset, video_root, json
 
 def test_integer_labels_and_given_class_names(make_dataset, video_root, jsonl):
     """Integer labels index params.class_names; without names they become '0'..'max'."""
-    jsonl(video_root / "train.jsonl", [{"video": "clips/bikes.mp4", "label": 1}, {"video": "clips/carphone.mp4", "label": 0}])
-    ds = make_dataset(NAME, root=str(video_root), frames=2, image_size=16, class_names=["phoning", "cycling"])
+    jsonl(
+        video_root / "train.jsonl",
+        [{"video": "clips/bikes.mp4", "label": 1}, {"video": "clips/carphone.mp4", "label": 0}],
+    )
+    ds = make_dataset(
+        NAME, root=str(video_root), frames=2, image_size=16, class_names=["phoning", "cycling"]
+    )
     assert ds.class_names == ["phoning", "cycling"] and ds[0]["label"].item() == 1
-    assert make_dataset(NAME, root=str(video_root), frames=2, image_size=16).class_names == ["0", "1"]
+    assert make_dataset(NAME, root=str(video_root), frames=2, image_size=16).class_names == [
+        "0",
+        "1",
+    ]
 
 
-@pytest.mark.parametrize(("lines", "message"), [
-    (['{"video": "clips/bikes.mp4"}', '{"video": clips/carphone.mp4}'],
-     "{ann}:2: not valid JSON (Expecting value at column 11)"),
-    (['{"video": "clips/bikes.mp4"}', "", '{"video": "clips/cats.mp4"}'],
-     "{ann}:3: video 'clips/cats.mp4' not found (looked for {root}/clips/cats.mp4)"),
-    (['{"video": "clips/bikes.mp4", "captoin": "x"}'], "{ann}:1: unknown key 'captoin'; did you mean 'caption'?"),
-    (['["clips/bikes.mp4"]'], "{ann}:1: expected a JSON object, got list"),
-    (['{"label": "x"}'], "{ann}:1: 'video' must be the path of the clip relative to the root folder"),
-    (['{"video": "clips/bikes.mp4", "moments": [[3, 2]]}'],
-     "{ann}:1: 'moments' must be a list of [start, end] seconds with 0 <= start < end, got [[3, 2]]"),
-    (['{"video": "clips/bikes.mp4", "caption": 3}'], "{ann}:1: 'caption' must be a string, got int"),
-    (['{"video": "clips/bikes.mp4", "label": true}'], "{ann}:1: 'label' must be a class name or an integer, got True"),
-    (['{"video": "clips/bikes.mp4", "caption": "a"}', '{"video": "clips/carphone.mp4"}'],
-     "{ann}: key 'caption' is on some lines but missing on line(s) 2; every clip of a dataset must carry the same keys"),
-    ([""], "{ann}: no clips (the file has no annotation lines)"),
-])
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            ['{"video": "clips/bikes.mp4"}', '{"video": clips/carphone.mp4}'],
+            "{ann}:2: not valid JSON (Expecting value at column 11)",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4"}', "", '{"video": "clips/cats.mp4"}'],
+            "{ann}:3: video 'clips/cats.mp4' not found (looked for {root}/clips/cats.mp4)",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4", "captoin": "x"}'],
+            "{ann}:1: unknown key 'captoin'; did you mean 'caption'?",
+        ),
+        (['["clips/bikes.mp4"]'], "{ann}:1: expected a JSON object, got list"),
+        (
+            ['{"label": "x"}'],
+            "{ann}:1: 'video' must be the path of the clip relative to the root folder",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4", "moments": [[3, 2]]}'],
+            "{ann}:1: 'moments' must be a list of [start, end] seconds with 0 <= start < end, got [[3, 2]]",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4", "caption": 3}'],
+            "{ann}:1: 'caption' must be a string, got int",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4", "label": true}'],
+            "{ann}:1: 'label' must be a class name or an integer, got True",
+        ),
+        (
+            ['{"video": "clips/bikes.mp4", "caption": "a"}', '{"video": "clips/carphone.mp4"}'],
+            "{ann}: key 'caption' is on some lines but missing on line(s) 2; every clip of a dataset must carry the same keys",
+        ),
+        ([""], "{ann}: no clips (the file has no annotation lines)"),
+    ],
+)
 def test_annotation_errors_name_file_and_line(make_dataset, video_root, jsonl, lines, message):
     """Malformed lines, missing videos, unknown keys and inconsistent keys raise InputError with file:line."""
     ann = jsonl(video_root / "train.jsonl", lines)
@@ -104,34 +168,49 @@ def test_label_not_in_class_names(make_dataset, video_root, jsonl):
     ann = jsonl(video_root / "train.jsonl", [{"video": "clips/bikes.mp4", "label": "cyclng"}])
     with pytest.raises(InputError) as err:
         make_dataset(NAME, root=str(video_root), class_names=["cycling", "phoning"])
-    assert str(err.value) == f"{ann}:1: label 'cyclng' is not in class_names; did you mean 'cycling'?"
+    assert (
+        str(err.value) == f"{ann}:1: label 'cyclng' is not in class_names; did you mean 'cycling'?"
+    )
 
 
 def test_track_length_must_match_the_video(make_dataset, video_root, jsonl):
     """Tracks need one entry per source frame; the error (raised on reading) names file and line."""
-    ann = jsonl(video_root / "train.jsonl", [{"video": "clips/carphone.mp4", "tracks": [[[1, 2]] * 10]}])
+    ann = jsonl(
+        video_root / "train.jsonl", [{"video": "clips/carphone.mp4", "tracks": [[[1, 2]] * 10]}]
+    )
     ds = make_dataset(NAME, root=str(video_root), frames=2, image_size=16)
     with pytest.raises(InputError) as err:
         ds[0]
-    assert str(err.value) == (f"{ann}:1: track 0 has 10 points but the video has 120 frames "
-                              "(one per frame, null when hidden)")
+    assert str(err.value) == (
+        f"{ann}:1: track 0 has 10 points but the video has 120 frames "
+        "(one per frame, null when hidden)"
+    )
 
 
 def test_unreadable_video_is_reported_with_its_line(make_dataset, video_root, jsonl):
     """A file that exists but is not a video fails on reading, naming the annotation line and the file."""
     (video_root / "clips" / "bad.mp4").write_text("not a video")
-    ann = jsonl(video_root / "train.jsonl", [{"video": "clips/bikes.mp4"}, {"video": "clips/bad.mp4"}])
+    ann = jsonl(
+        video_root / "train.jsonl", [{"video": "clips/bikes.mp4"}, {"video": "clips/bad.mp4"}]
+    )
     ds = make_dataset(NAME, root=str(video_root), frames=2, image_size=16)
     with pytest.raises(InputError) as err:
         ds[1]
-    assert str(err.value).startswith(f"{ann}:2: cannot read video '{video_root / 'clips' / 'bad.mp4'}': not a video file")
+    assert str(err.value).startswith(
+        f"{ann}:2: cannot read video '{video_root / 'clips' / 'bad.mp4'}': not a video file"
+    )
 
 
 def test_missing_root_annotations_and_bad_params(make_dataset, tmp_path, video_root):
     """A missing root or annotation file, and unknown params, are clear errors."""
-    with pytest.raises(InputError, match=f"sen/video-folder@1: root folder not found: {tmp_path / 'none'}"):
+    with pytest.raises(
+        InputError, match=f"sen/video-folder@1: root folder not found: {tmp_path / 'none'}"
+    ):
         make_dataset(NAME, root=str(tmp_path / "none"))
-    with pytest.raises(InputError, match=f"sen/video-folder@1: annotation file not found: {video_root / 'test.jsonl'}"):
+    with pytest.raises(
+        InputError,
+        match=f"sen/video-folder@1: annotation file not found: {video_root / 'test.jsonl'}",
+    ):
         make_dataset(NAME, split="test", root=str(video_root))
     with pytest.raises(ConfigError) as err:
         make_dataset(NAME, root=str(video_root), frame=4)
@@ -143,4 +222,6 @@ def test_missing_root_annotations_and_bad_params(make_dataset, tmp_path, video_r
 def test_dataset_fps_defaults_to_the_first_clip(make_dataset, video_root, jsonl):
     """Without params.fps the dataset's fps is the first clip's sampling rate."""
     jsonl(video_root / "train.jsonl", [json.dumps({"video": "clips/bikes.mp4"})])
-    assert make_dataset(NAME, root=str(video_root), frames=5, image_size=16).fps == pytest.approx(0.5)
+    assert make_dataset(NAME, root=str(video_root), frames=5, image_size=16).fps == pytest.approx(
+        0.5
+    )

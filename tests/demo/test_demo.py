@@ -1,4 +1,5 @@
 """`sen demo` end to end at a tiny budget: four networks trained, table/chart/report written, real clip scored."""
+
 from __future__ import annotations
 
 import csv
@@ -8,14 +9,23 @@ from click.testing import CliRunner
 
 from sen_core.cli import cli
 
-TINY = ["train.steps=2", "train.batch_size=4", "train.eval_batches=1", "train.eval_every=2",
-        "train.checkpoint_every=2", "data.params.num_samples=8", "data.params.frames=4"]
+TINY = [
+    "train.steps=2",
+    "train.batch_size=4",
+    "train.eval_batches=1",
+    "train.eval_every=2",
+    "train.checkpoint_every=2",
+    "data.params.num_samples=8",
+    "data.params.frames=4",
+]
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    res = CliRunner().invoke(cli, ["demo", *TINY, "--out", str(out), "--no-progress"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        cli, ["demo", *TINY, "--out", str(out), "--no-progress"], catch_exceptions=False
+    )
     assert res.exit_code == 0, res.output
     return out, res.output
 
@@ -28,7 +38,9 @@ def test_demo_compares_the_four_networks(demo_dir):
     assert [int(r["depth"]) for r in rows] == [0, 0, 1, 3]
     for r in rows:
         assert 0.0 <= float(r["classify/top1"]) <= 1.0 and 0.0 <= float(r["retrieval/R@1"]) <= 1.0
-        assert int(r["trainable_params"]) > 0 and int(r["frozen_params"]) > 20_000_000  # real pretrained neurons
+        assert (
+            int(r["trainable_params"]) > 0 and int(r["frozen_params"]) > 20_000_000
+        )  # real pretrained neurons
 
 
 def test_demo_writes_chart_and_report(demo_dir):
@@ -44,12 +56,17 @@ def test_demo_writes_chart_and_report(demo_dir):
 def test_demo_real_clip_windows(demo_dir):
     """The real clip is cut into 4 windows, each scored against the query, one marked best."""
     _, output = demo_dir
-    windows = [line for line in output.splitlines() if "similarity" in line and "EfficientNet sees" in line]
+    windows = [
+        line for line in output.splitlines() if "similarity" in line and "EfficientNet sees" in line
+    ]
     assert len(windows) == 4 and sum("<- best match" in w for w in windows) == 1
 
 
 def test_demo_bad_override_exits_2(tmp_path):
     """A misspelt override is a one-line error with exit code 2, before anything trains."""
     res = CliRunner().invoke(cli, ["demo", "train.stepz=2", "--out", str(tmp_path / "d")])
-    assert res.exit_code == 2 and "train.stepz: unknown key 'stepz'; did you mean 'steps'?" in res.output
+    assert (
+        res.exit_code == 2
+        and "train.stepz: unknown key 'stepz'; did you mean 'steps'?" in res.output
+    )
     assert not (tmp_path / "d" / "results.csv").exists()

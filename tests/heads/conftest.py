@@ -1,4 +1,5 @@
 """Fixtures for the head tests (helpers live in _heads_fixtures.py, a unique module name)."""
+
 from __future__ import annotations
 
 import sys
@@ -9,8 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _heads_fixtures import make_batch, make_output  # noqa: E402
-from sen_core.head import NetworkOutput  # noqa: E402
+from _heads_fixtures import make_batch, make_output
+
+from sen_core.head import NetworkOutput
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """Recognition and retrieval heads: forward shapes, loss, backward into the state, meters."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
 import torch
+from _heads_fixtures import B, C, build_head, make_batch, make_output
 
 from sen_core.errors import InputError
-
-from _heads_fixtures import B, C, build_head, make_batch, make_output
 
 
 def test_linear_forward_loss_backward(out, batch):

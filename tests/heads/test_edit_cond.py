@@ -1,19 +1,26 @@
 """Edit-conditioning head with a tiny random diffusers UNet: one denoising training step."""
+
 from __future__ import annotations
 
 import sys
 
 import pytest
 import torch
+from _heads_fixtures import CA, B, T, build_head
 
-from _heads_fixtures import B, CA, T, build_head
 from sen_core.errors import ConfigError, SenError
 
 UNET = {
-    "sample_size": 16, "in_channels": 3, "out_channels": 3, "layers_per_block": 1,
-    "block_out_channels": [16, 32], "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "cross_attention_dim": 24,
-    "attention_head_dim": 8, "norm_num_groups": 8,
+    "sample_size": 16,
+    "in_channels": 3,
+    "out_channels": 3,
+    "layers_per_block": 1,
+    "block_out_channels": [16, 32],
+    "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"],
+    "cross_attention_dim": 24,
+    "attention_head_dim": 8,
+    "norm_num_groups": 8,
 }
 
 
@@ -39,11 +46,22 @@ def test_one_training_step(out, batch):
 def test_latent_diffusion_with_a_vae(out, batch):
     """With a VAE the UNet denoises latents; the frame size follows from the VAE's downsampling."""
     pytest.importorskip("diffusers")
-    vae = {"in_channels": 3, "out_channels": 3, "down_block_types": ["DownEncoderBlock2D"] * 2,
-           "up_block_types": ["UpDecoderBlock2D"] * 2, "block_out_channels": [8, 16], "latent_channels": 4,
-           "norm_num_groups": 8, "sample_size": 16}
-    head = build_head("sen/edit-cond@1", unet_config={**UNET, "in_channels": 4, "out_channels": 4, "sample_size": 8},
-                      vae_config=vae, tokens_per_frame=2)
+    vae = {
+        "in_channels": 3,
+        "out_channels": 3,
+        "down_block_types": ["DownEncoderBlock2D"] * 2,
+        "up_block_types": ["UpDecoderBlock2D"] * 2,
+        "block_out_channels": [8, 16],
+        "latent_channels": 4,
+        "norm_num_groups": 8,
+        "sample_size": 16,
+    }
+    head = build_head(
+        "sen/edit-cond@1",
+        unet_config={**UNET, "in_channels": 4, "out_channels": 4, "sample_size": 8},
+        vae_config=vae,
+        tokens_per_frame=2,
+    )
     assert head.image_size == 16
     assert head.targets(batch, torch.device("cpu")).shape == (B * T, 4, 8, 8)
     head.loss(head(out, batch), batch).backward()
@@ -60,5 +78,7 @@ def test_channel_mismatch_is_a_config_error():
 def test_missing_diffusers_names_the_extra(monkeypatch):
     """Without diffusers the factory says which extra to install."""
     monkeypatch.setitem(sys.modules, "diffusers", None)
-    with pytest.raises(SenError, match=r"needs diffusers, which is not installed: pip install sen\[edit\]"):
+    with pytest.raises(
+        SenError, match=r"needs diffusers, which is not installed: pip install sen\[edit\]"
+    ):
         build_head("sen/edit-cond@1", unet_config=UNET)

@@ -1,4 +1,5 @@
 """Top-k accuracy against hand-computed values."""
+
 from __future__ import annotations
 
 import torch
@@ -8,11 +9,13 @@ from sen_heads.metrics_classify import TopKMeter, topk_accuracy
 
 def test_topk_hand_values():
     """top1/top5 on three samples and six classes, checked by hand."""
-    logits = torch.tensor([
-        [0.9, 0.1, 0.0, 0.0, 0.0, 0.0],  # label 0: top1 hit
-        [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],  # label 1: rank 5 -> top5 hit only
-        [0.6, 0.5, 0.4, 0.3, 0.2, 0.1],  # label 5: rank 6 -> miss
-    ])
+    logits = torch.tensor(
+        [
+            [0.9, 0.1, 0.0, 0.0, 0.0, 0.0],  # label 0: top1 hit
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],  # label 1: rank 5 -> top5 hit only
+            [0.6, 0.5, 0.4, 0.3, 0.2, 0.1],  # label 5: rank 6 -> miss
+        ]
+    )
     assert topk_accuracy(logits, torch.tensor([0, 1, 5])) == {"top1": 1 / 3, "top5": 2 / 3}
 
 

@@ -1,4 +1,5 @@
 """Editing metrics (textual alignment, frame consistency) with plain tensors and tiny encoders."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,7 @@ COLOURS = {"red": [1.0, 0.0, 0.0], "green": [0.0, 1.0, 0.0], "blue": [0.0, 0.0, 
 
 def mean_colour(video: torch.Tensor) -> Tokens:
     """A toy image neuron: one token per frame, the frame's mean RGB."""
-    b, t = video.shape[:2]
+    _b, t = video.shape[:2]
     x = video.float().mean(dim=(2, 3))  # (B, T, 3)
     return Tokens(x, Layout(kind="frames", frames=t, tokens_per_frame=1))
 
@@ -32,7 +33,9 @@ def colour_words(texts: list[str]) -> torch.Tensor:
 
 def clip(*names: str) -> torch.Tensor:
     """(T, 8, 8, 3) uint8 frames of plain colours."""
-    return torch.stack([torch.tensor(COLOURS[n]).mul(255).to(torch.uint8).expand(8, 8, 3) for n in names])
+    return torch.stack(
+        [torch.tensor(COLOURS[n]).mul(255).to(torch.uint8).expand(8, 8, 3) for n in names]
+    )
 
 
 def test_from_embeddings_hand_values():

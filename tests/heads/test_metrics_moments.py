@@ -1,4 +1,5 @@
 """QVHighlights metrics (R1@IoU, mAP, HIT@1) on tiny hand-made cases."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,8 +42,10 @@ def test_moment_metrics_two_queries():
     """Query 1 as above (mAP = (9 * 5/6 + 1/2) / 10 = 0.8); query 2 misses (IoU 1/3) -> means."""
     preds = [(PRED, SCORES), (np.array([[0.4, 0.8]]), np.array([0.5]))]
     gts = [GT, np.array([[0.2, 0.6]])]
-    sal = [(np.array([0.1, 0.9, 0.3]), np.array([0.0, 1.0, 0.0])),
-           (np.array([0.9, 0.1, 0.3]), np.array([0.0, 1.0, 0.0]))]
+    sal = [
+        (np.array([0.1, 0.9, 0.3]), np.array([0.0, 1.0, 0.0])),
+        (np.array([0.9, 0.1, 0.3]), np.array([0.0, 1.0, 0.0])),
+    ]
     m = moment_metrics(preds, gts, sal)
     assert m["R1@0.5"] == 0.5 and m["R1@0.7"] == 0.5
     assert m["mAP"] == pytest.approx(0.4)
@@ -64,17 +67,28 @@ def test_hit_at_1_threshold():
 
 def test_saliency_from_moments():
     """Frame centres 0.125, 0.375, 0.625, 0.875 against moments."""
-    s = saliency_from_moments([torch.tensor([[0.0, 0.4]]), torch.tensor([[0.6, 1.0], [0.3, 0.4]])], 4)
+    s = saliency_from_moments(
+        [torch.tensor([[0.0, 0.4]]), torch.tensor([[0.6, 1.0], [0.3, 0.4]])], 4
+    )
     assert s.tolist() == [[1, 1, 0, 0], [0, 1, 1, 1]]
 
 
 def test_meter_two_batches_equal_one():
     """The meter keeps every query: two batches give the metrics of one batch of four."""
     g = torch.Generator().manual_seed(0)
-    preds = {"spans": torch.rand(4, 5, 2, generator=g), "logits": torch.randn(4, 5, 2, generator=g),
-             "saliency": torch.randn(4, 6, generator=g)}
-    batch = {"moments": [torch.tensor([[0.1, 0.5]]), torch.tensor([[0.2, 0.4], [0.6, 0.9]]),
-                         torch.tensor([[0.0, 1.0]]), torch.tensor([[0.3, 0.35]])]}
+    preds = {
+        "spans": torch.rand(4, 5, 2, generator=g),
+        "logits": torch.randn(4, 5, 2, generator=g),
+        "saliency": torch.randn(4, 6, generator=g),
+    }
+    batch = {
+        "moments": [
+            torch.tensor([[0.1, 0.5]]),
+            torch.tensor([[0.2, 0.4], [0.6, 0.9]]),
+            torch.tensor([[0.0, 1.0]]),
+            torch.tensor([[0.3, 0.35]]),
+        ]
+    }
     halves = MomentsMeter()
     for sl in (slice(0, 2), slice(2, 4)):
         halves.update({k: v[sl] for k, v in preds.items()}, {"moments": batch["moments"][sl]})

@@ -1,4 +1,5 @@
 """R@K, median and mean rank on known similarity matrices; the meter ranks the whole set."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,15 +10,17 @@ from sen_heads.metrics_retrieval import RetrievalMeter, retrieval_metrics, retri
 
 def test_ranks_and_recall_on_3x3():
     """Rows are videos, columns captions; ranks worked out by hand."""
-    sim = torch.tensor([[0.9, 0.1, 0.5],
-                        [0.8, 0.2, 0.3],
-                        [0.1, 0.7, 0.6]])
+    sim = torch.tensor([[0.9, 0.1, 0.5], [0.8, 0.2, 0.3], [0.1, 0.7, 0.6]])
     assert retrieval_ranks(sim).tolist() == [1, 3, 2]  # video -> text
     assert retrieval_ranks(sim.t()).tolist() == [1, 2, 1]  # text -> video
     m = retrieval_metrics(sim)
     assert m["v2t_R@1"] == pytest.approx(1 / 3) and m["v2t_R@5"] == 1.0
     assert m["v2t_MdR"] == 2.0 and m["v2t_MnR"] == pytest.approx(2.0)
-    assert m["t2v_R@1"] == pytest.approx(2 / 3) and m["t2v_MdR"] == 1.0 and m["t2v_MnR"] == pytest.approx(4 / 3)
+    assert (
+        m["t2v_R@1"] == pytest.approx(2 / 3)
+        and m["t2v_MdR"] == 1.0
+        and m["t2v_MnR"] == pytest.approx(4 / 3)
+    )
     assert m["R@1"] == pytest.approx(0.5) and m["MdR"] == 1.5
 
 

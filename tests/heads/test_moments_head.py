@@ -1,10 +1,10 @@
 """Moment-retrieval head: shapes, Hungarian-matched losses, saliency losses, conditioning on the query."""
+
 from __future__ import annotations
 
 import pytest
 import torch
-
-from _heads_fixtures import B, CA, T, build_head, make_batch, make_output
+from _heads_fixtures import CA, B, T, build_head, make_batch, make_output
 
 
 def test_forward_shapes_and_ranges(out, batch):
@@ -33,8 +33,10 @@ def test_perfect_prediction_has_zero_span_losses():
     head = build_head("sen/moments@1", num_queries=3)
     spans = torch.tensor([[[0.9, 0.1], [0.25, 0.3], [0.5, 0.5]]])  # query 1 is [0.1, 0.4]
     logits = torch.zeros(1, 3, 2)
-    terms = head.loss_terms({"spans": spans, "logits": logits, "saliency": torch.zeros(1, 4)},
-                            {"moments": [torch.tensor([[0.1, 0.4]])]})
+    terms = head.loss_terms(
+        {"spans": spans, "logits": logits, "saliency": torch.zeros(1, 4)},
+        {"moments": [torch.tensor([[0.1, 0.4]])]},
+    )
     assert terms["span"].item() == pytest.approx(0.0, abs=1e-6)
     assert terms["giou"].item() == pytest.approx(0.0, abs=1e-6)
 
@@ -53,7 +55,9 @@ def test_saliency_losses():
     bce = build_head("sen/moments@1", saliency_loss="bce")
     target = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
     want_bce = torch.nn.functional.binary_cross_entropy_with_logits(sal, target)
-    assert bce._saliency_loss(sal, {"saliency": target}, moments).item() == pytest.approx(want_bce.item())
+    assert bce._saliency_loss(sal, {"saliency": target}, moments).item() == pytest.approx(
+        want_bce.item()
+    )
 
 
 def test_query_text_conditions_predictions(batch):

@@ -1,10 +1,11 @@
 """QA head on a tiny random GPT-2 with a locally built byte tokenizer (no downloads)."""
+
 from __future__ import annotations
 
 import pytest
 import torch
-
 from _heads_fixtures import B, build_head, make_batch, make_output
+
 from sen_core.errors import ConfigError
 from sen_heads.metrics_qa import ExactMatchMeter, exact_match, normalize_answer
 from sen_heads.qa_lm import byte_tokenizer
@@ -44,8 +45,10 @@ def test_generate_strings_and_padding(out):
     assert len(both) == B and all(isinstance(s, str) for s in both)
     for i in range(B):
         one = make_output()
-        one.state, one.pooled = out.state[i:i + 1], out.pooled[i:i + 1]
-        assert head.generate(one, {"question": batch["question"][i:i + 1]}, max_new_tokens=5) == [both[i]]
+        one.state, one.pooled = out.state[i : i + 1], out.pooled[i : i + 1]
+        assert head.generate(one, {"question": batch["question"][i : i + 1]}, max_new_tokens=5) == [
+            both[i]
+        ]
 
 
 def test_learns_an_answer_and_meter_counts_it():

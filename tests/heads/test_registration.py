@@ -1,15 +1,22 @@
 """Every first-party head is registered with its task, needs and metrics; params are checked."""
+
 from __future__ import annotations
 
 import pytest
+from _heads_fixtures import build_head
 
 from sen_core.catalogue import get_catalogue
 from sen_core.errors import ConfigError
 
-from _heads_fixtures import build_head
-
-NAMES = ("sen/classify-linear@1", "sen/classify-zeroshot@1", "sen/retrieval@1", "sen/moments@1",
-         "sen/tracking@1", "sen/qa-lm@1", "sen/edit-cond@1")
+NAMES = (
+    "sen/classify-linear@1",
+    "sen/classify-zeroshot@1",
+    "sen/retrieval@1",
+    "sen/moments@1",
+    "sen/tracking@1",
+    "sen/qa-lm@1",
+    "sen/edit-cond@1",
+)
 
 
 def test_all_heads_in_catalogue():

@@ -1,4 +1,5 @@
 """1-D IoU, generalised IoU and Hungarian matching on known spans."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,7 +29,9 @@ def test_hungarian_beats_greedy():
     """Pure L1 cost: the optimum (total 0.20) gives gt0 to pred1, although pred0 is nearest to gt0."""
     pred_cw = torch.tensor([[0.5, 0.2], [0.3, 0.2], [0.9, 0.1]])
     gt_se = torch.tensor([[0.35, 0.55], [0.45, 0.65]])  # centres .45 and .55, widths .2
-    p, g = hungarian_match(pred_cw, torch.zeros(3), gt_se, cost_span=1.0, cost_giou=0.0, cost_class=0.0)
+    p, g = hungarian_match(
+        pred_cw, torch.zeros(3), gt_se, cost_span=1.0, cost_giou=0.0, cost_class=0.0
+    )
     assert p.tolist() == [1, 0] and g.tolist() == [0, 1]
 
 

@@ -1,10 +1,11 @@
 """Point-tracking head: shapes, losses, gradients, and soft-argmax on a hand-built feature map."""
+
 from __future__ import annotations
 
 import pytest
 import torch
+from _heads_fixtures import CA, B, Q, T, W, build_head, make_batch, make_output
 
-from _heads_fixtures import B, CA, Q, T, W, build_head, make_batch, make_output
 from sen_core.errors import InputError
 from sen_core.head import NetworkOutput
 from sen_core.neuron import Layout, Tokens
@@ -23,7 +24,9 @@ def test_loss_and_backward(out, batch):
     head = build_head("sen/tracking@1", anchor_width=CA)
     preds = head(out, batch)
     terms = head.loss_terms(preds, batch)
-    assert set(terms) == {"position", "visibility"} and all(torch.isfinite(t) for t in terms.values())
+    assert set(terms) == {"position", "visibility"} and all(
+        torch.isfinite(t) for t in terms.values()
+    )
     head.loss(preds, batch).backward()
     assert out.features["anchor"].x.grad.abs().sum() > 0
     assert head.film.weight.grad.abs().sum() > 0
@@ -37,23 +40,34 @@ def test_soft_argmax_follows_a_distinct_feature():
     for f in range(t):
         x[0, f, 1, f, :] = 0.0
         x[0, f, 1, f, 1] = 1.0  # the tracked point, row 1, column f
-    tokens = Tokens(x.reshape(1, t * g * g, c), Layout(kind="frames", frames=t, tokens_per_frame=g * g, grid=(g, g)))
-    out = NetworkOutput(state=torch.zeros(1, 2, c), pooled=torch.zeros(1, c), features={"a": tokens}, anchor="a")
+    tokens = Tokens(
+        x.reshape(1, t * g * g, c),
+        Layout(kind="frames", frames=t, tokens_per_frame=g * g, grid=(g, g)),
+    )
+    out = NetworkOutput(
+        state=torch.zeros(1, 2, c), pooled=torch.zeros(1, c), features={"a": tokens}, anchor="a"
+    )
     head = build_head("sen/tracking@1", width=c, anchor_width=c, init_temperature=0.01)
     with torch.no_grad():  # identity projection so the correlation is the raw cosine
         head.proj.proj.weight.copy_(torch.eye(c))
         head.proj.proj.bias.zero_()
         head.proj.norm = torch.nn.Identity()
-        batch = {"video": torch.zeros(1, t, 32, 32, 3, dtype=torch.uint8),
-                 "query_points": torch.tensor([[[0.0, 4.0, 12.0]]])}  # centre of cell (row 1, col 0)
+        batch = {
+            "video": torch.zeros(1, t, 32, 32, 3, dtype=torch.uint8),
+            "query_points": torch.tensor([[[0.0, 4.0, 12.0]]]),
+        }  # centre of cell (row 1, col 0)
         tracks = head(out, batch)["tracks"][0, 0]
-    assert torch.allclose(tracks, torch.tensor([[4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]), atol=0.05)
+    assert torch.allclose(
+        tracks, torch.tensor([[4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]), atol=0.05
+    )
 
 
 def test_anchor_without_grid_is_refused(batch):
     """Tracking needs the anchor's spatial grid; a CLS-only anchor is a clear input error."""
     tokens = Tokens(torch.randn(B, T, CA), Layout(kind="frames", frames=T, tokens_per_frame=1))
-    out = NetworkOutput(state=torch.randn(B, 2, 32), pooled=torch.randn(B, 32), features={"a": tokens}, anchor="a")
+    out = NetworkOutput(
+        state=torch.randn(B, 2, 32), pooled=torch.randn(B, 32), features={"a": tokens}, anchor="a"
+    )
     with pytest.raises(InputError, match="needs the anchor's spatial grid"):
         build_head("sen/tracking@1")(out, batch)
 

@@ -5,6 +5,7 @@ text transformer with a mask (token-prompted, or fixed). Weights come from a loc
 builds of the same spec are identical (save/load tests rely on it). Heads: linear classifier,
 zero-shot (needs class names), retrieval (needs a caption neuron).
 """
+
 from __future__ import annotations
 
 import zlib
@@ -17,7 +18,15 @@ from torch import Tensor, nn
 from sen_core.head import Head, Meter, NetworkOutput
 from sen_core.hookspecs import hookimpl
 from sen_core.network.attention import FeedForward, SelfAttention
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, resize_frames, select_tokens, to_frames
+from sen_core.neuron import (
+    Layout,
+    PromptSlot,
+    SuperNeuron,
+    Tokens,
+    resize_frames,
+    select_tokens,
+    to_frames,
+)
 from sen_core.specs import BlockSpec, EncoderSpec, HeadSpec, Preprocess, TokenLayout
 
 MODULE = "_network_toys"
@@ -38,8 +47,17 @@ class _Block(nn.Module):
 class ToyViT(SuperNeuron):
     """32x32 frames, 8x8 patches: 1 CLS + 4x4 patches of width 32; prompts after the embedding."""
 
-    def __init__(self, spec: EncoderSpec, *, trainable: str = "none", tokens_per_frame: Any = "all", seed: int = 0,
-                 width: int = 32, layers: int = 2, image_size: int = 32) -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        trainable: str = "none",
+        tokens_per_frame: Any = "all",
+        seed: int = 0,
+        width: int = 32,
+        layers: int = 2,
+        image_size: int = 32,
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -58,7 +76,9 @@ class ToyViT(SuperNeuron):
     def preprocess(self, raw: Any) -> Tensor:
         frames = to_frames(raw, name=self.name)  # (B, T, 3, H, W)
         b, t = frames.shape[:2]
-        return resize_frames(frames.flatten(0, 1), self.size, None, None).reshape(b, t, 3, self.size, self.size)
+        return resize_frames(frames.flatten(0, 1), self.size, None, None).reshape(
+            b, t, 3, self.size, self.size
+        )
 
     def encode(self, x: Tensor, prompts: Tensor | None = None) -> Tokens:
         b, t = x.shape[:2]
@@ -72,10 +92,12 @@ class ToyViT(SuperNeuron):
         for blk in self.blocks:
             h = blk(h)
         h = self.norm(h)
-        h = torch.cat([h[:, :1], h[:, 1 + m:]], 1)
+        h = torch.cat([h[:, :1], h[:, 1 + m :]], 1)
         sel, tpf, grid, special = select_tokens(h, special=1, grid=self.grid, mode=self.tpf)
-        return Tokens(sel.reshape(b, t * tpf, self.width),
-                      Layout("frames", frames=t, tokens_per_frame=tpf, grid=grid, special_tokens=special))
+        return Tokens(
+            sel.reshape(b, t * tpf, self.width),
+            Layout("frames", frames=t, tokens_per_frame=tpf, grid=grid, special_tokens=special),
+        )
 
 
 class ToyFilmCNN(SuperNeuron):
@@ -108,11 +130,13 @@ class ToyFilmCNN(SuperNeuron):
             h = F.gelu(conv(h))
             if prompts is not None:
                 film = prompts.repeat_interleave(t, dim=0)
-                scale, shift = film[:, offset:offset + c], film[:, offset + c:offset + 2 * c]
+                scale, shift = film[:, offset : offset + c], film[:, offset + c : offset + 2 * c]
                 h = h * (1 + scale[:, :, None, None]) + shift[:, :, None, None]
                 offset += 2 * c
         h = F.adaptive_avg_pool2d(h, 2).flatten(2).transpose(1, 2)  # (BT, 4, 16)
-        return Tokens(h.reshape(b, t * 4, 16), Layout("frames", frames=t, tokens_per_frame=4, grid=(2, 2)))
+        return Tokens(
+            h.reshape(b, t * 4, 16), Layout("frames", frames=t, tokens_per_frame=4, grid=(2, 2))
+        )
 
 
 class ToyVideo(SuperNeuron):
@@ -140,7 +164,9 @@ class ToyVideo(SuperNeuron):
 class ToyText(SuperNeuron):
     """Words hashed into 97 ids, at most 8 tokens, one attention layer of width 24, with a mask."""
 
-    def __init__(self, spec: EncoderSpec, *, trainable: str = "none", seed: int = 3, max_length: int = 8) -> None:
+    def __init__(
+        self, spec: EncoderSpec, *, trainable: str = "none", seed: int = 3, max_length: int = 8
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -157,7 +183,9 @@ class ToyText(SuperNeuron):
         texts = list(raw)
         ids = torch.zeros(len(texts), self.max_length, dtype=torch.long)
         for i, s in enumerate(texts):
-            words = [1 + zlib.crc32(w.encode()) % 96 for w in s.lower().split()][: self.max_length] or [1]
+            words = [1 + zlib.crc32(w.encode()) % 96 for w in s.lower().split()][
+                : self.max_length
+            ] or [1]
             ids[i, : len(words)] = torch.tensor(words)
         n = int((ids > 0).sum(1).max())
         return ids[:, :n], ids[:, :n] > 0
@@ -172,7 +200,7 @@ class ToyText(SuperNeuron):
             full = torch.cat([mask.new_ones(prompts.shape[:2]), mask], 1)
         h = self.block(h, full)
         if prompts is not None:
-            h = h[:, prompts.shape[1]:]
+            h = h[:, prompts.shape[1] :]
         return Tokens(h, Layout("sequence", tokens_per_frame=h.shape[1]), mask=mask)
 
 
@@ -209,12 +237,20 @@ class ToyZeroShot(ToyClassify):
         Head.__init__(self, spec, width=width)
 
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
-        return {"logits": 10 * F.normalize(out.pooled, dim=-1) @ F.normalize(out.text["class_names"], dim=-1).T}
+        return {
+            "logits": 10
+            * F.normalize(out.pooled, dim=-1)
+            @ F.normalize(out.text["class_names"], dim=-1).T
+        }
 
 
 class ToyRetrieval(ToyZeroShot):
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
-        return {"logits": 10 * F.normalize(out.pooled, dim=-1) @ F.normalize(out.text["caption"], dim=-1).T}
+        return {
+            "logits": 10
+            * F.normalize(out.pooled, dim=-1)
+            @ F.normalize(out.text["caption"], dim=-1).T
+        }
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
         return F.cross_entropy(preds["logits"], torch.arange(preds["logits"].shape[0]))
@@ -226,31 +262,89 @@ def _frames(tpf: int, grid: tuple[int, int] | None = None, special: int = 0) -> 
 
 
 ENCODERS = (
-    EncoderSpec(name="toy/vit@1", summary="tiny token-prompted ViT", factory=f"{MODULE}:ToyViT", modality="image",
-                width=32, layout=_frames(17, (4, 4), 1), preprocess=Preprocess(image_size=32), prompting="tokens",
-                params={"tokens_per_frame": "all", "seed": 0}),
-    EncoderSpec(name="toy/film@1", summary="tiny FiLM CNN", factory=f"{MODULE}:ToyFilmCNN", modality="image",
-                width=16, layout=_frames(4, (2, 2)), prompting="film", params={"seed": 1}),
-    EncoderSpec(name="toy/video@1", summary="tiny 3-D conv, no prompts", factory=f"{MODULE}:ToyVideo",
-                modality="video", width=24, layout=_frames(1), params={"seed": 2}),
-    EncoderSpec(name="toy/text@1", summary="tiny token-prompted text encoder", factory=f"{MODULE}:ToyText",
-                modality="text", width=24, layout=TokenLayout(kind="sequence"), prompting="tokens",
-                params={"seed": 3}),
-    EncoderSpec(name="toy/text-fixed@1", summary="tiny text encoder, no prompts", factory=f"{MODULE}:ToyText",
-                modality="text", width=24, layout=TokenLayout(kind="sequence"), params={"seed": 4}),
+    EncoderSpec(
+        name="toy/vit@1",
+        summary="tiny token-prompted ViT",
+        factory=f"{MODULE}:ToyViT",
+        modality="image",
+        width=32,
+        layout=_frames(17, (4, 4), 1),
+        preprocess=Preprocess(image_size=32),
+        prompting="tokens",
+        params={"tokens_per_frame": "all", "seed": 0},
+    ),
+    EncoderSpec(
+        name="toy/film@1",
+        summary="tiny FiLM CNN",
+        factory=f"{MODULE}:ToyFilmCNN",
+        modality="image",
+        width=16,
+        layout=_frames(4, (2, 2)),
+        prompting="film",
+        params={"seed": 1},
+    ),
+    EncoderSpec(
+        name="toy/video@1",
+        summary="tiny 3-D conv, no prompts",
+        factory=f"{MODULE}:ToyVideo",
+        modality="video",
+        width=24,
+        layout=_frames(1),
+        params={"seed": 2},
+    ),
+    EncoderSpec(
+        name="toy/text@1",
+        summary="tiny token-prompted text encoder",
+        factory=f"{MODULE}:ToyText",
+        modality="text",
+        width=24,
+        layout=TokenLayout(kind="sequence"),
+        prompting="tokens",
+        params={"seed": 3},
+    ),
+    EncoderSpec(
+        name="toy/text-fixed@1",
+        summary="tiny text encoder, no prompts",
+        factory=f"{MODULE}:ToyText",
+        modality="text",
+        width=24,
+        layout=TokenLayout(kind="sequence"),
+        params={"seed": 4},
+    ),
 )
 HEADS = (
-    HeadSpec(name="toy/classify@1", summary="linear classifier", factory=f"{MODULE}:ToyClassify",
-             task="classification", params={"num_classes": 3}, metrics=("accuracy",)),
-    HeadSpec(name="toy/zeroshot@1", summary="zero-shot classifier", factory=f"{MODULE}:ToyZeroShot",
-             task="classification", needs=("class_names",)),
-    HeadSpec(name="toy/retrieval@1", summary="video-caption retrieval", factory=f"{MODULE}:ToyRetrieval",
-             task="retrieval", needs=("text",)),
+    HeadSpec(
+        name="toy/classify@1",
+        summary="linear classifier",
+        factory=f"{MODULE}:ToyClassify",
+        task="classification",
+        params={"num_classes": 3},
+        metrics=("accuracy",),
+    ),
+    HeadSpec(
+        name="toy/zeroshot@1",
+        summary="zero-shot classifier",
+        factory=f"{MODULE}:ToyZeroShot",
+        task="classification",
+        needs=("class_names",),
+    ),
+    HeadSpec(
+        name="toy/retrieval@1",
+        summary="video-caption retrieval",
+        factory=f"{MODULE}:ToyRetrieval",
+        task="retrieval",
+        needs=("text",),
+    ),
 )
 
 # A block that cannot work without prompting (for the validation tests).
-NEEDS_PROMPTS = BlockSpec(name="toy/needs-prompts@1", summary="RA that must prompt", params={"ffn_mult": 2},
-                          factory="sen_blocks.ra_cross:CrossRA", needs_prompting=True)
+NEEDS_PROMPTS = BlockSpec(
+    name="toy/needs-prompts@1",
+    summary="RA that must prompt",
+    params={"ffn_mult": 2},
+    factory="sen_blocks.ra_cross:CrossRA",
+    needs_prompting=True,
+)
 
 
 @hookimpl

@@ -1,4 +1,5 @@
 """Fixtures for the network tests; the helpers live in _network_helpers.py."""
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # so the toys' "module:attr" factories import
 
-from _network_helpers import make_batch, toy_catalogue  # noqa: E402
+from _network_helpers import make_batch, toy_catalogue
 
 
 @pytest.fixture(scope="session")

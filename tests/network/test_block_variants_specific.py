@@ -1,18 +1,21 @@
 """Variant-specific behaviour: reaction-diffusion stability bound, dynamic-focus token count, memory."""
+
 from __future__ import annotations
 
 import pytest
 import torch
 from _network_helpers import make_batch, make_spec
 
+from sen_blocks.ra_dynamic_focus import focus_token_count
 from sen_core.errors import ConfigError
 from sen_core.network import build_network
-from sen_blocks.ra_dynamic_focus import focus_token_count
 
 
 def test_reaction_diffusion_stability_bound(catalogue):
     """dt * D > 0.5 is refused when the network is built, with the key path and the numbers."""
-    spec = make_spec(block="sen/ra-reaction-diffusion@1", block_params={"dt": 2.0, "diffusion_u": 0.3})
+    spec = make_spec(
+        block="sen/ra-reaction-diffusion@1", block_params={"dt": 2.0, "diffusion_u": 0.3}
+    )
     with pytest.raises(ConfigError) as info:
         build_network(spec, catalogue=catalogue)
     assert info.value.problems == [
@@ -23,7 +26,10 @@ def test_reaction_diffusion_stability_bound(catalogue):
 
 def test_reaction_diffusion_at_the_bound_builds(catalogue):
     """dt * D == 0.5 is allowed and the state stays finite."""
-    spec = make_spec(block="sen/ra-reaction-diffusion@1", block_params={"dt": 1.0, "diffusion_u": 0.5, "rd_steps": 8})
+    spec = make_spec(
+        block="sen/ra-reaction-diffusion@1",
+        block_params={"dt": 1.0, "diffusion_u": 0.5, "rd_steps": 8},
+    )
     torch.manual_seed(0)
     out = build_network(spec, catalogue=catalogue)(make_batch())
     assert torch.isfinite(out.state).all()
@@ -34,8 +40,15 @@ def test_reaction_diffusion_direct_construction_checks(catalogue):
     from sen_blocks.ra_reaction_diffusion import ReactionDiffusionRA
 
     with pytest.raises(ConfigError, match="stability bound 0.5"):
-        ReactionDiffusionRA(catalogue.get("sen/ra-reaction-diffusion@1"), width=32, neurons={}, anchor="vit",
-                            depth=1, dt=1.0, diffusion_v=0.8)
+        ReactionDiffusionRA(
+            catalogue.get("sen/ra-reaction-diffusion@1"),
+            width=32,
+            neurons={},
+            anchor="vit",
+            depth=1,
+            dt=1.0,
+            diffusion_v=0.8,
+        )
 
 
 @pytest.mark.parametrize("train", [False, True])
@@ -43,8 +56,11 @@ def test_reaction_diffusion_direct_construction_checks(catalogue):
 def test_dynamic_focus_token_count(catalogue, train, key_frames, coarse):
     """k * P + (T - k) * coarse tokens (k = min(key_frames, T)), in training and in evaluation."""
     torch.manual_seed(0)
-    spec = make_spec(block="sen/ra-dynamic-focus@1", depth=1,
-                     block_params={"key_frames": key_frames, "coarse_tokens": coarse})
+    spec = make_spec(
+        block="sen/ra-dynamic-focus@1",
+        depth=1,
+        block_params={"key_frames": key_frames, "coarse_tokens": coarse},
+    )
     net = build_network(spec, catalogue=catalogue).train(train)
     out = net(make_batch())
     want = focus_token_count(4, 4, key_frames, coarse)
@@ -83,7 +99,9 @@ def test_dynamic_focus_scorer_learns_in_training(catalogue):
 def test_memory_stays_bounded(catalogue):
     """The memory holds memory_tokens tokens after every step."""
     torch.manual_seed(0)
-    spec = make_spec(block="sen/ra-memory@1", depth=3, block_params={"memory_tokens": 3, "write_tokens": 2})
+    spec = make_spec(
+        block="sen/ra-memory@1", depth=3, block_params={"memory_tokens": 3, "write_tokens": 2}
+    )
     net = build_network(spec, catalogue=catalogue)
     seen = []
     orig = net.block.integrate

@@ -1,12 +1,13 @@
 """net.describe(), the Mermaid/dot diagrams, and the `sen build` / `sen graph` commands."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from _network_helpers import make_spec, toy_catalogue
+from click.testing import CliRunner
 
 from sen_core import catalogue as catalogue_module
 from sen_core.cli import cli
@@ -18,19 +19,32 @@ def toy_cli(monkeypatch, tmp_path):
     """The CLI with the toy catalogue, and a config file holding the toy network under model:."""
     cat = toy_catalogue()
     monkeypatch.setattr(catalogue_module, "get_catalogue", lambda: cat)
-    spec = make_spec(neurons=("vit", "vid", "caption"), heads=[{"name": "toy/retrieval@1", "key": "ret"}])
+    spec = make_spec(
+        neurons=("vit", "vid", "caption"), heads=[{"name": "toy/retrieval@1", "key": "ret"}]
+    )
     path = tmp_path / "run.yaml"
-    path.write_text(yaml.safe_dump({"name": "toy", "model": spec.model_dump(mode="json", exclude_defaults=True)}))
+    path.write_text(
+        yaml.safe_dump(
+            {"name": "toy", "model": spec.model_dump(mode="json", exclude_defaults=True)}
+        )
+    )
     return path
 
 
 def test_describe(catalogue):
     """describe() lists neurons, block, heads and parameter counts that add up."""
-    net = build_network(make_spec(neurons=("vit", "vid", "caption"), heads=[{"name": "toy/retrieval@1", "key": "ret"}]),
-                        catalogue=catalogue)
+    net = build_network(
+        make_spec(
+            neurons=("vit", "vid", "caption"), heads=[{"name": "toy/retrieval@1", "key": "ret"}]
+        ),
+        catalogue=catalogue,
+    )
     d = net.describe()
     assert [(n["key"], n["prompted"], n["integrated"]) for n in d["neurons"]] == [
-        ("vit", True, True), ("vid", False, True), ("caption", False, False)]
+        ("vit", True, True),
+        ("vid", False, True),
+        ("caption", False, False),
+    ]
     assert d["block"]["name"] == "sen/ra-cross@1" and d["block"]["depth"] == 2
     assert d["heads"][0]["task"] == "retrieval"
     p = d["parameters"]
@@ -54,7 +68,11 @@ def test_sen_build(toy_cli):
     """`sen build CONFIG` prints the neurons, the block and the parameter counts."""
     res = CliRunner().invoke(cli, ["build", str(toy_cli)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
-    assert "toy/vit@1" in res.output and "sen/ra-cross@1" in res.output and "toy/retrieval@1" in res.output
+    assert (
+        "toy/vit@1" in res.output
+        and "sen/ra-cross@1" in res.output
+        and "toy/retrieval@1" in res.output
+    )
     assert "trainable," in res.output and "frozen" in res.output
 
 
@@ -79,4 +97,7 @@ def test_sen_build_bad_config_exits_2(toy_cli):
     """A spec problem is one error message and exit status 2."""
     res = CliRunner().invoke(cli, ["build", str(toy_cli), "model.anchor=caption"])
     assert res.exit_code == 2
-    assert "model.anchor: 'caption' reads 'caption' (text); the anchor must be a visual neuron" in res.output
+    assert (
+        "model.anchor: 'caption' reads 'caption' (text); the anchor must be a visual neuron"
+        in res.output
+    )

@@ -1,4 +1,5 @@
 """Collaborative distillation: the loss is present when weighted, joins the total, and falls."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """The complete block example of docs/network.md ("How to write a new block") works as written."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,11 @@ import sys
 import types
 from pathlib import Path
 
+import _network_toys
 import pytest
 import torch
 from _network_helpers import make_batch, make_spec
 
-import _network_toys
 from sen_core._plugins import PluginSource, load_catalogue
 from sen_core.errors import ConfigError
 from sen_core.network import build_network
@@ -33,15 +34,21 @@ def doc_catalogue(monkeypatch):
         monkeypatch.setitem(sys.modules, mod.__name__, mod)
         exec(compile(code, f"docs/network.md:{name}", "exec"), mod.__dict__)
         mods[name] = mod
-    return load_catalogue(sources=[PluginSource("toys", lambda: _network_toys),
-                                   PluginSource("acme_blocks", lambda: mods["plugin"])])
+    return load_catalogue(
+        sources=[
+            PluginSource("toys", lambda: _network_toys),
+            PluginSource("acme_blocks", lambda: mods["plugin"]),
+        ]
+    )
 
 
 @pytest.mark.parametrize("depth,share", [(0, True), (2, True), (2, False)])
 def test_doc_block_runs(doc_catalogue, depth, share):
     """The example block builds, runs forward and backward, and prompts the promptable neurons."""
     torch.manual_seed(0)
-    spec = make_spec(block="acme/ra-pool@1", depth=depth, share_weights=share, block_params={"scale": 0.5})
+    spec = make_spec(
+        block="acme/ra-pool@1", depth=depth, share_weights=share, block_params={"scale": 0.5}
+    )
     net = build_network(spec, catalogue=doc_catalogue)
     out = net(make_batch())
     assert out.state.shape == (2, 16, 32) and len(out.states) == depth + 1
@@ -52,5 +59,7 @@ def test_doc_block_runs(doc_catalogue, depth, share):
 def test_doc_block_check_params(doc_catalogue):
     """The message quoted in the doc."""
     with pytest.raises(ConfigError) as info:
-        build_network(make_spec(block="acme/ra-pool@1", block_params={"scale": 0}), catalogue=doc_catalogue)
+        build_network(
+            make_spec(block="acme/ra-pool@1", block_params={"scale": 0}), catalogue=doc_catalogue
+        )
     assert info.value.problems == ["model.block_params.scale: must be > 0, got 0"]

@@ -1,5 +1,6 @@
 """Efficiency: prompt-free neurons run once, cached step-0 features skip encoders, activation
 checkpointing changes nothing numerically, and a tiny network compiles."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,9 +14,11 @@ from sen_core.network import build_network
 def _count_encodes(net) -> dict[str, int]:
     calls = dict.fromkeys(net.neurons, 0)
     for key, neuron in net.neurons.items():
+
         def counted(*args, _orig=neuron.encode, _key=key, **kw):
             calls[_key] += 1
             return _orig(*args, **kw)
+
         neuron.encode = counted
     return calls
 
@@ -51,7 +54,9 @@ def test_cache_ids(catalogue):
     assert a.neuron_cache_id("vit") != a.neuron_cache_id("film")
     spec = make_spec()
     vit = spec.neurons[0].model_copy(update={"params": {"tokens_per_frame": "cls"}})
-    c = build_network(spec.model_copy(update={"neurons": [vit, *spec.neurons[1:]]}), catalogue=catalogue)
+    c = build_network(
+        spec.model_copy(update={"neurons": [vit, *spec.neurons[1:]]}), catalogue=catalogue
+    )
     assert c.neuron_cache_id("vit") != a.neuron_cache_id("vit")
 
 
@@ -60,7 +65,10 @@ def test_bad_features_are_refused(catalogue):
     net = build_network(make_spec(), catalogue=catalogue)
     batch = make_batch()
     feats = {"vid": net.encode_step0("film", batch)}
-    with pytest.raises(InputError, match=r"features\['vid'\] has width 16; neuron 'vid' \(toy/video@1\) outputs width 24"):
+    with pytest.raises(
+        InputError,
+        match=r"features\['vid'\] has width 16; neuron 'vid' \(toy/video@1\) outputs width 24",
+    ):
         net(batch, features=feats)
     with pytest.raises(InputError, match=r"features for unknown neuron\(s\) \['nope'\]"):
         net(batch, features={"nope": feats["vid"]})
@@ -71,7 +79,9 @@ def test_missing_batch_field(catalogue):
     net = build_network(make_spec(), catalogue=catalogue)
     batch = make_batch()
     del batch["question"]
-    with pytest.raises(InputError, match="the batch has no 'question', which neuron 'question' reads"):
+    with pytest.raises(
+        InputError, match="the batch has no 'question', which neuron 'question' reads"
+    ):
         net(batch)
 
 
@@ -81,11 +91,15 @@ def test_checkpointing_same_numbers(catalogue):
     results = []
     for ckpt in (False, True):
         torch.manual_seed(0)
-        net = build_network(make_spec(depth=2, checkpointing=ckpt, distill_weight=0.5), catalogue=catalogue)
+        net = build_network(
+            make_spec(depth=2, checkpointing=ckpt, distill_weight=0.5), catalogue=catalogue
+        )
         out = net(batch)
         loss = out.pooled.square().mean() + out.aux_losses["distill"]
         loss.backward()
-        results.append((loss.detach(), {n: p.grad for n, p in net.named_parameters() if p.grad is not None}))
+        results.append(
+            (loss.detach(), {n: p.grad for n, p in net.named_parameters() if p.grad is not None})
+        )
     (l0, g0), (l1, g1) = results
     assert torch.equal(l0, l1)
     assert g0.keys() == g1.keys()

@@ -1,9 +1,10 @@
 """Frame order reaches the state: a clip and its time reversal must be told apart (motion direction)."""
+
 from __future__ import annotations
 
 import torch
-
 from _network_helpers import make_batch, make_spec
+
 from sen_core.network import build_network
 from sen_core.network.adapters import frame_position_embedding
 
@@ -13,7 +14,9 @@ def test_position_embedding_layout():
     pe = frame_position_embedding(3, 2, 8)
     assert pe.shape == (6, 8)
     assert torch.equal(pe[0, :4], pe[1, :4]) and not torch.equal(pe[0, :4], pe[2, :4])  # same frame
-    assert torch.equal(pe[0, 4:], pe[2, 4:]) and not torch.equal(pe[0, 4:], pe[1, 4:])  # same token slot
+    assert torch.equal(pe[0, 4:], pe[2, 4:]) and not torch.equal(
+        pe[0, 4:], pe[1, 4:]
+    )  # same token slot
 
 
 def test_reversed_clip_gives_a_different_state(catalogue):
@@ -33,5 +36,7 @@ def test_position_scale_learns(catalogue, batch):
     """The position scale receives a gradient, so training can tune how much frame order counts."""
     net = build_network(make_spec(neurons=("vit", "question"), depth=1), catalogue=catalogue)
     out = net(batch)
-    (out.state * torch.randn_like(out.state)).sum().backward()  # any loss that weighs tokens unequally
+    (
+        out.state * torch.randn_like(out.state)
+    ).sum().backward()  # any loss that weighs tokens unequally
     assert net.adapters["vit"].pos_scale.grad.abs().sum() > 0

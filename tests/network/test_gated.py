@@ -1,4 +1,5 @@
 """The gated variant at initialisation equals the anchor alone."""
+
 from __future__ import annotations
 
 import torch
@@ -23,14 +24,18 @@ def test_gated_init_is_anchor_only(catalogue):
     torch.manual_seed(0)
     cross = build_network(make_spec(block="sen/ra-cross@1", depth=3), catalogue=catalogue).eval()
     with torch.no_grad():
-        assert not torch.allclose(cross(batch).states[-1], cross.adapters["vit"](cross.encode_step0("vit", batch), 2).x)
+        assert not torch.allclose(
+            cross(batch).states[-1], cross.adapters["vit"](cross.encode_step0("vit", batch), 2).x
+        )
 
 
 def test_gated_equals_anchor_only_network(catalogue):
     """Adding neurons to an untrained gated network leaves its output unchanged."""
     batch = make_batch()
     torch.manual_seed(0)
-    alone = build_network(make_spec(neurons=("vit",), block="sen/ra-gated@1", depth=0), catalogue=catalogue).eval()
+    alone = build_network(
+        make_spec(neurons=("vit",), block="sen/ra-gated@1", depth=0), catalogue=catalogue
+    ).eval()
     full = build_network(make_spec(block="sen/ra-gated@1", depth=2), catalogue=catalogue).eval()
     alone.adapters["vit"].load_state_dict(full.adapters["vit"].state_dict())  # the one shared piece
     with torch.no_grad():

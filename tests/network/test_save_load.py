@@ -1,4 +1,5 @@
 """save_network / load_network: exact round trips, atomic files, and clear refusals."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ from sen_core.network import build_network, load_network, save_network
 def trained(catalogue):
     """A network whose glue weights are no longer at their initial values."""
     torch.manual_seed(0)
-    spec = make_spec(neurons=("vit", "film", "vid", "question", "caption", "classes"), depth=2,
-                     heads=[{"name": "toy/zeroshot@1", "key": "zs"}])
+    spec = make_spec(
+        neurons=("vit", "film", "vid", "question", "caption", "classes"),
+        depth=2,
+        heads=[{"name": "toy/zeroshot@1", "key": "zs"}],
+    )
     net = build_network(spec, catalogue=catalogue)
     with torch.no_grad():
         for p in net.parameters():
@@ -37,7 +41,9 @@ def test_round_trip_is_exact(trained, catalogue, tmp_path, full):
     with torch.no_grad():
         a, b = trained(batch), loaded(batch)
         assert torch.equal(a.state, b.state)
-        assert torch.equal(trained.run_heads(a, batch)["zs"]["logits"], loaded.run_heads(b, batch)["zs"]["logits"])
+        assert torch.equal(
+            trained.run_heads(a, batch)["zs"]["logits"], loaded.run_heads(b, batch)["zs"]["logits"]
+        )
 
 
 def test_default_saves_trainable_only(trained, tmp_path):
@@ -46,13 +52,20 @@ def test_default_saves_trainable_only(trained, tmp_path):
 
     save_network(trained, tmp_path / "a")
     save_network(trained, tmp_path / "b", full=True)
-    small, big = load_file(tmp_path / "a" / "model.safetensors"), load_file(tmp_path / "b" / "model.safetensors")
+    small, big = (
+        load_file(tmp_path / "a" / "model.safetensors"),
+        load_file(tmp_path / "b" / "model.safetensors"),
+    )
     assert not any(k.startswith("neurons.") for k in small)
     assert set(small) < set(big) and any(k.startswith("neurons.vit.") for k in big)
     meta = json.loads((tmp_path / "a" / "sen.json").read_text())
     assert meta["spec_hash"] == trained.spec_hash
-    assert meta["components"]["toy/vit@1"] == {"kind": "encoder", "plugin": "toys", "distribution": "toys",
-                                               "version": "1.0"}
+    assert meta["components"]["toy/vit@1"] == {
+        "kind": "encoder",
+        "plugin": "toys",
+        "distribution": "toys",
+        "version": "1.0",
+    }
     assert meta["weights"]["tensors"] == len(small)
     assert not list((tmp_path / "a").glob(".*.tmp"))  # atomic writes leave no temporary files
 
@@ -62,7 +75,9 @@ def test_truncated_checkpoint(trained, catalogue, tmp_path):
     d = save_network(trained, tmp_path / "net")
     path = d / "model.safetensors"
     path.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(CheckpointError, match=r"model\.safetensors: its SHA-256 does not match sen.json"):
+    with pytest.raises(
+        CheckpointError, match=r"model\.safetensors: its SHA-256 does not match sen.json"
+    ):
         load_network(d, catalogue=catalogue)
 
 
@@ -73,7 +88,9 @@ def test_corrupt_safetensors_without_checksum(trained, catalogue, tmp_path):
     del meta["weights"]["sha256"]
     (d / "sen.json").write_text(json.dumps(meta))
     (d / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
-    with pytest.raises(CheckpointError, match=r"model\.safetensors: cannot read the safetensors file"):
+    with pytest.raises(
+        CheckpointError, match=r"model\.safetensors: cannot read the safetensors file"
+    ):
         load_network(d, catalogue=catalogue)
 
 

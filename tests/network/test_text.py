@@ -1,5 +1,6 @@
 """Text neurons: question/class-name neurons take part in integration, caption neurons only give
 out.text['caption'], and class-name tokens are shared by the batch."""
+
 from __future__ import annotations
 
 import torch
@@ -16,7 +17,10 @@ def test_text_outputs_and_roles(catalogue):
     net = build_network(make_spec(neurons=ALL, depth=1), catalogue=catalogue).eval()
     out = net(make_batch())
     assert {k: tuple(v.shape) for k, v in out.text.items()} == {
-        "question": (2, 32), "caption": (2, 32), "class_names": (3, 32)}
+        "question": (2, 32),
+        "caption": (2, 32),
+        "class_names": (3, 32),
+    }
     assert net.integrated == ["vit", "vid", "question", "classes"]
     assert out.features["classes"].x.shape[0] == 3  # (C, N, D): one row per class name
     assert "caption" in out.features
@@ -41,7 +45,10 @@ def test_question_and_class_names_are_integrated(catalogue):
     base = make_batch()
     with torch.no_grad():
         ref = net(base).state
-        for field, value in (("question", ["who", "when"]), ("class_names", ["dog", "cat", "bird"])):
+        for field, value in (
+            ("question", ["who", "when"]),
+            ("class_names", ["dog", "cat", "bird"]),
+        ):
             changed = dict(base, **{field: value})
             assert not torch.equal(net(changed).state, ref), field
 
@@ -60,11 +67,18 @@ def test_identical_frozen_neurons_share_one_module(catalogue):
     """A frozen text encoder reading captions and class names is built once; its weights count once."""
     spec = make_spec(neurons=("vit", "caption", "classes"))
     classes = spec.neurons[2].model_copy(update={"name": "toy/text-fixed@1"})
-    net = build_network(spec.model_copy(update={"neurons": [*spec.neurons[:2], classes]}), catalogue=catalogue)
+    net = build_network(
+        spec.model_copy(update={"neurons": [*spec.neurons[:2], classes]}), catalogue=catalogue
+    )
     assert net.neurons["caption"] is net.neurons["classes"]
     d = net.describe()
     assert d["neurons"][2]["shares_module_with"] == "caption"
-    assert d["parameters"]["frozen"] == d["neurons"][0]["parameters"]["frozen"] + d["neurons"][1]["parameters"]["frozen"]
+    assert (
+        d["parameters"]["frozen"]
+        == d["neurons"][0]["parameters"]["frozen"] + d["neurons"][1]["parameters"]["frozen"]
+    )
     trained = spec.neurons[2].model_copy(update={"trainable": "all"})
-    net2 = build_network(spec.model_copy(update={"neurons": [*spec.neurons[:2], trained]}), catalogue=catalogue)
+    net2 = build_network(
+        spec.model_copy(update={"neurons": [*spec.neurons[:2], trained]}), catalogue=catalogue
+    )
     assert net2.neurons["caption"] is not net2.neurons["classes"]

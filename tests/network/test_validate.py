@@ -1,4 +1,5 @@
 """Validation reports every problem of a spec at once, with key paths, before anything is built."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,10 @@ def test_all_problems_at_once(catalogue):
             {"name": "toy/text-fixed@1", "key": "caption", "input": "caption"},
             {"name": "toy/video@1", "key": "vid", "input": "question"},
         ],
-        "anchor": "caption", "block": "sen/fusion-concat@1", "depth": 2, "block_params": {"hidden_mul": 3},
+        "anchor": "caption",
+        "block": "sen/fusion-concat@1",
+        "depth": 2,
+        "block_params": {"hidden_mul": 3},
         "heads": [{"name": "toy/zeroshot@1"}, {"name": "toy/clasify@1"}],
     }
     assert _problems(spec, catalogue) == [
@@ -45,14 +49,20 @@ def test_message_lists_problems(catalogue):
     """The exception text has a count and one line per problem."""
     with pytest.raises(ConfigError) as info:
         build_network(make_spec(anchor="nope"), catalogue=catalogue)
-    assert str(info.value) == ("invalid network spec (1 problem):\n  - model.anchor: 'nope' is not a neuron key; "
-                               "keys: vit, film, vid, question")
+    assert str(info.value) == (
+        "invalid network spec (1 problem):\n  - model.anchor: 'nope' is not a neuron key; "
+        "keys: vit, film, vid, question"
+    )
 
 
 def test_needs_prompting_without_promptable_neuron(catalogue):
     """A block that needs prompting paired with only prompt-free neurons; retrieval without a caption neuron."""
-    spec = make_spec(neurons=("vid", "classes"), anchor="vid", block="toy/needs-prompts@1",
-                     heads=[{"name": "toy/retrieval@1", "key": "ret"}])
+    spec = make_spec(
+        neurons=("vid", "classes"),
+        anchor="vid",
+        block="toy/needs-prompts@1",
+        heads=[{"name": "toy/retrieval@1", "key": "ret"}],
+    )
     assert _problems(spec, catalogue) == [
         "model.block: 'toy/needs-prompts@1' needs a promptable neuron (prompting tokens or film, prompt: true, "
         "not reading caption or class_names); none of vid, classes is one",
@@ -73,16 +83,26 @@ def test_pydantic_errors_have_key_paths(catalogue):
 
 def test_width_not_divisible_by_heads(catalogue):
     """Widths: the state width must split evenly across attention heads."""
-    spec = {"neurons": [{"name": "toy/vit@1", "input": "frames"}], "anchor": "vit", "width": 30, "attn_heads": 4}
-    assert _problems(spec, catalogue) == ["model: Value error, width 30 must be divisible by attn_heads 4"]
+    spec = {
+        "neurons": [{"name": "toy/vit@1", "input": "frames"}],
+        "anchor": "vit",
+        "width": 30,
+        "attn_heads": 4,
+    }
+    assert _problems(spec, catalogue) == [
+        "model: Value error, width 30 must be divisible by attn_heads 4"
+    ]
 
 
 def test_trainable_conflict(catalogue):
     """trainable set twice with different values is reported."""
     spec = make_spec(neurons=("vit",))
-    vit = spec.neurons[0].model_copy(update={"trainable": "all", "params": {"trainable": "prompts"}})
+    vit = spec.neurons[0].model_copy(
+        update={"trainable": "all", "params": {"trainable": "prompts"}}
+    )
     assert _problems(spec.model_copy(update={"neurons": [vit]}), catalogue) == [
-        "model.neurons[0]: trainable is 'all' but params.trainable is 'prompts'; set one of them"]
+        "model.neurons[0]: trainable is 'all' but params.trainable is 'prompts'; set one of them"
+    ]
 
 
 def test_resolved_spec_is_explicit_and_hash_stable(catalogue):

@@ -1,4 +1,5 @@
 """Every block variant runs forward and backward on the toy neurons at depth 0 to 3."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,13 @@ from _network_helpers import make_batch, make_spec
 
 from sen_core.network import build_network
 
-RECURSIVE = ["sen/ra-cross@1", "sen/ra-gated@1", "sen/ra-reaction-diffusion@1", "sen/ra-memory@1",
-             "sen/ra-dynamic-focus@1"]
+RECURSIVE = [
+    "sen/ra-cross@1",
+    "sen/ra-gated@1",
+    "sen/ra-reaction-diffusion@1",
+    "sen/ra-memory@1",
+    "sen/ra-dynamic-focus@1",
+]
 CASES = [(b, d) for b in RECURSIVE for d in range(4)] + [("sen/fusion-concat@1", 0)]
 
 
@@ -16,7 +22,9 @@ CASES = [(b, d) for b in RECURSIVE for d in range(4)] + [("sen/fusion-concat@1",
 def test_forward_backward(catalogue, block, depth):
     """Shapes, K + 1 states, finite gradients reaching the adapters and (when prompting) the prompt generators."""
     torch.manual_seed(0)
-    net = build_network(make_spec(block=block, depth=depth, distill_weight=0.1), catalogue=catalogue)
+    net = build_network(
+        make_spec(block=block, depth=depth, distill_weight=0.1), catalogue=catalogue
+    )
     net.train()
     out = net(make_batch())
     assert out.state.shape == (2, 16, 32)  # 4 frames x (16 // 4) tokens, width 32
@@ -55,6 +63,8 @@ def test_prompted_neurons_are_reencoded(catalogue, depth):
 def test_prompt_false_entry_is_prompt_free(catalogue):
     """A neuron entry with prompt: false is encoded once even though its encoder is promptable."""
     spec = make_spec()
-    neurons = [n.model_copy(update={"prompt": False}) if n.id == "film" else n for n in spec.neurons]
+    neurons = [
+        n.model_copy(update={"prompt": False}) if n.id == "film" else n for n in spec.neurons
+    ]
     net = build_network(spec.model_copy(update={"neurons": neurons}), catalogue=catalogue)
     assert sorted(net.prompted) == ["question", "vit"]

@@ -1,4 +1,5 @@
 """Shared vs per-step block parameters: K + 1 integration steps and K distribution steps when not shared."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,11 @@ from _network_helpers import make_spec
 
 from sen_core.network import build_network
 
-_STEP_LISTS = ("integrators", "memories", "rd")  # per integration step, in whichever variants have them
+_STEP_LISTS = (
+    "integrators",
+    "memories",
+    "rd",
+)  # per integration step, in whichever variants have them
 
 
 def _count(module) -> int:
@@ -14,15 +19,27 @@ def _count(module) -> int:
 
 
 def _block(catalogue, block, depth, share):
-    return build_network(make_spec(block=block, depth=depth, share_weights=share), catalogue=catalogue).block
+    return build_network(
+        make_spec(block=block, depth=depth, share_weights=share), catalogue=catalogue
+    ).block
 
 
-@pytest.mark.parametrize("block", ["sen/ra-cross@1", "sen/ra-gated@1", "sen/ra-memory@1",
-                                   "sen/ra-reaction-diffusion@1", "sen/ra-dynamic-focus@1"])
+@pytest.mark.parametrize(
+    "block",
+    [
+        "sen/ra-cross@1",
+        "sen/ra-gated@1",
+        "sen/ra-memory@1",
+        "sen/ra-reaction-diffusion@1",
+        "sen/ra-dynamic-focus@1",
+    ],
+)
 def test_shared_vs_per_step_counts(catalogue, block):
     """shared = C + I + P and per-step(K) = C + (K + 1) * I + K * P, for K = 1..3."""
     ref = _block(catalogue, block, 1, True)
-    i = sum(_count(getattr(ref, n)[0]) for n in _STEP_LISTS if hasattr(ref, n))  # one integration step
+    i = sum(
+        _count(getattr(ref, n)[0]) for n in _STEP_LISTS if hasattr(ref, n)
+    )  # one integration step
     p = _count(ref.distributors[0])  # one distribution step
     c = _count(ref) - i - p  # step-independent parameters (memory init, frame scorer)
     assert i > 0 and p > 0

@@ -1,4 +1,5 @@
 """sen_core.weights: reading local checkpoint files safely and loading them with named mismatches."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,7 +61,9 @@ def test_truncated_safetensors_is_named(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError) as err:
         load_state_dict_file(path)
-    assert str(err.value).startswith(f"checkpoint '{path}' is not a readable safetensors file (truncated or corrupt?): ")
+    assert str(err.value).startswith(
+        f"checkpoint '{path}' is not a readable safetensors file (truncated or corrupt?): "
+    )
 
 
 def test_truncated_torch_file_is_named(tmp_path):
@@ -71,7 +74,9 @@ def test_truncated_torch_file_is_named(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError) as err:
         load_state_dict_file(path)
-    assert str(err.value).startswith(f"checkpoint '{path}' could not be read by torch.load (truncated or corrupt?): ")
+    assert str(err.value).startswith(
+        f"checkpoint '{path}' could not be read by torch.load (truncated or corrupt?): "
+    )
 
 
 class _Payload:
@@ -153,7 +158,10 @@ def test_non_strict_tolerates_extra_keys_but_not_shapes():
     sd = _state(extra=True)
     report = load_into(_Tiny(), sd, name="tiny", strict=False)
     assert report.unexpected == ["out.weight", "out.bias"]
-    with pytest.raises(CheckpointError, match=r"1 mis-shaped key \(fc.weight: checkpoint \[4, 2\] vs model \[4, 3\]\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"1 mis-shaped key \(fc.weight: checkpoint \[4, 2\] vs model \[4, 3\]\)",
+    ):
         load_into(_Tiny(), {"fc.weight": torch.zeros(4, 2)}, name="tiny", strict=False)
 
 

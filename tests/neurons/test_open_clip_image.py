@@ -1,4 +1,5 @@
 """open_clip image towers (ViT, ModifiedResNet, timm trunk): tokens, prompts, gradients, checkpoints."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,17 +55,28 @@ def checkpoints(models, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def neurons(checkpoints):
-    deep = {"sen-tiny-vit": "deep", "sen-tiny-rn": "shallow", "sen-tiny-timm": "deep"}  # FiLM has no depth
-    return {arch: build_neuron(f"open_clip/{arch}/image", checkpoint=str(checkpoints[arch]), prompt_depth=deep[arch])
-            for arch in ARCHS}
+    deep = {
+        "sen-tiny-vit": "deep",
+        "sen-tiny-rn": "shallow",
+        "sen-tiny-timm": "deep",
+    }  # FiLM has no depth
+    return {
+        arch: build_neuron(
+            f"open_clip/{arch}/image", checkpoint=str(checkpoints[arch]), prompt_depth=deep[arch]
+        )
+        for arch in ARCHS
+    }
 
 
 # ---- tokens and layouts -----------------------------------------------------------------------
-@pytest.mark.parametrize("arch,prompting,tpf,grid,slot", [
-    ("sen-tiny-vit", "tokens", 5, (2, 2), (128, 2)),
-    ("sen-tiny-rn", "film", 5, (2, 2), (64, 128, 256, 512)),
-    ("sen-tiny-timm", "tokens", 17, (4, 4), (64, 6)),
-])
+@pytest.mark.parametrize(
+    "arch,prompting,tpf,grid,slot",
+    [
+        ("sen-tiny-vit", "tokens", 5, (2, 2), (128, 2)),
+        ("sen-tiny-rn", "film", 5, (2, 2), (64, 128, 256, 512)),
+        ("sen-tiny-timm", "tokens", 17, (4, 4), (64, 6)),
+    ],
+)
 def test_layout_and_prompt_slot(neurons, arch, prompting, tpf, grid, slot):
     """Each tower gives T frames of CLS + grid tokens at width 64 (the joint space) and declares its slot."""
     n = neurons[arch]
@@ -91,8 +103,11 @@ def test_class_token_equals_encode_image(models, neurons, arch):
 def test_tokens_per_frame_cls_and_int(checkpoints):
     """'cls' keeps the class token only; 1 averages the patch grid to one token per frame."""
     video = _video()
-    cls = build_neuron("open_clip/sen-tiny-vit/image", checkpoint=str(checkpoints["sen-tiny-vit"]),
-                       tokens_per_frame="cls")(video)
+    cls = build_neuron(
+        "open_clip/sen-tiny-vit/image",
+        checkpoint=str(checkpoints["sen-tiny-vit"]),
+        tokens_per_frame="cls",
+    )(video)
     assert tuple(cls.x.shape) == (2, 2, 64) and cls.layout.grid is None
     one = build_neuron("open_clip/sen-tiny-vit/image", tokens_per_frame=1)(video)
     assert tuple(one.x.shape) == (2, 2, 64) and one.layout.special_tokens == 0
@@ -108,7 +123,9 @@ def test_unprojected_tokens_have_tower_width():
 
 def test_image_size_resamples_checkpoint_positions(checkpoints):
     """image_size=96 builds a 3x3 grid and resamples the checkpoint's 2x2 position grid."""
-    n = build_neuron("open_clip/sen-tiny-vit/image", checkpoint=str(checkpoints["sen-tiny-vit"]), image_size=96)
+    n = build_neuron(
+        "open_clip/sen-tiny-vit/image", checkpoint=str(checkpoints["sen-tiny-vit"]), image_size=96
+    )
     out = n(_video())
     assert out.layout.grid == (3, 3) and tuple(out.x.shape) == (2, 2 * 10, 64)
 
@@ -160,7 +177,9 @@ def test_prompt_depth_param(checkpoints):
     n = build_neuron("open_clip/sen-tiny-vit/image")
     assert (n.prompt_slot().dim, n.prompt_slot().depth) == (128, 1)
     assert n(_video(), torch.zeros(2, 1, 3, 128)).x.shape == (2, 10, 64)  # (B, 1, M, D) = shallow
-    with pytest.raises(ConfigError, match="prompt_depth='deep' needs token prompting; this neuron takes film"):
+    with pytest.raises(
+        ConfigError, match="prompt_depth='deep' needs token prompting; this neuron takes film"
+    ):
         build_neuron("open_clip/sen-tiny-rn/image", prompt_depth="deep")
     with pytest.raises(ConfigError, match="prompt_depth='all'; expected 'shallow' or 'deep'"):
         build_neuron("open_clip/sen-tiny-vit/image", prompt_depth="all")
@@ -169,7 +188,9 @@ def test_prompt_depth_param(checkpoints):
 def test_wrong_prompt_shape_is_input_error(neurons):
     """Prompts of the wrong width or batch raise InputError naming the expected shape."""
     n = neurons["sen-tiny-vit"]
-    with pytest.raises(InputError, match=r"prompts must be \(B, M, 128\) or \(B, 2, M, 128\) with B=2"):
+    with pytest.raises(
+        InputError, match=r"prompts must be \(B, M, 128\) or \(B, 2, M, 128\) with B=2"
+    ):
         n(_video(), torch.zeros(2, 3, 64))
     with pytest.raises(InputError, match="with B=2"):
         n(_video(), torch.zeros(1, 3, 128))
@@ -183,7 +204,10 @@ def test_trainable_modes():
     norms = build_neuron("open_clip/sen-tiny-vit/image", trainable="norms")
     free = {k for k, p in norms.named_parameters() if p.requires_grad}
     assert free and all(".ln_" in k for k in free)  # ln_pre, ln_post and every block's ln_1, ln_2
-    assert all(p.requires_grad for p in build_neuron("open_clip/sen-tiny-vit/image", trainable="all").parameters())
+    assert all(
+        p.requires_grad
+        for p in build_neuron("open_clip/sen-tiny-vit/image", trainable="all").parameters()
+    )
 
 
 def test_bad_video_is_input_error(neurons):
@@ -202,7 +226,9 @@ def test_tower_only_checkpoint_loads(models, tmp_path):
     from safetensors.torch import save_file
 
     f = tmp_path / "visual.safetensors"
-    save_file({k: v.contiguous() for k, v in models["sen-tiny-rn"].visual.state_dict().items()}, str(f))
+    save_file(
+        {k: v.contiguous() for k, v in models["sen-tiny-rn"].visual.state_dict().items()}, str(f)
+    )
     n = build_neuron("open_clip/sen-tiny-rn/image", checkpoint=str(f), tokens_per_frame="cls")
     frames = n.preprocess(_video())
     with torch.no_grad():

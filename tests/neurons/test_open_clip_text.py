@@ -1,4 +1,5 @@
 """open_clip text towers: tokens + mask, pooled embeddings, prompt insertion and masks, checkpoints."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,11 @@ import torch
 from sen_core.errors import CheckpointError, ConfigError, InputError
 from sen_core.neuron import build_neuron
 
-ARCHS = ("sen-tiny-vit", "sen-tiny-rn", "sen-tiny-timm")  # causal+argmax, causal+eos, bidirectional+last
+ARCHS = (
+    "sen-tiny-vit",
+    "sen-tiny-rn",
+    "sen-tiny-timm",
+)  # causal+argmax, causal+eos, bidirectional+last
 TEXTS = ["a cat", "a photo of a dog on the grass"]
 
 
@@ -46,8 +51,12 @@ def checkpoints(models, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def neurons(checkpoints):
-    return {arch: build_neuron(f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch]), prompt_depth="deep")
-            for arch in ARCHS}
+    return {
+        arch: build_neuron(
+            f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch]), prompt_depth="deep"
+        )
+        for arch in ARCHS
+    }
 
 
 def test_sequence_tokens_with_mask(neurons):
@@ -62,13 +71,19 @@ def test_sequence_tokens_with_mask(neurons):
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pooled_output_equals_encode_text(models, neurons, checkpoints, arch):
     """Checkpoint round trip: output='pooled' is open_clip's encode_text; the sequence holds that token."""
-    pooled = build_neuron(f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch]), output="pooled")
+    pooled = build_neuron(
+        f"open_clip/{arch}/text", checkpoint=str(checkpoints[arch]), output="pooled"
+    )
     ids = pooled.preprocess(TEXTS)
     with torch.no_grad():
         ref = models[arch].encode_text(ids)
         ours = pooled.encode(ids)
         seq = neurons[arch].encode(ids).x
-    assert (tuple(ours.x.shape), ours.layout.kind, ours.mask.tolist()) == ((2, 1, 64), "sequence", [[True]] * 2)
+    assert (tuple(ours.x.shape), ours.layout.kind, ours.mask.tolist()) == (
+        (2, 1, 64),
+        "sequence",
+        [[True]] * 2,
+    )
     assert torch.allclose(ours.x[:, 0], ref, atol=1e-5, rtol=1e-5)
     if arch == "sen-tiny-vit":  # EOT (argmax) pooling: the pooled token is the sequence's EOT token
         eot = ids.argmax(-1)
@@ -87,8 +102,12 @@ def test_causal_start_token_ignores_prompts(neurons):
 def test_prompted_pooling_follows_the_shifted_eot(neurons, checkpoints):
     """With prompts the pooled output is the EOT token of the prompted sequence, not a shifted one."""
     n = neurons["sen-tiny-vit"]
-    pooled = build_neuron("open_clip/sen-tiny-vit/text", checkpoint=str(checkpoints["sen-tiny-vit"]),
-                          output="pooled", prompt_depth="deep")
+    pooled = build_neuron(
+        "open_clip/sen-tiny-vit/text",
+        checkpoint=str(checkpoints["sen-tiny-vit"]),
+        output="pooled",
+        prompt_depth="deep",
+    )
     p = _prompts(n)
     ids = n.preprocess(TEXTS)
     seq, pool = n.encode(ids, p).x, pooled.encode(ids, p).x[:, 0]
@@ -100,7 +119,9 @@ def test_prompt_mask_is_a_longer_causal_mask():
     from sen_open_clip.text import prompt_attn_mask
 
     causal = torch.full((6, 6), float("-inf")).triu(1)
-    assert torch.equal(prompt_attn_mask(causal, 3, causal=True), torch.full((9, 9), float("-inf")).triu(1))
+    assert torch.equal(
+        prompt_attn_mask(causal, 3, causal=True), torch.full((9, 9), float("-inf")).triu(1)
+    )
     pad = torch.zeros(2, 4, 4)
     pad[:, :, 3] = float("-inf")  # key 3 is padding
     grown = prompt_attn_mask(pad, 2, causal=False)
@@ -139,13 +160,20 @@ def test_unprojected_and_bad_output_param():
     n = build_neuron("open_clip/sen-tiny-vit/text", project=False)
     assert n.width == 64 and n(TEXTS).x.shape[-1] == 64
     assert (n.prompt_slot().dim, n.prompt_slot().depth) == (64, 1)  # shallow by default
-    with pytest.raises(ConfigError, match=r"output='eot'; expected one of \('sequence', 'pooled'\)"):
+    with pytest.raises(
+        ConfigError, match=r"output='eot'; expected one of \('sequence', 'pooled'\)"
+    ):
         build_neuron("open_clip/sen-tiny-vit/text", output="eot")
 
 
 def test_custom_text_checkpoint_keys_under_text(checkpoints):
     """A CustomTextCLIP checkpoint (text.* keys) loads into the tower; a ViT one does not fit the RN text."""
-    assert build_neuron("open_clip/sen-tiny-timm/text", checkpoint=str(checkpoints["sen-tiny-timm"])).width == 64
+    assert (
+        build_neuron(
+            "open_clip/sen-tiny-timm/text", checkpoint=str(checkpoints["sen-tiny-timm"])
+        ).width
+        == 64
+    )
     with pytest.raises(CheckpointError, match="unexpected keys .*proj"):
         # the bidirectional tower's projection has a bias the RN text tower lacks
         build_neuron("open_clip/sen-tiny-rn/text", checkpoint=str(checkpoints["sen-tiny-timm"]))

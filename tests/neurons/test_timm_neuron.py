@@ -1,4 +1,5 @@
 """TimmNeuron: tokens and layouts, token/FiLM prompting, frozen gradients, params and bad input."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,10 @@ from sen_core.neuron import build_neuron
 
 VIT = ("timm/vit_tiny_patch16_224", {"model_kwargs": {"img_size": 32, "depth": 2}})
 EVA = ("timm/eva02_tiny_patch14_224", {"model_kwargs": {"img_size": 28, "depth": 2}})
-BEIT = ("timm/beit_base_patch16_224", {"model_kwargs": {"img_size": 32, "depth": 2, "embed_dim": 64, "num_heads": 2}})
+BEIT = (
+    "timm/beit_base_patch16_224",
+    {"model_kwargs": {"img_size": 32, "depth": 2, "embed_dim": 64, "num_heads": 2}},
+)
 RESNET = ("timm/resnet18", {"image_size": 64})
 
 
@@ -166,7 +170,7 @@ def test_film_zero_is_identity_and_shift_is_stage_major(resnet):
         base = resnet(video)
         assert torch.equal(resnet(video, film).x, base.x)
         shift = torch.randn(2, 512)
-        film[:, 2048 - 512:] = shift  # layout [s0, b0, s1, b1, ..., s4, b4]: b4 is the last 512
+        film[:, 2048 - 512 :] = shift  # layout [s0, b0, s1, b1, ..., s4, b4]: b4 is the last 512
         shifted = resnet(video, film)
     # resnet18's last stage (layer4) is the last op of forward_features: every token of clip b moves by shift[b]
     assert torch.allclose(shifted.x, base.x + shift[:, None, :], atol=1e-5)
@@ -174,8 +178,20 @@ def test_film_zero_is_identity_and_shift_is_stage_major(resnet):
 
 def test_film_works_on_channels_last_models():
     """A channels-last model (swin, NHWC stages) takes FiLM on its last axis."""
-    neuron = _build(("timm/swin_tiny_patch4_window7_224", {"model_kwargs": {
-        "img_size": 64, "embed_dim": 32, "depths": (1, 1, 1, 1), "num_heads": (1, 2, 2, 4), "window_size": 4}}))
+    neuron = _build(
+        (
+            "timm/swin_tiny_patch4_window7_224",
+            {
+                "model_kwargs": {
+                    "img_size": 64,
+                    "embed_dim": 32,
+                    "depths": (1, 1, 1, 1),
+                    "num_heads": (1, 2, 2, 4),
+                    "window_size": 4,
+                }
+            },
+        )
+    )
     slot = neuron.prompt_slot()
     assert slot.channels == (32, 64, 128, 256)
     video = _video()
@@ -248,7 +264,9 @@ def test_truncated_checkpoint_names_the_file(tmp_path, vit):
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(CheckpointError) as err:
         _build(VIT, checkpoint=str(path))
-    assert str(err.value).startswith(f"checkpoint '{path}' is not a readable safetensors file (truncated or corrupt?)")
+    assert str(err.value).startswith(
+        f"checkpoint '{path}' is not a readable safetensors file (truncated or corrupt?)"
+    )
 
 
 def test_mismatched_checkpoint_names_the_keys(tmp_path, vit):
@@ -287,9 +305,15 @@ def test_unknown_param_and_bad_kwargs_are_config_errors():
         "timm/resnet18: unknown param(s) imgsize; expected some of model, checkpoint, pretrained, model_kwargs, "
         "image_size, tokens_per_frame, trainable, prompt_depth"
     )
-    with pytest.raises(ConfigError, match=r"^timm/resnet18: prompt_depth='deep' needs token prompting; this neuron uses film$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^timm/resnet18: prompt_depth='deep' needs token prompting; this neuron uses film$",
+    ):
         build_neuron("timm/resnet18", prompt_depth="deep")
-    with pytest.raises(ConfigError, match=r"^timm/resnet18: tokens_per_frame='mean'; expected 'all', 'cls' or a positive int$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^timm/resnet18: tokens_per_frame='mean'; expected 'all', 'cls' or a positive int$",
+    ):
         build_neuron("timm/resnet18", tokens_per_frame="mean")
 
 
@@ -298,7 +322,10 @@ def test_unknown_model_param_suggests_names():
     from sen_core.catalogue import get_catalogue
 
     spec = get_catalogue().get("timm/resnet18")
-    with pytest.raises(UnknownNameError, match=r"^unknown encoder component 'timm/resnet_18'; did you mean 'timm/resnet18'"):
+    with pytest.raises(
+        UnknownNameError,
+        match=r"^unknown encoder component 'timm/resnet_18'; did you mean 'timm/resnet18'",
+    ):
         build_neuron(spec, model="resnet_18")
 
 
@@ -316,4 +343,7 @@ def test_wrong_frame_shape_and_dtype_are_input_errors(vit):
     )
     with pytest.raises(InputError) as err:
         vit(torch.zeros(2, 2, 40, 48, 3, dtype=torch.int32))
-    assert str(err.value) == "timm/vit_tiny_patch16_224: video dtype must be uint8 or floating point, got torch.int32"
+    assert (
+        str(err.value)
+        == "timm/vit_tiny_patch16_224: video dtype must be uint8 or floating point, got torch.int32"
+    )

@@ -1,4 +1,5 @@
 """transformers/bert@1, roberta@1, clip-text@1: tokens + mask, prompts via hooks, local weights."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,11 +29,14 @@ def neurons():
     return {name: _build(name, config=SMALL, prompt_depth="deep") for name in NAMES}
 
 
-@pytest.mark.parametrize("name,lengths", [
-    ("transformers/bert@1", [4, 10]),  # [CLS] a cat [SEP]
-    ("transformers/roberta@1", [7, 31]),  # <s> + one token per byte + </s>
-    ("transformers/clip-text@1", [4, 10]),
-])
+@pytest.mark.parametrize(
+    "name,lengths",
+    [
+        ("transformers/bert@1", [4, 10]),  # [CLS] a cat [SEP]
+        ("transformers/roberta@1", [7, 31]),  # <s> + one token per byte + </s>
+        ("transformers/clip-text@1", [4, 10]),
+    ],
+)
 def test_tokens_and_mask(neurons, name, lengths):
     """Texts pad to the longest: (B, L, 128) last hidden states with the tokenizer's attention mask."""
     out = neurons[name](TEXTS)
@@ -83,7 +87,11 @@ def test_clip_tokenizer_matches_open_clip():
 
     text = "Hello, WORLD -- it's 2024 & naïve café"
     ref = open_clip.SimpleTokenizer()
-    assert clip_tokenizer()(text)["input_ids"] == [ref.sot_token_id, *ref.encode(text), ref.eot_token_id]
+    assert clip_tokenizer()(text)["input_ids"] == [
+        ref.sot_token_id,
+        *ref.encode(text),
+        ref.eot_token_id,
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -100,14 +108,19 @@ def test_save_pretrained_round_trip(neurons, name, tmp_path):
 
 def test_mismatched_directory_names_keys(neurons, tmp_path):
     """A saved model with another hidden size names the mis-shaped keys."""
-    other = _build("transformers/bert@1", config={**SMALL, "hidden_size": 64, "intermediate_size": 128})
+    other = _build(
+        "transformers/bert@1", config={**SMALL, "hidden_size": 64, "intermediate_size": 128}
+    )
     other.model.save_pretrained(tmp_path)
     other.tokenizer.save_pretrained(tmp_path)
     from transformers import BertConfig
 
     BertConfig(**{**other.model.config.to_dict(), "hidden_size": 128}).save_pretrained(tmp_path)
-    with pytest.raises(CheckpointError, match=r"transformers/bert@1: weights in '.*' do not match its BertModel: "
-                                              r"\d+ mis-shaped keys \(embeddings\."):
+    with pytest.raises(
+        CheckpointError,
+        match=r"transformers/bert@1: weights in '.*' do not match its BertModel: "
+        r"\d+ mis-shaped keys \(embeddings\.",
+    ):
         build_neuron("transformers/bert@1", path=str(tmp_path))
 
 
@@ -118,7 +131,9 @@ def test_checkpoint_file_round_trip_and_mismatch(neurons, tmp_path):
     n = neurons["transformers/clip-text@1"]
     f = tmp_path / "clip_text.safetensors"
     save_file({k: v.contiguous() for k, v in n.model.state_dict().items()}, str(f))
-    again = _build("transformers/clip-text@1", seed=5, config=SMALL, checkpoint=str(f), prompt_depth="deep")
+    again = _build(
+        "transformers/clip-text@1", seed=5, config=SMALL, checkpoint=str(f), prompt_depth="deep"
+    )
     assert torch.equal(again(TEXTS).x, n(TEXTS).x)
     want = r"37 missing keys \(embeddings\.word_embeddings\.weight.*36 unexpected keys \(embeddings\.position_embedding"
     with pytest.raises(CheckpointError, match=want):
@@ -127,7 +142,9 @@ def test_checkpoint_file_round_trip_and_mismatch(neurons, tmp_path):
 
 def test_config_errors():
     """Unknown config fields, path+config together and a missing directory are ConfigErrors."""
-    with pytest.raises(ConfigError, match="unknown BertConfig fields: hiden_size \\(did you mean hidden_size\\?\\)"):
+    with pytest.raises(
+        ConfigError, match="unknown BertConfig fields: hiden_size \\(did you mean hidden_size\\?\\)"
+    ):
         build_neuron("transformers/bert@1", config={"hiden_size": 64})
     with pytest.raises(ConfigError, match="either path= .* or config="):
         build_neuron("transformers/bert@1", path="/nonexistent", config={"num_hidden_layers": 1})
@@ -159,10 +176,20 @@ def test_full_clip_directory_serves_both_towers(tmp_path):
 
     from sen_transformers.local_tokenizers import clip_tokenizer
 
-    small = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 128}
+    small = {
+        "hidden_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 128,
+    }
     torch.manual_seed(0)
-    clip = CLIPModel(CLIPConfig(text_config=small, vision_config={**small, "image_size": 32, "patch_size": 16},
-                                projection_dim=32)).eval()
+    clip = CLIPModel(
+        CLIPConfig(
+            text_config=small,
+            vision_config={**small, "image_size": 32, "patch_size": 16},
+            projection_dim=32,
+        )
+    ).eval()
     clip.save_pretrained(tmp_path)
     clip_tokenizer().save_pretrained(tmp_path)
     text = build_neuron("transformers/clip-text@1", path=str(tmp_path))
@@ -170,6 +197,8 @@ def test_full_clip_directory_serves_both_towers(tmp_path):
     ids = text.preprocess(TEXTS)
     frames = vision.preprocess(torch.rand(2, 1, 3, 32, 32))
     with torch.no_grad():
-        assert torch.allclose(text.encode(ids).x, clip.text_model(**ids).last_hidden_state, atol=1e-6)
+        assert torch.allclose(
+            text.encode(ids).x, clip.text_model(**ids).last_hidden_state, atol=1e-6
+        )
         pooled = clip.vision_model(pixel_values=frames[:, 0]).pooler_output
         assert torch.allclose(vision.encode(frames).x[:, 0], pooled, atol=1e-5)

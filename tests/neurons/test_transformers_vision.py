@@ -1,4 +1,5 @@
 """transformers/vit@1, clip-vision@1 (per frame) and videomae@1 (tubelets): tokens, prompts, weights."""
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,10 @@ def _prompts(neuron, b: int = 2, m: int = 3, deep: bool = False, seed: int = 1) 
 
 @pytest.fixture(scope="module")
 def neurons():
-    out = {name: _build(name, image_size=32, config={"patch_size": 16}, prompt_depth="deep") for name in IMAGE}
+    out = {
+        name: _build(name, image_size=32, config={"patch_size": 16}, prompt_depth="deep")
+        for name in IMAGE
+    }
     out[VIDEO] = _build(VIDEO, image_size=32, config={"num_frames": 4}, prompt_depth="deep")
     return out
 
@@ -41,8 +45,12 @@ def test_image_tokens_per_frame(neurons, name):
     """Each of T=2 frames gives CLS + a 2x2 grid at width 128."""
     out = neurons[name](_video())
     assert tuple(out.x.shape) == (2, 10, 128) and out.mask is None
-    assert (out.layout.frames, out.layout.tokens_per_frame, out.layout.grid, out.layout.special_tokens) == (
-        2, 5, (2, 2), 1)
+    assert (
+        out.layout.frames,
+        out.layout.tokens_per_frame,
+        out.layout.grid,
+        out.layout.special_tokens,
+    ) == (2, 5, (2, 2), 1)
 
 
 def test_clip_class_token_is_pooled_output(neurons):
@@ -94,8 +102,9 @@ def test_save_pretrained_round_trip_with_processor_norm(neurons, name, tmp_path)
     again = build_neuron(name, path=str(tmp_path), prompt_depth="deep")
     assert (again.image_size, again.mean) == (32, n.mean)
     assert torch.equal(again(_video()).x, n(_video()).x)
-    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"image_mean": [0.1, 0.2, 0.3],
-                                                                   "image_std": [1.0, 1.0, 1.0]}))
+    (tmp_path / "preprocessor_config.json").write_text(
+        json.dumps({"image_mean": [0.1, 0.2, 0.3], "image_std": [1.0, 1.0, 1.0]})
+    )
     assert build_neuron(name, path=str(tmp_path)).mean == (0.1, 0.2, 0.3)
 
 
@@ -111,10 +120,21 @@ def test_mismatched_checkpoint_names_keys(neurons, tmp_path):
     from safetensors.torch import save_file
 
     f = tmp_path / "vit.safetensors"
-    save_file({k: v.contiguous() for k, v in neurons["transformers/vit@1"].model.state_dict().items()}, str(f))
-    with pytest.raises(CheckpointError, match=r"transformers/clip-vision@1: checkpoint '.*vit.safetensors': "
-                                              r"checkpoint does not match the model: \d+ missing keys"):
-        build_neuron("transformers/clip-vision@1", image_size=32, config={"patch_size": 16}, checkpoint=str(f))
+    save_file(
+        {k: v.contiguous() for k, v in neurons["transformers/vit@1"].model.state_dict().items()},
+        str(f),
+    )
+    with pytest.raises(
+        CheckpointError,
+        match=r"transformers/clip-vision@1: checkpoint '.*vit.safetensors': "
+        r"checkpoint does not match the model: \d+ missing keys",
+    ):
+        build_neuron(
+            "transformers/clip-vision@1",
+            image_size=32,
+            config={"patch_size": 16},
+            checkpoint=str(f),
+        )
 
 
 # ---- VideoMAE ---------------------------------------------------------------------------------
@@ -122,8 +142,12 @@ def test_videomae_tubelets_become_frames(neurons):
     """4 frames with tubelet 2 give T'=2 frames of a 2x2 grid (no class token)."""
     out = neurons[VIDEO](_video(t=4))
     assert tuple(out.x.shape) == (2, 8, 128)
-    assert (out.layout.frames, out.layout.tokens_per_frame, out.layout.grid, out.layout.special_tokens) == (
-        2, 4, (2, 2), 0)
+    assert (
+        out.layout.frames,
+        out.layout.tokens_per_frame,
+        out.layout.grid,
+        out.layout.special_tokens,
+    ) == (2, 4, (2, 2), 0)
 
 
 def test_videomae_resamples_clip_length(neurons):

@@ -4,6 +4,7 @@ Each call leaves a marker file (one per execution) so tests can count how often 
 ``$SEN_FAKE_SLEEP`` slows trials down, ``$SEN_FAKE_FAIL_DEPTH`` makes that depth raise and
 ``$SEN_FAKE_CRASH_DEPTH`` makes that depth kill its worker process.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Sweep test fixtures: a run config, sweep files using the fake trial, marker counting."""
+
 from __future__ import annotations
 
 import textwrap
@@ -40,12 +41,15 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     monkeypatch.syspath_prepend(str(HERE))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    )
 
 
 @pytest.fixture
 def sweep_file(tmp_path: Path):
     """sweep_file(extra_yaml='', text=SWEEP) -> path of sweep.yaml next to run.yaml."""
+
     def _make(extra: str = "", text: str = SWEEP, name: str = "sweep.yaml") -> Path:
         (tmp_path / "run.yaml").write_text(RUN)
         path = tmp_path / name
@@ -58,7 +62,9 @@ def sweep_file(tmp_path: Path):
 def executions(sweep_dir: Path) -> Counter:
     """How many times each trial (by config hash) started, from the fake trial's marker files."""
     markers = Path(sweep_dir) / "markers"
-    return Counter(p.name.split(".")[0] for p in markers.iterdir()) if markers.is_dir() else Counter()
+    return (
+        Counter(p.name.split(".")[0] for p in markers.iterdir()) if markers.is_dir() else Counter()
+    )
 
 
 @pytest.fixture

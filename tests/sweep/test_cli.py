@@ -1,4 +1,5 @@
 """`sen sweep FILE` and `sen sweep status DIR` from the command line."""
+
 import json
 import sys
 
@@ -21,7 +22,13 @@ def test_sweep_then_status(sweep_file, tmp_path):
     ]
     status = json.loads(_sen("sweep", "status", tmp_path / "out", "--json").output)
     assert {k: status[k] for k in ("trials", "ok", "failed", "pending", "running", "state")} == {
-        "trials": 12, "ok": 12, "failed": 0, "pending": 0, "running": 0, "state": "finished"}
+        "trials": 12,
+        "ok": 12,
+        "failed": 0,
+        "pending": 0,
+        "running": 0,
+        "state": "finished",
+    }
 
 
 def test_status_of_a_stopped_sweep(sweep_file, tmp_path):
@@ -60,4 +67,7 @@ def test_status_of_a_non_sweep_dir(tmp_path):
 def test_bad_sweep_file_exits_2(sweep_file):
     """A malformed sweep file is reported with its problems and exit 2."""
     res = _sen("sweep", sweep_file(text="base: run.yaml\naxes: {model.depth: 3}\n"))
-    assert res.exit_code == 2 and "sweep.yaml: axes: axis 'model.depth' must be a list of values" in res.output
+    assert (
+        res.exit_code == 2
+        and "sweep.yaml: axes: axis 'model.depth' must be a list of values" in res.output
+    )

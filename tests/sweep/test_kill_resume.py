@@ -1,4 +1,5 @@
 """A sweep killed with SIGKILL (driver and workers) resumes: no finished trial reruns, no bad rows."""
+
 import csv
 import os
 import signal
@@ -11,14 +12,18 @@ from sen_core.sweep._files import read_json
 
 def _sen_sweep(path, out, env, **kw):
     cmd = [sys.executable, "-m", "sen_core", "sweep", str(path), "-j", "2", "--out", str(out), "-q"]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, **kw)
+    return subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, **kw
+    )
 
 
 def _ok_ids(out):
     trials = out / "trials"
-    return {p.stem for p in trials.glob("*.json") if (read_json(p) or {}).get("status") == "ok"} \
-        if trials.is_dir() else set()
+    return (
+        {p.stem for p in trials.glob("*.json") if (read_json(p) or {}).get("status") == "ok"}
+        if trials.is_dir()
+        else set()
+    )
 
 
 def _csv(out):

@@ -1,4 +1,5 @@
 """The Ray backend runs the same trials into the same result files (local Ray, 2 CPUs)."""
+
 import csv
 
 import pytest
@@ -19,8 +20,12 @@ def test_ray_matches_local(sweep_file, tmp_path, monkeypatch, count_executions):
     monkeypatch.setenv("SEN_FAKE_FAIL_DEPTH", "2")
     path = str(sweep_file())
     run_sweep(path, tmp_path / "local", jobs=0, progress=False)
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
-             runtime_env={"env_vars": {"SEN_FAKE_FAIL_DEPTH": "2"}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        logging_level="ERROR",
+        runtime_env={"env_vars": {"SEN_FAKE_FAIL_DEPTH": "2"}},
+    )
     try:
         summary = run_sweep(path, tmp_path / "ray", jobs=2, backend="ray", progress=False)
         again = run_sweep(path, tmp_path / "ray", jobs=2, backend="ray", progress=False)

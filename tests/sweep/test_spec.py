@@ -1,4 +1,5 @@
 """Sweep files: grid, zip, named choices, random samples and seeds expand into trials with config-hash ids."""
+
 import pytest
 
 from sen_core.config import load_run_config
@@ -48,14 +49,23 @@ def test_zip_named_and_random_axes(sweep_file):
     sweep = load_sweep(str(sweep_file(text=text)))
     trials = plan_trials(sweep)
     assert len(trials) == 2 * 2 * 3
-    assert sweep.axis_names() == ["variant", "model.depth", "train.steps", "train.lr", "model.prompt_tokens", "seed"]
+    assert sweep.axis_names() == [
+        "variant",
+        "model.depth",
+        "train.steps",
+        "train.lr",
+        "model.prompt_tokens",
+        "seed",
+    ]
     first = trials[0]
     assert first.axes["variant"] == "small"
     assert (first.config["model"]["width"], first.config["model"]["attn_heads"]) == (32, 2)
     zipped = {(t.config["model"]["depth"], t.config["train"]["steps"]) for t in trials}
     assert zipped == {(1, 5), (2, 10)}
     lrs = [t.axes["train.lr"] for t in trials[:3]]
-    assert lrs == [t.axes["train.lr"] for t in plan_trials(load_sweep(str(sweep_file(text=text))))[:3]]
+    assert lrs == [
+        t.axes["train.lr"] for t in plan_trials(load_sweep(str(sweep_file(text=text))))[:3]
+    ]
     assert all(1e-4 <= lr <= 1e-2 for lr in lrs) and len(set(lrs)) == 3
 
 
@@ -95,7 +105,8 @@ def test_bad_axis_key_names_the_trial(sweep_file):
         plan_trials(load_sweep(str(sweep_file(text="base: run.yaml\naxes: {model.dpeth: [1]}\n"))))
     assert err.value.problems == [
         "trial (model.dpeth=1, seed=0): override model.dpeth=1: model.dpeth: unknown key 'dpeth'; "
-        "did you mean 'depth'?"]
+        "did you mean 'depth'?"
+    ]
 
 
 def test_sweep_presets_need_sweep_kind(sweep_file):

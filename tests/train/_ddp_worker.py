@@ -4,6 +4,7 @@ Usage: python -m torch.distributed.run --standalone --nproc_per_node=2 _ddp_work
 Scenario 1 trains 4 steps into RUN_ROOT/ok; scenario 2 makes the loss NaN on rank 1 only at step 2
 (into RUN_ROOT/nan): every rank must stop with DivergedError instead of hanging.
 """
+
 import json
 import os
 import sys
@@ -11,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import torch.distributed as dist  # noqa: E402
-from safetensors.torch import save_file  # noqa: E402
+import _train_fakes as fk
+import torch.distributed as dist
+from safetensors.torch import save_file
 
-import _train_fakes as fk  # noqa: E402
-from sen_core.train import DivergedError, engine, train  # noqa: E402
+from sen_core.train import DivergedError, engine, train
 
 engine.plot_curves = lambda *a, **k: None  # drawing is tested elsewhere; it costs seconds here
 
@@ -34,8 +35,9 @@ def main() -> None:
         diverged = None
     except DivergedError as exc:
         diverged = str(exc)
-    (out / f"rank{rank}.json").write_text(json.dumps({"result": result, "diverged": diverged,
-                                                      "dist_still_up": dist.is_initialized()}))
+    (out / f"rank{rank}.json").write_text(
+        json.dumps({"result": result, "diverged": diverged, "dist_still_up": dist.is_initialized()})
+    )
     dist.destroy_process_group()
 
 

@@ -3,6 +3,7 @@
 FakeNet has the SuperEncodingNetwork methods (forward, run_heads, losses, meters); the dataset
 returns sample dicts and has ``collate``. Also used by the torchrun worker script.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,11 @@ class FakeDataset(Dataset):
         return {"x": self.x[i], "y": self.y[i], "id": f"s{i}"}
 
     def collate(self, samples: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"x": torch.stack([s["x"] for s in samples]), "y": torch.stack([s["y"] for s in samples]),
-                "id": [s["id"] for s in samples]}
+        return {
+            "x": torch.stack([s["x"] for s in samples]),
+            "y": torch.stack([s["y"] for s in samples]),
+            "id": [s["id"] for s in samples],
+        }
 
 
 class MSEMeter(Meter):
@@ -60,8 +64,16 @@ class FakeNet(nn.Module):
     ``crash_at`` raises RuntimeError there (a killed run).
     """
 
-    def __init__(self, *, linear: bool = False, dropout: float = 0.2, nan_at: int | None = None,
-                 crash_at: int | None = None, init_seed: int = 0, bad_value: float = float("nan")) -> None:
+    def __init__(
+        self,
+        *,
+        linear: bool = False,
+        dropout: float = 0.2,
+        nan_at: int | None = None,
+        crash_at: int | None = None,
+        init_seed: int = 0,
+        bad_value: float = float("nan"),
+    ) -> None:
         super().__init__()
         self.norm = nn.Identity() if linear else nn.LayerNorm(FEATURES)
         self.drop = nn.Identity() if linear else nn.Dropout(dropout)
@@ -73,7 +85,9 @@ class FakeNet(nn.Module):
         self.register_buffer("seen", torch.zeros(()))
         self.nan_at, self.crash_at, self.bad_value, self.calls = nan_at, crash_at, bad_value, 0
 
-    def forward(self, batch: dict[str, Any], features: dict[str, Any] | None = None) -> dict[str, Any]:
+    def forward(
+        self, batch: dict[str, Any], features: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         if self.training:
             self.calls += 1
             if self.crash_at is not None and self.calls == self.crash_at:
@@ -85,7 +99,9 @@ class FakeNet(nn.Module):
     def run_heads(self, out: dict[str, Any], batch: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {"reg": {"y": self.out(out["h"]).squeeze(-1)}}
 
-    def losses(self, out: dict[str, Any], preds: dict[str, Any], batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+    def losses(
+        self, out: dict[str, Any], preds: dict[str, Any], batch: dict[str, Any]
+    ) -> dict[str, torch.Tensor]:
         mse = ((preds["reg"]["y"].float() - batch["y"]) ** 2).mean()
         if self.training and self.nan_at is not None and self.calls == self.nan_at:
             mse = mse * self.bad_value
@@ -97,18 +113,37 @@ class FakeNet(nn.Module):
 
 def make_config(**train: Any) -> RunConfig:
     """A RunConfig whose model part is never built (tests pass ``model=``)."""
-    base = {"steps": 6, "batch_size": 4, "lr": 0.05, "warmup_steps": 2, "checkpoint_every": 3,
-            "log_every": 2, "eval_batches": 2, "device": "cpu", "seed": 0}
-    return RunConfig.model_validate({
-        "name": "fake",
-        "model": {"neurons": [{"name": "sen/minilm-l6@1", "input": "caption"}], "anchor": "minilm_l6", "width": 32},
-        "data": {"name": "test/fake@1"},
-        "train": base | train,
-    })
+    base = {
+        "steps": 6,
+        "batch_size": 4,
+        "lr": 0.05,
+        "warmup_steps": 2,
+        "checkpoint_every": 3,
+        "log_every": 2,
+        "eval_batches": 2,
+        "device": "cpu",
+        "seed": 0,
+    }
+    return RunConfig.model_validate(
+        {
+            "name": "fake",
+            "model": {
+                "neurons": [{"name": "sen/minilm-l6@1", "input": "caption"}],
+                "anchor": "minilm_l6",
+                "width": 32,
+            },
+            "data": {"name": "test/fake@1"},
+            "train": base | train,
+        }
+    )
 
 
 def make_datasets(n_train: int = 32, n_val: int = 12) -> dict[str, Dataset]:
-    return {"train": FakeDataset(n_train, seed=1), "val": FakeDataset(n_val, seed=2), "test": FakeDataset(n_val, seed=3)}
+    return {
+        "train": FakeDataset(n_train, seed=1),
+        "val": FakeDataset(n_val, seed=2),
+        "test": FakeDataset(n_val, seed=3),
+    }
 
 
 def trainable(net: nn.Module) -> dict[str, torch.Tensor]:

@@ -1,4 +1,5 @@
 """Fixtures of the training tests: a fake network factory, fake datasets, and a tiny train()."""
+
 from __future__ import annotations
 
 import sys
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import _train_fakes as fakes  # noqa: E402
-
+import _train_fakes as fakes
 
 # A tiny real network: a random 1-layer timm ViT on 32 px frames, a linear classifier, sen/shapes@1.
 TINY = """\
@@ -63,8 +63,14 @@ def run_train(tmp_path, monkeypatch):
         net = net if net is not None else fakes.FakeNet()
         config = fakes.make_config(**overrides)
         run_dir = tmp_path / name
-        result = train(config, run_dir, resume=resume, progress=False, model=net,
-                       datasets=datasets or fakes.make_datasets())
+        result = train(
+            config,
+            run_dir,
+            resume=resume,
+            progress=False,
+            model=net,
+            datasets=datasets or fakes.make_datasets(),
+        )
         return result, net, run_dir
 
     return _run

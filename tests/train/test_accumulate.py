@@ -1,4 +1,5 @@
 """Gradient accumulation: accumulate=2 with batch b gives the same weights as batch 2b."""
+
 import torch
 
 

@@ -1,4 +1,5 @@
 """bf16 autocast on CPU: the run trains, the weights stay float32, the loss tracks float32's."""
+
 import math
 
 import pytest
@@ -10,7 +11,7 @@ from sen_core.train.logging import read_metrics
 def test_bf16_trains_with_float32_weights(run_train, fk):
     """train.bf16=true: finite losses close to the float32 run, float32 parameters."""
     _, net16, d16 = run_train("bf16", bf16=True, steps=4, log_every=1)
-    _, net32, d32 = run_train("fp32", steps=4, log_every=1)
+    _, _net32, d32 = run_train("fp32", steps=4, log_every=1)
     l16 = [r["loss"] for r in read_metrics(d16 / "metrics.jsonl") if r["kind"] == "train"]
     l32 = [r["loss"] for r in read_metrics(d32 / "metrics.jsonl") if r["kind"] == "train"]
     assert all(math.isfinite(v) for v in l16)

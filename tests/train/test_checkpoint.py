@@ -1,4 +1,5 @@
 """Checkpoint files: safetensors + JSON only, verified on load; corruption raises CheckpointError."""
+
 import json
 import struct
 
@@ -7,30 +8,42 @@ from safetensors import safe_open
 from torch import nn
 
 from sen_core.errors import CheckpointError
-from sen_core.train.checkpoint import load_model_weights, read_trainer_state
 from sen_core.train.checkpoint import latest_checkpoint as latest
+from sen_core.train.checkpoint import load_model_weights, read_trainer_state
 
 
 def _is_safetensors(path):
     data = path.read_bytes()
     (n,) = struct.unpack("<Q", data[:8])
-    return json.loads(data[8:8 + n]) is not None
+    return json.loads(data[8 : 8 + n]) is not None
 
 
 def test_checkpoint_layout_and_formats(run_train, fk):
     """model/optimizer are safetensors, trainer.json is JSON; frozen weights are not stored."""
     _, _, run_dir = run_train("r", steps=3, checkpoint_every=3)
     ckpt = run_dir / "checkpoints" / "step_000003"
-    assert sorted(p.name for p in ckpt.iterdir()) == ["model.safetensors", "optimizer.safetensors", "trainer.json"]
+    assert sorted(p.name for p in ckpt.iterdir()) == [
+        "model.safetensors",
+        "optimizer.safetensors",
+        "trainer.json",
+    ]
     assert (run_dir / "checkpoints" / "latest").read_text() == "step_000003\n"
     for f in ("model.safetensors", "optimizer.safetensors"):
         assert _is_safetensors(ckpt / f)
     with safe_open(str(ckpt / "model.safetensors"), "pt") as fh:
-        assert sorted(fh.keys()) == ["norm.bias", "norm.weight", "out.bias", "out.weight", "proj.bias", "proj.weight", "seen"]
+        assert sorted(fh.keys()) == [
+            "norm.bias",
+            "norm.weight",
+            "out.bias",
+            "out.weight",
+            "proj.bias",
+            "proj.weight",
+            "seen",
+        ]
         meta = fh.metadata()
     assert meta["step"] == "3" and json.loads(meta["sen_spec"])["anchor"] == "minilm_l6"
     with safe_open(str(ckpt / "optimizer.safetensors"), "pt") as fh:
-        assert "proj.weight::exp_avg_sq" in fh.keys()
+        assert "proj.weight::exp_avg_sq" in fh
     state = json.loads((ckpt / "trainer.json").read_text())
     assert (state["step"], state["micro_batches"], state["world_size"]) == (3, 3, 1)
     assert sorted(state["rng"]) == ["numpy", "python", "torch"]
@@ -39,7 +52,11 @@ def test_checkpoint_layout_and_formats(run_train, fk):
 def test_keep_checkpoints_prunes_old_ones(run_train):
     """keep_checkpoints=2 leaves the two newest; no temporary directories remain."""
     _, _, run_dir = run_train("r", steps=5, checkpoint_every=1, keep_checkpoints=2)
-    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["latest", "step_000004", "step_000005"]
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == [
+        "latest",
+        "step_000004",
+        "step_000005",
+    ]
 
 
 def _truncate(ckpt):
@@ -65,12 +82,21 @@ def _valid_sum_bad_content(ckpt):
     (ckpt / "trainer.json").write_text(json.dumps(state))
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (_truncate, r"checkpoint file .*step_000002/model.safetensors is corrupt \(its sha256 does not match trainer.json\)"),
-    (_garbage_json, r"checkpoint file .*step_000002/trainer.json is corrupt: "),
-    (_missing_optimizer, r"checkpoint .*step_000002 is incomplete: optimizer.safetensors is missing"),
-    (_valid_sum_bad_content, r"cannot read checkpoint file .*step_000002/model.safetensors: "),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (
+            _truncate,
+            r"checkpoint file .*step_000002/model.safetensors is corrupt \(its sha256 does not match trainer.json\)",
+        ),
+        (_garbage_json, r"checkpoint file .*step_000002/trainer.json is corrupt: "),
+        (
+            _missing_optimizer,
+            r"checkpoint .*step_000002 is incomplete: optimizer.safetensors is missing",
+        ),
+        (_valid_sum_bad_content, r"cannot read checkpoint file .*step_000002/model.safetensors: "),
+    ],
+)
 def test_corrupt_checkpoint_on_resume(run_train, corrupt, message):
     """Resuming from a damaged latest checkpoint raises CheckpointError naming the file."""
     _, _, run_dir = run_train("r", steps=2, checkpoint_every=2)
@@ -83,7 +109,9 @@ def test_latest_pointer_to_missing_directory(run_train):
     """checkpoints/latest naming a deleted directory is reported."""
     _, _, run_dir = run_train("r", steps=2, checkpoint_every=2)
     (run_dir / "checkpoints" / "latest").write_text("step_000009\n")
-    with pytest.raises(CheckpointError, match=r"latest names 'step_000009', but .*step_000009 does not exist"):
+    with pytest.raises(
+        CheckpointError, match=r"latest names 'step_000009', but .*step_000009 does not exist"
+    ):
         latest(run_dir / "checkpoints")
 
 
@@ -93,11 +121,16 @@ def test_weights_must_match_the_model(run_train, fk):
     path = run_dir / "checkpoints" / "step_000002" / "model.safetensors"
     net = fk.FakeNet()
     net.extra = nn.Linear(2, 2)
-    with pytest.raises(CheckpointError, match=r"does not match the model: missing 2 tensors \(e.g. \['extra.bias', 'extra.weight'\]\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"does not match the model: missing 2 tensors \(e.g. \['extra.bias', 'extra.weight'\]\)",
+    ):
         load_model_weights(path, net)
     net = fk.FakeNet()
     net.out = nn.Linear(4, 3)
-    with pytest.raises(CheckpointError, match=r"tensor 'out.bias' has shape \(1,\), the model expects \(3,\)"):
+    with pytest.raises(
+        CheckpointError, match=r"tensor 'out.bias' has shape \(1,\), the model expects \(3,\)"
+    ):
         load_model_weights(path, net)
     read_trainer_state(path.parent)  # the checkpoint itself is fine
 

@@ -1,4 +1,5 @@
 """Seeded determinism: the same config and seed give bit-identical weights and logs."""
+
 import torch
 
 from sen_core.train.logging import read_metrics

@@ -1,4 +1,5 @@
 """Evaluation: meters over a held-out split, from a network or from a run directory."""
+
 import pytest
 import torch
 
@@ -31,8 +32,12 @@ def test_eval_leaves_rng_untouched(fk):
 def test_evaluate_run_dir(run_train, fk, monkeypatch):
     """evaluate(RUN_DIR) rebuilds the network, loads the newest checkpoint and scores the split."""
     _, trained, run_dir = run_train("r", steps=3)
-    monkeypatch.setattr(sen_core.network, "build_network", lambda spec: fk.FakeNet(init_seed=99), raising=False)
-    monkeypatch.setattr("sen_core.train.evaluation.build_dataset", lambda data, split: fk.make_datasets()[split])
+    monkeypatch.setattr(
+        sen_core.network, "build_network", lambda spec: fk.FakeNet(init_seed=99), raising=False
+    )
+    monkeypatch.setattr(
+        "sen_core.train.evaluation.build_dataset", lambda data, split: fk.make_datasets()[split]
+    )
     got = evaluate(run_dir, split="test", device="cpu")
     want = evaluate(trained, dataset=fk.make_datasets()["test"], batch_size=4, device="cpu")
     assert got == pytest.approx(want)

@@ -1,4 +1,5 @@
 """train() with a FeatureCache: step-0 features come from the cache and training is unchanged."""
+
 import json
 
 import pytest

@@ -1,4 +1,5 @@
 """The NaN guard: a non-finite loss stops the run, names the step, and keeps the last good checkpoint."""
+
 import json
 
 import pytest
@@ -25,20 +26,34 @@ def test_nan_stops_and_keeps_last_checkpoint(run_train, fk, bad):
     )
     assert isinstance(info.value, SenError)
     assert latest_checkpoint(run_dir / "checkpoints") == ckpt
-    assert [p.name for p in list_checkpoints(run_dir / "checkpoints")] == ["step_000002", "step_000004"]
+    assert [p.name for p in list_checkpoints(run_dir / "checkpoints")] == [
+        "step_000002",
+        "step_000004",
+    ]
     assert read_trainer_state(ckpt)["step"] == 4  # checksums verified
     good = load_file(clean / "checkpoints" / "step_000004" / "model.safetensors")
     kept = load_file(ckpt / "model.safetensors")
     assert all(torch.equal(good[k], kept[k]) for k in good)
     info_json = json.loads((run_dir / "run.json").read_text())
-    assert (info_json["status"], info_json["steps_done"], info_json["last_checkpoint"]) == ("diverged", 4, "step_000004")
+    assert (info_json["status"], info_json["steps_done"], info_json["last_checkpoint"]) == (
+        "diverged",
+        4,
+        "step_000004",
+    )
     assert read_metrics(run_dir / "metrics.jsonl")[-1] | {"message": ""} == {
-        "kind": "event", "event": "diverged", "step": 5, "message": ""}
+        "kind": "event",
+        "event": "diverged",
+        "step": 5,
+        "message": "",
+    }
 
 
 def test_nan_before_first_checkpoint(run_train, fk):
     """Diverging before any checkpoint says so and leaves no checkpoint behind."""
-    with pytest.raises(DivergedError, match="at step 1: loss is nan; stopped without saving, no checkpoint had been written yet"):
+    with pytest.raises(
+        DivergedError,
+        match="at step 1: loss is nan; stopped without saving, no checkpoint had been written yet",
+    ):
         run_train("bad", net=fk.FakeNet(nan_at=1), steps=4, checkpoint_every=2)
 
 

@@ -1,4 +1,5 @@
 """AdamW parameter groups: no weight decay on biases and norm weights; frozen tensors left out."""
+
 import pytest
 from torch import nn
 
@@ -16,7 +17,10 @@ def test_decay_split(fk):
 def test_optimizer_groups_carry_weight_decay(fk):
     """Two groups: train.weight_decay for matrices, 0 for the rest."""
     opt = make_optimizer(fk.FakeNet(), fk.make_config(weight_decay=0.05).train)
-    assert [(len(g["params"]), g["weight_decay"]) for g in opt.param_groups] == [(2, 0.05), (4, 0.0)]
+    assert [(len(g["params"]), g["weight_decay"]) for g in opt.param_groups] == [
+        (2, 0.05),
+        (4, 0.0),
+    ]
     assert opt.param_groups[0]["lr"] == 0.05
 
 

@@ -1,4 +1,5 @@
 """Resume equality on the tiny real network (timm ViT neuron, RA block, linear head, sen/shapes@1)."""
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -10,7 +11,9 @@ from sen_core.train import engine, train
 def test_real_network_resume_equals_uninterrupted(tiny, tmp_path, monkeypatch):
     """Interrupt after the step-2 checkpoint (Ctrl-C during step 3), resume: the step-4 weights are identical."""
     monkeypatch.setattr(engine, "plot_curves", lambda *a, **k: None)
-    config = load_run_config(str(tiny), ["train.steps=4", "train.accumulate=2", "train.batch_size=2"])
+    config = load_run_config(
+        str(tiny), ["train.steps=4", "train.accumulate=2", "train.batch_size=2"]
+    )
     train(config, tmp_path / "straight", progress=False)
 
     real_step = engine._Trainer._one_step

@@ -1,4 +1,5 @@
 """Resuming: a run interrupted after a checkpoint and resumed ends with the same weights."""
+
 import pytest
 import torch
 
@@ -17,7 +18,7 @@ def _assert_same(a, b, fk):
 def test_resume_equals_uninterrupted(run_train, fk, accumulate):
     """Crash after the step-3 checkpoint (mid-epoch), resume: weights, buffers and logs equal the straight run."""
     # 32 train samples / batch 4 = 8 batches per epoch: 10 steps x accumulate cross epoch boundaries
-    opts = dict(steps=10, checkpoint_every=3, accumulate=accumulate, eval_every=4)
+    opts = {"steps": 10, "checkpoint_every": 3, "accumulate": accumulate, "eval_every": 4}
     _, straight, dir_a = run_train("straight", **opts)
     crash_call = 5 * accumulate  # inside step 5, after checkpoint step_000003
     with pytest.raises(RuntimeError, match="simulated crash"):
@@ -26,20 +27,27 @@ def test_resume_equals_uninterrupted(run_train, fk, accumulate):
     _assert_same(straight, resumed, fk)
     assert result["step"] == 10
     strip = lambda recs: [{k: v for k, v in r.items() if k != "time_s"} for r in recs]  # noqa: E731
-    assert strip(read_metrics(dir_a / "metrics.jsonl")) == strip(read_metrics(dir_b / "metrics.jsonl"))
+    assert strip(read_metrics(dir_a / "metrics.jsonl")) == strip(
+        read_metrics(dir_b / "metrics.jsonl")
+    )
 
 
 def test_existing_run_needs_resume(run_train):
     """Training into a directory that already holds checkpoints without resume is refused."""
-    _, _, run_dir = run_train("r", steps=2)
-    with pytest.raises(SenError, match=r"already holds a run \(checkpoint step_000002\); pass --resume"):
+    _, _, _run_dir = run_train("r", steps=2)
+    with pytest.raises(
+        SenError, match=r"already holds a run \(checkpoint step_000002\); pass --resume"
+    ):
         run_train("r", steps=2)
 
 
 def test_resume_with_other_config_is_refused(run_train):
     """Resuming with a config whose hash differs names both hashes."""
-    _, _, run_dir = run_train("r", steps=2)
-    with pytest.raises(ConfigError, match="cannot resume .*: it was trained with config hash [0-9a-f]{16}, this config hashes to"):
+    _, _, _run_dir = run_train("r", steps=2)
+    with pytest.raises(
+        ConfigError,
+        match="cannot resume .*: it was trained with config hash [0-9a-f]{16}, this config hashes to",
+    ):
         run_train("r", steps=3, resume=True)
 
 
@@ -59,4 +67,8 @@ def test_resume_finished_run_is_a_no_op(run_train, fk):
     assert result["step"] == 3 and net.calls == 0
     _assert_same(first, again, fk)
     recs = read_metrics(run_dir / "metrics.jsonl")
-    assert [(r["kind"], r["step"]) for r in recs] == [("train", 2), ("train", 3), ("eval", 3)]  # nothing added
+    assert [(r["kind"], r["step"]) for r in recs] == [
+        ("train", 2),
+        ("train", 3),
+        ("eval", 3),
+    ]  # nothing added

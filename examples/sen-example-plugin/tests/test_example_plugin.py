@@ -1,4 +1,5 @@
 """How a plugin author tests a plugin: the catalogue sees it, and each component meets the contract."""
+
 from __future__ import annotations
 
 import torch
@@ -53,11 +54,18 @@ def test_network_with_the_plugin_block():
     torch.manual_seed(0)
     spec = {
         "neurons": [{"name": "acme/tinyconv@1", "key": "frames", "input": "frames"}],
-        "anchor": "frames", "block": "acme/mean-mix@1", "depth": 2, "width": 16, "attn_heads": 2,
+        "anchor": "frames",
+        "block": "acme/mean-mix@1",
+        "depth": 2,
+        "width": 16,
+        "attn_heads": 2,
         "heads": [{"name": "acme/linear-probe@1", "params": {"num_classes": 3}}],
     }
     net = build_network(spec)
-    batch = {"video": torch.randint(0, 256, (2, 2, 32, 32, 3), dtype=torch.uint8), "label": torch.tensor([0, 2])}
+    batch = {
+        "video": torch.randint(0, 256, (2, 2, 32, 32, 3), dtype=torch.uint8),
+        "label": torch.tensor([0, 2]),
+    }
     out = net(batch)
     losses = net.losses(out, net.run_heads(out, batch), batch)
     losses["total"].backward()
