@@ -21,6 +21,8 @@ demo: $(STAMP)
 	$(BIN)/sen demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
