@@ -84,8 +84,8 @@ def _imagenet_top(
         probs = neuron.classify(video).softmax(-1).mean(1)  # (W, 1000), averaged over frames
     top = probs.topk(k, dim=-1)
     return [
-        [(info.index_to_description(int(i)), float(p)) for p, i in zip(ps, ix)]
-        for ps, ix in zip(top.values, top.indices)
+        [(info.index_to_description(int(i)), float(p)) for p, i in zip(ps, ix, strict=True)]
+        for ps, ix in zip(top.values, top.indices, strict=True)
     ]
 
 

@@ -416,7 +416,7 @@ def cached_features(
             with torch.no_grad():
                 fresh = net.encode_step0(key, _subset(batch, source, idx))
             device = fresh.x.device
-            for h, (tensors, meta) in zip(missing, _split(fresh)):
+            for h, (tensors, meta) in zip(missing, _split(fresh), strict=True):
                 cache.put(cid, h, tensors, {**meta, "neuron": cid})
                 found[h] = ({k: v.cpu() for k, v in tensors.items()}, meta)
         if device is None:

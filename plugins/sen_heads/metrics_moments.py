@@ -116,7 +116,7 @@ def moment_metrics(
     """
     r1 = {0.5: [], 0.7: []}
     ap = {t: [] for t in IOU_THRESHOLDS}
-    for (win, sc), gt in zip(preds, gts):
+    for (win, sc), gt in zip(preds, gts, strict=True):
         if len(gt) == 0:
             continue
         keep = np.argsort(-sc, kind="stable")[:max_windows]

@@ -21,9 +21,9 @@ def exact_match(preds: Sequence[str], answers: Sequence[str]) -> float:
     """Fraction of predictions equal to their answer after ``normalize_answer``."""
     if not answers:
         return 0.0
-    return sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(preds, answers)) / len(
-        answers
-    )
+    return sum(
+        normalize_answer(p) == normalize_answer(a) for p, a in zip(preds, answers, strict=True)
+    ) / len(answers)
 
 
 class ExactMatchMeter(Meter):
@@ -41,7 +41,9 @@ class ExactMatchMeter(Meter):
             )
         texts = self.decode(preds["answer_ids"])
         answers = list(batch["answer"])
-        self.hits += sum(normalize_answer(p) == normalize_answer(a) for p, a in zip(texts, answers))
+        self.hits += sum(
+            normalize_answer(p) == normalize_answer(a) for p, a in zip(texts, answers, strict=True)
+        )
         self.total += len(answers)
 
     def compute(self) -> dict[str, float]:

@@ -160,7 +160,7 @@ class QAHead(Head):
         embeds = prefix.new_zeros(b, s, e)
         mask = torch.zeros(b, s, dtype=torch.long, device=prefix.device)
         labels = torch.full((b, s), IGNORE, dtype=torch.long, device=prefix.device)
-        for i, (ids, n) in enumerate(zip(pieces, n_labelled)):
+        for i, (ids, n) in enumerate(zip(pieces, n_labelled, strict=True)):
             row = torch.cat([prefix[i], self._embed(ids, prefix.device).to(prefix.dtype)])
             start = s - lengths[i] if left_pad else 0
             embeds[i, start : start + lengths[i]] = row
@@ -185,7 +185,10 @@ class QAHead(Head):
                 for a in answers
             ]
             embeds, mask, labels = self._sequences(
-                prefix, [p + a for p, a in zip(prompts, ans)], [len(a) for a in ans], left_pad=False
+                prefix,
+                [p + a for p, a in zip(prompts, ans, strict=True)],
+                [len(a) for a in ans],
+                left_pad=False,
             )
             preds["lm_loss"] = self.lm(
                 inputs_embeds=embeds, attention_mask=mask, labels=labels

@@ -51,7 +51,7 @@ def remap_to_timm(
         )
     bad = [
         f"{sk} {list(sv.shape)} -> {dk} {list(target[dk].shape)}"
-        for (sk, sv), dk in zip(src, dst)
+        for (sk, sv), dk in zip(src, dst, strict=True)
         if tuple(sv.shape) != tuple(target[dk].shape)
     ]
     if bad:
@@ -61,7 +61,7 @@ def remap_to_timm(
             + ", ".join(bad[:5])
             + (", ..." if len(bad) > 5 else "")
         )
-    return {dk: sv for (_, sv), dk in zip(src, dst)}
+    return {dk: sv for (_, sv), dk in zip(src, dst, strict=True)}
 
 
 def imagenet_state_dict(target: Mapping[str, Tensor]) -> dict[str, Tensor]:

@@ -87,5 +87,5 @@ def mean_across(values: dict[str, float], device: torch.device) -> dict[str, flo
     t = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM)
     t /= dist.get_world_size()
-    means = dict(zip(keys, t.tolist()))
+    means = dict(zip(keys, t.tolist(), strict=True))
     return {k: means[k] for k in values}  # the caller's key order

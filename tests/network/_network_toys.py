@@ -126,7 +126,7 @@ class ToyFilmCNN(SuperNeuron):
         prompts = self.check_prompts(prompts, b)
         h = x.flatten(0, 1)
         offset = 0
-        for conv, c in zip(self.stages, self.channels):
+        for conv, c in zip(self.stages, self.channels, strict=True):
             h = F.gelu(conv(h))
             if prompts is not None:
                 film = prompts.repeat_interleave(t, dim=0)

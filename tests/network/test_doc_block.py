@@ -29,7 +29,7 @@ def doc_catalogue(monkeypatch):
     pkg.__path__ = []
     monkeypatch.setitem(sys.modules, "acme_blocks", pkg)
     mods = {}
-    for name, code in zip(("ra_pool", "plugin"), blocks):
+    for name, code in zip(("ra_pool", "plugin"), blocks, strict=True):
         mod = types.ModuleType(f"acme_blocks.{name}")
         monkeypatch.setitem(sys.modules, mod.__name__, mod)
         exec(compile(code, f"docs/network.md:{name}", "exec"), mod.__dict__)

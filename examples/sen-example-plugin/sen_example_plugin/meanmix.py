@@ -58,7 +58,7 @@ class MeanMix(RABlock):
         gates = torch.tanh(self.at(self.gates, step).weight)  # (n_neurons,)
         mix = sum(
             g * feats[k].pooled().reshape(state.shape[0], -1, state.shape[-1]).mean(1)
-            for g, k in zip(gates, self.keys)
+            for g, k in zip(gates, self.keys, strict=True)
         )  # (B, D); class names pool over classes
         return state + self.rate * mix.unsqueeze(1)
 

@@ -45,7 +45,7 @@ class TinyConv(SuperNeuron):
         prompts = self.check_prompts(prompts, b)
         h = x.flatten(0, 1)  # (B*T, 3, S, S)
         offset = 0
-        for stage, c in zip(self.stages, self.channels):
+        for stage, c in zip(self.stages, self.channels, strict=True):
             h = stage(h)
             if prompts is not None:
                 film = prompts.repeat_interleave(t, dim=0)  # (B*T, 2*sum(C))
