@@ -113,7 +113,7 @@ def bench_time(args: argparse.Namespace) -> dict[str, Any]:
             net(batch)
             t_net, t_floor = [], []
             for _ in range(args.repeats):
-                t_floor.append(_timed(lambda: floor_forward(net, batch, prompts)))
+                t_floor.append(_timed(lambda p=prompts: floor_forward(net, batch, p)))
                 t_net.append(_timed(lambda: net(batch)))
         med_net, med_floor = statistics.median(t_net), statistics.median(t_floor)
         results[mode] = {

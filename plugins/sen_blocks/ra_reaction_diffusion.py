@@ -51,17 +51,17 @@ class _GrayScott(nn.Module):
     def forward(
         self, z: Tensor, msg: Tensor, u: Tensor | None, frames: int, p: dict[str, Any]
     ) -> tuple[Tensor, Tensor]:
-        b, l, d = z.shape
-        shape = (b, frames, l // frames, d)
+        b, length, d = z.shape
+        shape = (b, frames, length // frames, d)
         v0 = torch.sigmoid(self.act_in(self.norm(z))).reshape(shape)  # activator in (0, 1)
-        feed = p["feed"] * torch.sigmoid(self.relevance(msg)).reshape(b, frames, l // frames, 1)
+        feed = p["feed"] * torch.sigmoid(self.relevance(msg)).reshape(b, frames, length // frames, 1)
         u = torch.ones_like(v0) if u is None else u
         v, dt = v0, p["dt"]
         for _ in range(p["rd_steps"]):
             uvv = u * v * v
             u = u + dt * (p["diffusion_u"] * _lap_t(u) - uvv + feed * (1 - u))
             v = v + dt * (p["diffusion_v"] * _lap_t(v) + uvv - (feed + p["kill"]) * v)
-        return z + self.act_out((v - v0).reshape(b, l, d)), u
+        return z + self.act_out((v - v0).reshape(b, length, d)), u
 
 
 class ReactionDiffusionRA(CrossRA):

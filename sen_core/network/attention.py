@@ -17,15 +17,15 @@ def attend(q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Tensor | None = No
 
     ``mask``: (B, N) bool (True = valid) or a float bias (B, N) added to the logits.
     """
-    b, l, d = q.shape
+    b, length, d = q.shape
     n = k.shape[1]
-    q = q.view(b, l, heads, d // heads).transpose(1, 2)
+    q = q.view(b, length, heads, d // heads).transpose(1, 2)
     k = k.reshape(k.shape[0], n, heads, d // heads).transpose(1, 2)
     v = v.reshape(v.shape[0], n, heads, d // heads).transpose(1, 2)
     if mask is not None:
         mask = mask[:, None, None, :]  # (B, 1, 1, N): broadcast over heads and queries
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    return out.transpose(1, 2).reshape(b, l, d)
+    return out.transpose(1, 2).reshape(b, length, d)
 
 
 class CrossAttention(nn.Module):

@@ -65,7 +65,7 @@ def test_strict_mode_makes_a_broken_plugin_fatal(monkeypatch, encoder_plugin, pl
     bad = plugin_source("bad", "")
     bad.load = lambda: (_ for _ in ()).throw(RuntimeError("bad plugin"))
     with pytest.raises(
-        PluginLoadError, match="plugin 'bad' .* failed to import: RuntimeError: bad plugin"
+        PluginLoadError, match=r"plugin 'bad' .* failed to import: RuntimeError: bad plugin"
     ):
         load_catalogue([bad, encoder_plugin("good", "acme/enc@1")], allow=None)
 

@@ -60,7 +60,7 @@ def test_summary_must_be_one_line():
 def test_factory_must_be_module_colon_attr():
     """The lazy factory reference is checked on creation."""
     with pytest.raises(
-        ValidationError, match="factory 'acme.mod.build' must be 'package.module:attribute'"
+        ValidationError, match=r"factory 'acme.mod.build' must be 'package.module:attribute'"
     ):
         BlockSpec(name="acme/b@1", summary="b", factory="acme.mod.build")
 

@@ -7,8 +7,8 @@ import torch
 
 
 def _equal(a: dict, b: dict) -> bool:
-    for k in a:
-        va, vb = a[k], b[k]
+    for k, va in a.items():
+        vb = b[k]
         same = torch.equal(va, vb) if isinstance(va, torch.Tensor) else va == vb
         if not same:
             return False

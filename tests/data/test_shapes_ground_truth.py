@@ -84,7 +84,7 @@ def test_the_event_is_the_colour_change(shapes):
     for i in range(len(ds)):
         r = ds.render(i)
         sc = r["scene"]
-        def has(colour):
+        def has(colour, r=r):
             return (
                     (r["video"] == np.asarray(PALETTE[colour], np.uint8)).all(-1).any((1, 2))
                 )

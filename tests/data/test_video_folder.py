@@ -215,7 +215,7 @@ def test_missing_root_annotations_and_bad_params(make_dataset, tmp_path, video_r
     with pytest.raises(ConfigError) as err:
         make_dataset(NAME, root=str(video_root), frame=4)
     assert "  - params.frame: unknown parameter" in str(err.value)
-    with pytest.raises(ConfigError, match="params.root: Field required"):
+    with pytest.raises(ConfigError, match=r"params.root: Field required"):
         make_dataset(NAME)
 
 

@@ -40,5 +40,5 @@ def test_unknown_param_suggests():
 
 def test_linear_needs_num_classes():
     """The linear classifier cannot guess its class count."""
-    with pytest.raises(ConfigError, match="needs params.num_classes"):
+    with pytest.raises(ConfigError, match=r"needs params.num_classes"):
         build_head("sen/classify-linear@1")

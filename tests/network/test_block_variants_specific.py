@@ -39,7 +39,7 @@ def test_reaction_diffusion_direct_construction_checks(catalogue):
     """Building the block class directly checks the bound too."""
     from sen_blocks.ra_reaction_diffusion import ReactionDiffusionRA
 
-    with pytest.raises(ConfigError, match="stability bound 0.5"):
+    with pytest.raises(ConfigError, match=r"stability bound 0.5"):
         ReactionDiffusionRA(
             catalogue.get("sen/ra-reaction-diffusion@1"),
             width=32,

@@ -119,5 +119,5 @@ def test_version_mismatch(trained, tmp_path):
 
 def test_missing_directory(catalogue, tmp_path):
     """Loading a directory without sen.json names the file."""
-    with pytest.raises(CheckpointError, match="sen.json: not found"):
+    with pytest.raises(CheckpointError, match=r"sen.json: not found"):
         load_network(tmp_path, catalogue=catalogue)

@@ -109,7 +109,7 @@ def test_unknown_tower_suggests_the_two_towers():
 def test_hf_text_tower_refuses_clearly():
     """An architecture whose text tower is a Hugging Face model is listed but refuses to build offline."""
     with pytest.raises(
-        ConfigError, match="Hugging Face model 'roberta-base'.*transformers/roberta@1"
+        ConfigError, match=r"Hugging Face model 'roberta-base'.*transformers/roberta@1"
     ):
         build_neuron("open_clip/roberta-ViT-B-32/text")
 

@@ -250,5 +250,5 @@ def test_corrupt_checkpoint_is_checkpoint_error(tmp_path):
     """A truncated safetensors file raises CheckpointError naming the file."""
     f = tmp_path / "broken.safetensors"
     f.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
-    with pytest.raises(CheckpointError, match="broken.safetensors"):
+    with pytest.raises(CheckpointError, match=r"broken.safetensors"):
         build_neuron("open_clip/sen-tiny-vit/image", checkpoint=str(f))

@@ -145,7 +145,7 @@ def test_prompt_gradients_through_frozen_tower(neurons, arch):
 def test_non_list_text_is_input_error(neurons):
     """A bare string, a tensor, an empty list or a list holding non-strings raises InputError."""
     n = neurons["sen-tiny-vit"]
-    with pytest.raises(InputError, match="must be a non-empty list of strings .* got str"):
+    with pytest.raises(InputError, match=r"must be a non-empty list of strings .* got str"):
         n("a cat")
     with pytest.raises(InputError, match="got Tensor"):
         n(torch.zeros(2, 3))
@@ -174,6 +174,6 @@ def test_custom_text_checkpoint_keys_under_text(checkpoints):
         ).width
         == 64
     )
-    with pytest.raises(CheckpointError, match="unexpected keys .*proj"):
+    with pytest.raises(CheckpointError, match=r"unexpected keys .*proj"):
         # the bidirectional tower's projection has a bias the RN text tower lacks
         build_neuron("open_clip/sen-tiny-rn/text", checkpoint=str(checkpoints["sen-tiny-timm"]))

@@ -146,7 +146,7 @@ def test_config_errors():
         ConfigError, match="unknown BertConfig fields: hiden_size \\(did you mean hidden_size\\?\\)"
     ):
         build_neuron("transformers/bert@1", config={"hiden_size": 64})
-    with pytest.raises(ConfigError, match="either path= .* or config="):
+    with pytest.raises(ConfigError, match=r"either path= .* or config="):
         build_neuron("transformers/bert@1", path="/nonexistent", config={"num_hidden_layers": 1})
     with pytest.raises(ConfigError, match="must be a local directory written by save_pretrained"):
         build_neuron("transformers/bert@1", path="/nonexistent")
@@ -164,7 +164,7 @@ def test_max_length_truncates_and_fixed_padding():
 def test_non_list_text_is_input_error(neurons):
     """A string or a tensor instead of a list of strings raises InputError."""
     n = neurons["transformers/roberta@1"]
-    with pytest.raises(InputError, match="non-empty list of strings .* got str"):
+    with pytest.raises(InputError, match=r"non-empty list of strings .* got str"):
         n("a cat")
     with pytest.raises(InputError, match="got Tensor"):
         n(torch.zeros(2, 4))

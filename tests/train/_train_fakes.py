@@ -6,14 +6,14 @@ returns sample dicts and has ``collate``. Also used by the torchrun worker scrip
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
 from sen_core.head import Meter
-from sen_core.network_spec import RunConfig
+from sen_core.run_config import RunConfig
 
 FEATURES = 6
 
@@ -21,7 +21,7 @@ FEATURES = 6
 class FakeDataset(Dataset):
     """n samples of x (F,) with y = x @ w + noise; seeded per split."""
 
-    class_names = ["a", "b"]
+    class_names: ClassVar[list[str]] = ["a", "b"]
     fps = 8.0
 
     def __init__(self, n: int = 32, seed: int = 0) -> None:

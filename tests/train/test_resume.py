@@ -46,7 +46,7 @@ def test_resume_with_other_config_is_refused(run_train):
     _, _, _run_dir = run_train("r", steps=2)
     with pytest.raises(
         ConfigError,
-        match="cannot resume .*: it was trained with config hash [0-9a-f]{16}, this config hashes to",
+        match=r"cannot resume .*: it was trained with config hash [0-9a-f]{16}, this config hashes to",
     ):
         run_train("r", steps=3, resume=True)
 
