@@ -92,7 +92,7 @@ def iter_ray(
                 t = inflight.pop(ref)
                 try:
                     yield ray.get(ref)
-                except Exception as exc:  # the worker died (node lost, out of memory)
+                except Exception as exc:  # noqa: BLE001 - the worker died (node lost, out of memory)
                     yield died_result(t, f"the Ray task failed: {type(exc).__name__}: {exc}")
     finally:
         if started_here:
