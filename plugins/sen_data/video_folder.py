@@ -168,23 +168,30 @@ class VideoFolderDataset(Dataset):
 def _read_annotations(path: Path, root: Path, limit: int | None) -> list[_Clip]:
     if not path.is_file():
         raise InputError(f"sen/video-folder@1: annotation file not found: {path}")
+    from sen_core._io import loads_json
+
     clips: list[_Clip] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            if limit is not None and len(clips) >= limit:
-                break
-            where = f"{path}:{lineno}"
-            try:
-                rec = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
-                ) from None
-            if not isinstance(rec, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
-            clips.append(_check_record(rec, where, lineno, root))
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        if limit is not None and len(clips) >= limit:
+            break
+        where = f"{path}:{lineno}"
+        try:
+            rec = loads_json(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        except ValueError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        if not isinstance(rec, dict):
+            raise InputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
+        clips.append(_check_record(rec, where, lineno, root))
     if not clips:
         raise InputError(f"{path}: no clips (the file has no annotation lines)")
     for key in _FIELD_KEYS:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ..errors import UnknownNameError
-from ._merge import Origins, merge
+from ._merge import Origins, delete_marker_problems, merge
 from ._overrides import Override, apply_overrides
 from ._yaml import load_yaml
 
@@ -125,6 +125,12 @@ def read_plain(source: Source, problems: list[str]) -> dict[str, Any] | None:
             f"{source.label}: invalid YAML{where}: {getattr(exc, 'problem', None) or exc}"
         )
         return None
+    except UnicodeDecodeError as exc:
+        problems.append(
+            f"{source.label}: is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+            "save the config as UTF-8"
+        )
+        return None
     except OSError as exc:
         problems.append(f"{source.label}: cannot read ({exc.strerror or exc})")
         return None
@@ -144,15 +150,21 @@ def _read(
     """One file merged over its bases, with the origin of every key."""
     if source.ident in [s.ident for s in chain]:
         loop = " -> ".join(
-            s.label for s in [*chain[[s.ident for s in chain].index(source.ident):], source]
+            s.label for s in [*chain[[s.ident for s in chain].index(source.ident) :], source]
         )
         problems.append(f"{chain[-1].label}: _base_ cycle: {loop}")
         return {}, {}
     raw = read_plain(source, problems)
     if raw is None:
         return {}, {}
-    if not chain:
-        meta.update(raw.get(META_KEY) or {})
+    own_meta = raw.get(META_KEY)
+    if own_meta is not None and not isinstance(own_meta, dict):
+        problems.append(
+            f"{source.label}: {META_KEY} must be a mapping of keys, got {type(own_meta).__name__}"
+        )
+    elif not chain and own_meta:
+        meta.update(own_meta)
+    problems += [f"{source.label}: {p}" for p in delete_marker_problems(raw)]
     bases = raw.get(BASE_KEY) or []
     if isinstance(bases, str):
         bases = [bases]

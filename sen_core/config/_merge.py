@@ -1,7 +1,8 @@
 """Deep merge of config layers, remembering which file set each key.
 
 Maps merge key by key, lists (and scalars) replace, and a map carrying ``_delete_: true``
-replaces the inherited map instead of merging into it. ``Origins`` maps key paths to the file
+replaces the inherited map instead of merging into it (only the boolean ``true`` does; any other
+value is reported by ``delete_marker_problems``). ``Origins`` maps key paths to the file
 (or command-line override) that last set them, so validation errors can name the right file.
 """
 
@@ -22,6 +23,22 @@ def strip_delete(value: Any) -> Any:
     if isinstance(value, list):
         return [strip_delete(v) for v in value]
     return value
+
+
+def delete_marker_problems(value: Any, path: Path_ = ()) -> list[str]:
+    """One message per ``_delete_`` marker that is not a boolean (``'no'`` must not mean true)."""
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == DELETE_KEY and not isinstance(v, bool):
+                where = ".".join(str(p) for p in (*path, k))
+                out.append(f"{where}: expected true or false, got {v!r}")
+            else:
+                out += delete_marker_problems(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += delete_marker_problems(v, (*path, i))
+    return out
 
 
 def record_origins(value: Any, origin: str | Origins, path: Path_, origins: Origins) -> None:
@@ -50,7 +67,7 @@ def merge(
 
     ``origin`` names where ``over`` comes from: one label, or the origins of an already merged layer.
     """
-    if isinstance(base, dict) and isinstance(over, dict) and not over.get(DELETE_KEY):
+    if isinstance(base, dict) and isinstance(over, dict) and over.get(DELETE_KEY) is not True:
         out = dict(base)
         for k, v in over.items():
             if k == DELETE_KEY:

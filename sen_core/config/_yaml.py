@@ -1,7 +1,11 @@
-"""The YAML dialect of config files: PyYAML's safe loader, with ``1e-4`` read as a float.
+"""The YAML dialect of config files: PyYAML's safe loader, bounded, with ``1e-4`` read as a float.
 
 PyYAML follows YAML 1.1, where a float needs a dot (``1.0e-4``); people write ``lr: 1e-4`` and
 mean a number, so the float resolver here also accepts the exponent-only form (as YAML 1.2 does).
+The loader is bounded before any Python object is built: nesting deeper than ``MAX_DEPTH``, more
+than ``MAX_ALIASES`` aliases, an alias that expands past ``MAX_EXPANDED_NODES`` nodes ("billion
+laughs"), an alias to its own enclosing node, and a duplicate mapping key are refused with a
+``yaml.YAMLError`` that carries the line and column.
 """
 
 from __future__ import annotations
@@ -10,10 +14,99 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.nodes import MappingNode, Node
+
+MAX_DEPTH = 64  # configs are a handful of levels deep; PyYAML recurses once per level
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000  # nodes after expanding every alias (a config has a few hundred)
 
 
 class SafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` (no object construction) with YAML 1.2 floats."""
+    """``yaml.SafeLoader`` (no object construction) with YAML 1.2 floats and the bounds above."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> nodes below it, aliases expanded
+        self._open: set[str] = set()  # anchors of nodes still being composed
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self._aliases += 1
+            if event.anchor in self._open:
+                raise ComposerError(
+                    None, None, f"alias *{event.anchor} refers to its own node", event.start_mark
+                )
+            if self._aliases > MAX_ALIASES:
+                raise ComposerError(
+                    None, None, f"more than {MAX_ALIASES} aliases", event.start_mark
+                )
+            node = super().compose_node(parent, index)
+            self._expanded += self._sizes.get(id(node), 1)
+            if self._expanded > MAX_EXPANDED_NODES:
+                raise ComposerError(
+                    None,
+                    None,
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
+                    event.start_mark,
+                )
+            return node
+        if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+            if self._depth >= MAX_DEPTH:
+                raise ComposerError(
+                    None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark
+                )
+            anchor = event.anchor
+            if anchor is not None:
+                self._open.add(anchor)
+            self._depth += 1
+            before = self._expanded
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+                if anchor is not None:
+                    self._open.discard(anchor)
+            children = (
+                len(node.value) * (2 if isinstance(node, MappingNode) else 1)
+                + self._expanded
+                - before
+            )
+            self._sizes[id(node)] = 1 + children
+            self._expanded += 1
+            if self._expanded > MAX_EXPANDED_NODES:
+                raise ComposerError(
+                    None, None, f"more than {MAX_EXPANDED_NODES} nodes", event.start_mark
+                )
+            return node
+        if isinstance(event, ScalarEvent):
+            self._expanded += 1
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` overrides on purpose
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # unhashable key: the base constructor reports it
+            if first is not key_node:
+                raise ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r} (first set at line {first.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 _FLOAT = re.compile(
@@ -33,7 +126,7 @@ SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text safely (plain data only)."""
+    """Parse YAML text safely (plain data only, bounded as described above)."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass
 
 
