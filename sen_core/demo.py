@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .network_spec import RunConfig
+from .run_config import RunConfig
 
 PRESET = "sen/demo@1"
 

@@ -18,6 +18,7 @@ __all__ = [
     "SenError",
     "SpecError",
     "UnknownNameError",
+    "count",
     "suggest",
 ]
 
@@ -54,6 +55,11 @@ class PluginLoadError(SenError):
 
 class DuplicateNameError(SenError):
     """Two registrations claim the same component name."""
+
+
+def count(n: int, noun: str = "problem") -> str:
+    """``'1 problem'``, ``'3 problems'``: the one place the "N problem(s)" headline is worded."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -1,8 +1,8 @@
-"""NetworkSpec (public) and RunConfig: the declarative description of a network and of a run.
+"""NetworkSpec (public): the declarative description of a network.
 
 Pure pydantic (no torch). The graph builder (sen_core.network) turns a NetworkSpec into a module;
-configs (sen_core.config) resolve YAML into a RunConfig. The canonical JSON hash of a spec
-identifies the architecture.
+a run (sen_core.run_config.RunConfig) wraps one. The canonical JSON hash of a spec identifies the
+architecture.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import json
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from ._frozen import Frozen
 
 InputSource = Literal["video", "frames", "caption", "question", "query", "class_names", "audio"]
 Trainable = Literal["none", "prompts", "norms", "all"]
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def default_key(name: str) -> str:
@@ -29,7 +27,7 @@ def default_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_") or "neuron"
 
 
-class NeuronEntry(_Frozen):
+class NeuronEntry(Frozen):
     """One super neuron in the network and the input it reads."""
 
     name: str
@@ -55,7 +53,7 @@ class NeuronEntry(_Frozen):
         return self.key or default_key(self.name)
 
 
-class HeadEntry(_Frozen):
+class HeadEntry(Frozen):
     """A task head with its loss weight."""
 
     name: str
@@ -68,7 +66,7 @@ class HeadEntry(_Frozen):
         return self.key or default_key(self.name)
 
 
-class NetworkSpec(_Frozen):
+class NetworkSpec(Frozen):
     """Which neurons, which anchor, which RA block, how deep, how wide, which heads."""
 
     neurons: list[NeuronEntry] = Field(min_length=1)
@@ -111,53 +109,6 @@ class NetworkSpec(_Frozen):
 
     def canonical_json(self) -> str:
         return canonical_json(self.model_dump(mode="json"))
-
-    def hash(self) -> str:
-        return stable_hash(self.model_dump(mode="json"))
-
-
-class DataEntry(_Frozen):
-    """A dataset by catalogue name with its params."""
-
-    name: str = "sen/shapes@1"
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-class TrainSpec(_Frozen):
-    """Optimisation settings (see docs/training.md)."""
-
-    steps: int = Field(default=200, ge=0)
-    batch_size: int = Field(default=8, ge=1)
-    lr: float = Field(default=1e-3, gt=0)
-    weight_decay: float = Field(default=0.01, ge=0)
-    warmup_steps: int = Field(default=10, ge=0)
-    grad_clip: float | None = Field(default=1.0, gt=0)
-    accumulate: int = Field(default=1, ge=1)
-    bf16: bool = False
-    seed: int = 0
-    checkpoint_every: int = Field(default=100, ge=1)
-    eval_every: int | None = Field(default=None, ge=1)
-    log_every: int = Field(default=10, ge=1)
-    eval_batches: int = Field(default=8, ge=1)
-    num_workers: int = Field(default=0, ge=0)
-    keep_checkpoints: int = Field(
-        default=2, ge=1, description="newest checkpoints kept in the run dir"
-    )
-    eval_split: str = Field(default="val", description="held-out split evaluated during training")
-    device: str = Field(
-        default="auto",
-        pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$",
-        description="auto: CUDA if available",
-    )
-
-
-class RunConfig(_Frozen):
-    """Everything one training run needs: model, data, training."""
-
-    name: str = "run"
-    model: NetworkSpec
-    data: DataEntry = DataEntry()
-    train: TrainSpec = TrainSpec()
 
     def hash(self) -> str:
         return stable_hash(self.model_dump(mode="json"))

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .errors import InputError
+from .network_spec import Trainable as Trainable  # re-exported: plugins type their neurons with it
 from .specs import EncoderSpec
 
-Trainable = Literal["none", "prompts", "norms", "all"]
-TRAINABLE_MODES = ("none", "prompts", "norms", "all")
+TRAINABLE_MODES: tuple[str, ...] = get_args(Trainable)
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,17 @@ its ``factory``. Specs are immutable and reject unknown keys. Public contract: s
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from ._frozen import Frozen as _Frozen
 
 __all__ = [
     "KINDS",
     "NAME_RE",
     "SPEC_TYPES",
     "BlockSpec",
-    "ComponentSpec",
     "DatasetSpec",
     "EncoderSpec",
     "FamilySpec",
@@ -40,10 +41,6 @@ def split_name(name: str) -> tuple[str, int | None]:
     """``'sen/ra-cross@1'`` -> ``('sen/ra-cross', 1)``; no version -> ``None``."""
     base, _, ver = name.partition("@")
     return base, int(ver) if ver else None
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Provenance(_Frozen):
@@ -175,9 +172,7 @@ class PresetSpec(_Frozen):
             raise ValueError(f"resource {v!r} must be 'package:relative/path.yaml'")
         return v
 
-    @property
-    def namespace(self) -> str:
-        return self.name.split("/", 1)[0]
+    namespace = _Spec.namespace
 
 
 class FamilySpec(_Frozen):
@@ -208,11 +203,6 @@ class FamilySpec(_Frozen):
     def name(self) -> str:
         return f"{self.namespace}/*"
 
-
-ComponentSpec = Annotated[
-    EncoderSpec | BlockSpec | HeadSpec | DatasetSpec | PresetSpec | FamilySpec,
-    Field(discriminator="kind"),
-]
 
 SPEC_TYPES: dict[str, type[BaseModel]] = {
     "encoder": EncoderSpec,

@@ -120,7 +120,8 @@ def plugins_cmd(as_json: bool) -> None:
 @click.argument("kind")
 def schema_cmd(kind: str) -> None:
     """Print the JSON schema of a spec KIND (encoder, block, head, dataset, preset, family, network, run)."""
-    from ..network_spec import NetworkSpec, RunConfig
+    from ..network_spec import NetworkSpec
+    from ..run_config import RunConfig
 
     models = dict(SPEC_TYPES) | {"network": NetworkSpec, "run": RunConfig}
     key = kind.lower()

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, count
 from ._load import Layered, is_path_ref, locate, preset_source, read_layers
 from ._overrides import Override, parse_override, split_key
 from ._validate import validate_run
 from ._yaml import dump_yaml, load_yaml
 
 if TYPE_CHECKING:
-    from ..network_spec import RunConfig
+    from ..run_config import RunConfig
     from ..sweep.spec import SweepSpec
 
 __all__ = [
@@ -38,8 +38,7 @@ __all__ = [
 
 
 def _raise(label: str, problems: list[str]) -> None:
-    n = len(problems)
-    raise ConfigError(f"invalid config {label} ({n} problem{'s' if n != 1 else ''}):", problems)
+    raise ConfigError(f"invalid config {label} ({count(len(problems))}):", problems)
 
 
 def load_config_dict(

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import UnknownNameError, suggest
-from ..network_spec import RunConfig, default_key
+from ..network_spec import default_key
+from ..run_config import RunConfig
 from ._merge import Origins, origin_of
 
 # Where component names live in a run config, and the catalogue kind each must be.

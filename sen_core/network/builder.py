@@ -14,7 +14,7 @@ from torch import nn
 
 from .. import catalogue as _catalogue
 from ..catalogue import Catalogue, import_ref
-from ..errors import ConfigError, SenError
+from ..errors import ConfigError, SenError, count
 from ..head import Head
 from ..network_spec import NetworkSpec, stable_hash
 from ..neuron import SuperNeuron
@@ -34,8 +34,7 @@ def build_network(
 
 
 def _raise(problems: list[str]) -> None:
-    n = len(problems)
-    raise ConfigError(f"cannot build the network ({n} problem{'s' if n != 1 else ''}):", problems)
+    raise ConfigError(f"cannot build the network ({count(len(problems))}):", problems)
 
 
 def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:

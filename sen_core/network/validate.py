@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..catalogue import Catalogue, import_ref
-from ..errors import ConfigError, SenError, UnknownNameError, suggest
+from ..errors import ConfigError, SenError, UnknownNameError, count, suggest
 from ..network_spec import HeadEntry, NetworkSpec, NeuronEntry
 from ..specs import BlockSpec, EncoderSpec, HeadSpec
 
@@ -171,8 +171,7 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
 
 
 def _error(problems: list[str]) -> ConfigError:
-    n = len(problems)
-    return ConfigError(f"invalid network spec ({n} problem{'s' if n != 1 else ''}):", problems)
+    return ConfigError(f"invalid network spec ({count(len(problems))}):", problems)
 
 
 def _check_block(

@@ -14,18 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ..errors import ConfigError
+from .._frozen import Frozen
+from ..errors import ConfigError, count
 
 DEFAULT_TRIAL = "sen_core.sweep.trial:train_trial"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RandomAxis(_Frozen):
+class RandomAxis(Frozen):
     """How one key is sampled: from ``choices``, or uniformly in [low, high] (``log``: log-uniform)."""
 
     choices: list[Any] | None = None
@@ -55,7 +52,7 @@ class RandomAxis(_Frozen):
         return round(x) if self.integer else float(f"{x:.6g}")  # 6 significant digits: readable ids
 
 
-class RandomSpec(_Frozen):
+class RandomSpec(Frozen):
     """``samples`` random points over ``axes``, reproducible from ``seed``; crossed with the grid."""
 
     samples: int = Field(ge=1)
@@ -71,7 +68,7 @@ class RandomSpec(_Frozen):
         return v
 
 
-class SweepSpec(_Frozen):
+class SweepSpec(Frozen):
     """A sweep file (see docs/sweeps.md)."""
 
     name: str | None = Field(default=None, description="default: the preset name or the file name")
@@ -195,10 +192,7 @@ def load_sweep(ref: str, *, catalogue: Any = None) -> LoadedSweep:
         spec, more = validate_model(SweepSpec, layered.data, layered.origins, layered.label)
         problems += more
     if problems:
-        n = len(problems)
-        raise ConfigError(
-            f"invalid sweep {layered.label} ({n} problem{'s' if n != 1 else ''}):", problems
-        )
+        raise ConfigError(f"invalid sweep {layered.label} ({count(len(problems))}):", problems)
     assert spec is not None
     name = spec.name or layered.meta.get("name") or (layered.path.stem if layered.path else ref)
     directory = layered.path.parent if layered.path is not None else None
@@ -291,9 +285,8 @@ def plan_trials(
         trial.config = config.model_dump(mode="json")
         seen.setdefault(trial.id, trial)
     if problems:
-        n = len(problems)
         raise ConfigError(
-            f"sweep {sweep.label}: {n} trial config problem{'s' if n != 1 else ''}:", problems[:50]
+            f"sweep {sweep.label}: {count(len(problems), 'trial config problem')}:", problems[:50]
         )
     return list(seen.values())
 

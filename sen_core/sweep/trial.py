@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..network_spec import RunConfig
+from ..run_config import RunConfig
 
 
 def train_trial(

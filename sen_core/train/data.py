@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
 from ..errors import ConfigError
-from ..network_spec import DataEntry
+from ..run_config import DataEntry
 from .distributed import DistInfo
 
 

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from .._io import atomic_write_json
 from ..errors import ConfigError, SenError
-from ..network_spec import RunConfig
+from ..run_config import RunConfig
 from . import distributed as D
 from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .data import BatchStream, build_dataset, eval_loader, to_device

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..network_spec import RunConfig
+from ..run_config import RunConfig
 from .checkpoint import MODEL_FILE, load_model_weights, read_trainer_state
 from .data import build_dataset, eval_loader
 from .distributed import DistInfo, resolve_device

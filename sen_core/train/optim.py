@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..network_spec import TrainSpec
+from ..run_config import TrainSpec
 
 _NORM_TYPES: tuple[type[nn.Module], ...] = (
     nn.LayerNorm,

@@ -22,7 +22,7 @@ from typing import Any
 
 from .._io import atomic_write_json, atomic_write_text
 from ..errors import CheckpointError, ConfigError
-from ..network_spec import RunConfig
+from ..run_config import RunConfig
 from .logging import CURVES_FILE, METRICS_FILE
 
 LATEST = "latest"
