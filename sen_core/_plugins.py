@@ -1,8 +1,9 @@
 """Plugin loading: entry points of group ``sen`` -> pluggy -> a ``Catalogue`` of specs.
 
-First-party plugins load through the same entry points as third-party ones. A plugin that fails
-to import or to register is skipped with a warning (fatal under ``SEN_STRICT_PLUGINS=1``);
-``SEN_LOAD_PLUGINS=a,b`` loads only the named entry points.
+First-party plugins load through the same entry points as third-party ones (and load first). A
+plugin that fails to import or to register, registers a malformed name, a name already taken, or a
+name in the reserved ``sen/`` namespace is skipped as a whole with a one-line ``PluginWarning``
+(fatal under ``SEN_STRICT_PLUGINS=1``); ``SEN_LOAD_PLUGINS=a,b`` loads only the named entry points.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import importlib.metadata as md
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 
 from . import hookspecs
-from .catalogue import Catalogue
-from .errors import DuplicateNameError, PluginLoadError
-from .specs import FamilySpec, Provenance
+from .catalogue import Catalogue, PluginInfo, owner
+from .errors import PluginLoadError, PluginWarning
+from .specs import FamilySpec, Provenance, registered_name_problem
 
 ENTRY_POINT_GROUP = "sen"
+# The distribution that owns the reserved ``sen/`` namespace (its plugins load first).
+FIRST_PARTY = "sen"
+RESERVED_NAMESPACE = "sen"
 
 _HOOK_KIND = {
     "sen_encoders": ("encoder", "family"),
@@ -30,32 +34,6 @@ _HOOK_KIND = {
     "sen_datasets": ("dataset", "family"),
     "sen_presets": ("preset",),
 }
-
-
-@dataclass
-class PluginInfo:
-    """One loaded (or failed) plugin, as ``sen plugins`` shows it."""
-
-    name: str
-    distribution: str | None
-    version: str | None
-    hooks: list[str] = field(default_factory=list)
-    components: int = 0
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "distribution": self.distribution,
-            "version": self.version,
-            "hooks": self.hooks,
-            "components": self.components,
-            "error": self.error,
-        }
 
 
 @dataclass
@@ -88,11 +66,14 @@ def _truthy(value: str | None) -> bool:
 
 
 def entry_point_sources() -> list[PluginSource]:
-    """All entry points of group ``sen``, deduplicated by name (first on sys.path wins)."""
+    """All entry points of group ``sen``, deduplicated by name (first on sys.path wins).
+
+    First-party plugins come first, so a third party can never displace a first-party name.
+    """
     seen: dict[str, PluginSource] = {}
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
         seen.setdefault(ep.name, PluginSource.from_entry_point(ep))
-    return sorted(seen.values(), key=lambda s: s.name)
+    return sorted(seen.values(), key=lambda s: (s.distribution != FIRST_PARTY, s.name))
 
 
 def load_catalogue(
@@ -101,7 +82,19 @@ def load_catalogue(
     strict: bool | None = None,
     allow: Iterable[str] | None = None,
 ) -> Catalogue:
-    """Import every plugin, call its hooks, and return the catalogue of registered specs."""
+    """Import every plugin, call its hooks, and return the catalogue of registered specs.
+
+    Args:
+        sources: where plugins come from; default: the installed entry points of group ``sen``.
+        strict: make a skipped plugin fatal; default: ``SEN_STRICT_PLUGINS``.
+        allow: load only these plugin (entry point) names; default: ``SEN_LOAD_PLUGINS``.
+
+    Returns:
+        The catalogue; ``catalogue.plugins`` lists every plugin, the failed ones with their reason.
+
+    Raises:
+        PluginLoadError: only when ``strict``, for the first plugin that would be skipped.
+    """
     if sources is None:
         sources = entry_point_sources()
     if strict is None:
@@ -121,8 +114,8 @@ def load_catalogue(
         try:
             module = src.load()
             pm.register(module, name=src.name)
-        except Exception as exc:  # a broken plugin must not take the others down
-            _fail(info, src, f"failed to import: {type(exc).__name__}: {exc}", strict, exc)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the others down
+            _fail(info, src, f"failed to import: {_one_line(exc)}", strict, exc)
             continue
         staged: list[Any] = []
         try:
@@ -137,15 +130,47 @@ def load_catalogue(
             pm.unregister(name=src.name)
             _fail(info, src, str(exc), strict, exc)
             continue
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plugin's register hook may raise anything; it is isolated like an import failure
             pm.unregister(name=src.name)
-            _fail(info, src, f"raised while registering: {type(exc).__name__}: {exc}", strict, exc)
+            _fail(info, src, f"raised while registering: {_one_line(exc)}", strict, exc)
             continue
         prov = Provenance(plugin=src.name, distribution=src.distribution, version=src.version)
-        for spec in staged:
-            catalogue.add(spec.model_copy(update={"provenance": prov}))
+        specs = [spec.model_copy(update={"provenance": prov}) for spec in staged]
+        clash = _name_problem(catalogue, specs, src)
+        if clash is not None:
+            pm.unregister(name=src.name)
+            _fail(info, src, clash, strict, None)
+            continue
+        for spec in specs:
+            catalogue.add(spec)
         info.components = len(staged)
     return catalogue
+
+
+def _name_problem(catalogue: Catalogue, specs: list[Any], src: PluginSource) -> str | None:
+    """Why this plugin's names cannot join the catalogue (taken, reserved, malformed), or None."""
+    third_party = src.distribution not in (FIRST_PARTY, None)
+    mine: set[str] = set()
+    for spec in specs:
+        key = spec.namespace if isinstance(spec, FamilySpec) else spec.name
+        if isinstance(spec, FamilySpec):
+            taken = catalogue.family(key)
+        else:
+            bad = registered_name_problem(key)
+            if bad is not None:
+                return f"registered a malformed name: {bad}"
+            taken = catalogue.spec(key)
+        if taken is not None:
+            return f"registered '{spec.name}', which {owner(taken)} already registered"
+        if key in mine:
+            return f"registered '{spec.name}' twice"
+        mine.add(key)
+        if third_party and key.split("/", 1)[0] == RESERVED_NAMESPACE:
+            return (
+                f"registered '{spec.name}' in the reserved '{RESERVED_NAMESPACE}/' namespace "
+                f"(only the '{FIRST_PARTY}' distribution may; use your own namespace)"
+            )
+    return None
 
 
 def _collector(staged: list[Any], hook: str, src: PluginSource) -> Callable[[Any], None]:
@@ -163,16 +188,31 @@ def _collector(staged: list[Any], hook: str, src: PluginSource) -> Callable[[Any
     return register
 
 
-def _fail(info: PluginInfo, src: PluginSource, reason: str, strict: bool, exc: Exception) -> None:
+def _one_line(exc: Exception) -> str:
+    """An exception as one line (a pydantic error lists each field; keep only loc and message)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            parts = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors()]
+            return f"{type(exc).__name__}: {'; '.join(parts)}"
+        except Exception:  # noqa: BLE001 - not a pydantic error after all: fall back to str()
+            pass
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def _fail(
+    info: PluginInfo, src: PluginSource, reason: str, strict: bool, exc: Exception | None
+) -> None:
     info.error = reason
-    message = f"sen: {src.describe()} {reason}; skipped"
+    message = f"sen: {src.describe()} {reason}"
     if strict:
-        raise PluginLoadError(message + " (SEN_STRICT_PLUGINS=1 makes this fatal)") from exc
-    warnings.warn(message, RuntimeWarning, stacklevel=3)
+        raise PluginLoadError(message + " (fatal because SEN_STRICT_PLUGINS=1)") from exc
+    warnings.warn(message + "; skipped", PluginWarning, stacklevel=2)
 
 
 __all__ = [
-    "DuplicateNameError",
+    "FIRST_PARTY",
+    "RESERVED_NAMESPACE",
     "PluginInfo",
     "PluginSource",
     "entry_point_sources",

@@ -9,13 +9,52 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import DuplicateNameError, UnknownNameError, suggest
 from .specs import KINDS, FamilySpec, split_name
 
-if TYPE_CHECKING:
-    from ._plugins import PluginInfo
+
+@dataclass
+class PluginInfo:
+    """One loaded (or failed) plugin, as ``sen plugins`` shows it.
+
+    Attributes:
+        name: the entry point name; distribution / version: the installed distribution.
+        hooks: the hooks it implements; components: how many specs it registered.
+        error: why it was skipped (``None`` when it loaded).
+    """
+
+    name: str
+    distribution: str | None
+    version: str | None
+    hooks: list[str] = field(default_factory=list)
+    components: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the plugin loaded."""
+        return self.error is None
+
+    def describe(self) -> str:
+        """``plugin 'x' (distribution 'acme-x 1.0')`` for messages."""
+        if self.distribution:
+            return f"plugin '{self.name}' (distribution '{self.distribution} {self.version}')"
+        return f"plugin '{self.name}'"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view (``sen plugins --json``)."""
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "hooks": self.hooks,
+            "components": self.components,
+            "error": self.error,
+        }
+
 
 _KIND_ALIASES = (
     {k + "s": k for k in KINDS}
@@ -52,7 +91,8 @@ def import_ref(ref: str) -> Any:
     return obj
 
 
-def _owner(spec: Any) -> str:
+def owner(spec: Any) -> str:
+    """Who registered ``spec``, for messages: ``plugin 'x' (distribution 'acme-x 1.0')``."""
     p = spec.provenance
     if p is None:
         return "an unknown plugin"
@@ -77,12 +117,24 @@ class Catalogue:
             table, key = self._specs, spec.name
         if key in table:
             raise DuplicateNameError(
-                f"component '{spec.name}' is registered twice: by {_owner(table[key])} "
-                f"and by {_owner(spec)}; uninstall one of them or disable it with SEN_LOAD_PLUGINS"
+                f"component '{spec.name}' is registered twice: by {owner(table[key])} "
+                f"and by {owner(spec)}; uninstall one of them or disable it with SEN_LOAD_PLUGINS"
             )
         table[key] = spec
 
     # ---- queries ----------------------------------------------------------------------------
+    def spec(self, name: str) -> Any | None:
+        """The static spec registered under exactly ``name``, or None (no family lookup)."""
+        return self._specs.get(name)
+
+    def family(self, namespace: str) -> FamilySpec | None:
+        """The family registered for exactly ``namespace``, or None."""
+        return self._families.get(namespace)
+
+    def failed_plugins(self) -> list[PluginInfo]:
+        """Plugins that were skipped (import error, bad registration, name clash)."""
+        return [p for p in self.plugins if not p.ok]
+
     def names(self, kind: str | None = None) -> list[str]:
         return [s.name for s in self.list(kind)]
 
@@ -132,7 +184,8 @@ class Catalogue:
         if spec is None or (kind is not None and spec.kind != kind):
             pool = [s.name for s in self._specs.values() if kind in (None, s.kind)]
             pool += [f.name for f in self.families(kind)]
-            raise UnknownNameError(name, kind, suggest(name, pool))
+            failed = [p.describe() for p in self.failed_plugins()]
+            raise UnknownNameError(name, kind, suggest(name, pool), failed)
         return spec
 
     def _family_for(self, name: str) -> FamilySpec | None:

@@ -15,6 +15,7 @@ __all__ = [
     "DuplicateNameError",
     "InputError",
     "PluginLoadError",
+    "PluginWarning",
     "SenError",
     "SpecError",
     "UnknownNameError",
@@ -53,6 +54,10 @@ class PluginLoadError(SenError):
     """A plugin failed to import or to register (fatal only under SEN_STRICT_PLUGINS=1)."""
 
 
+class PluginWarning(UserWarning):
+    """A plugin was skipped (or a saved run names other plugin versions); the CLI prints one line."""
+
+
 class DuplicateNameError(SenError):
     """Two registrations claim the same component name."""
 
@@ -81,15 +86,28 @@ def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 class UnknownNameError(SenError, KeyError):
     """A component name is not in the catalogue; the message suggests close matches."""
 
-    def __init__(self, name: str, kind: str | None = None, suggestions: list[str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        kind: str | None = None,
+        suggestions: list[str] | None = None,
+        failed_plugins: list[str] | None = None,
+    ):
         self.name = name
         self.suggestions = suggestions or []
+        self.failed_plugins = failed_plugins or []
         what = f"{kind} " if kind else ""
         msg = f"unknown {what}component '{name}'"
         if self.suggestions:
             msg += "; did you mean " + " or ".join(f"'{s}'" for s in self.suggestions) + "?"
         else:
             msg += "; run 'sen list' to see what is registered"
+        if self.failed_plugins:
+            # the name may well come from a plugin that did not load: say so before any near miss
+            msg += (
+                f" ({', '.join(self.failed_plugins)} failed to load and may provide it; "
+                "see 'sen plugins')"
+            )
         super().__init__(msg)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message

@@ -16,6 +16,7 @@ from ._frozen import Frozen as _Frozen
 __all__ = [
     "KINDS",
     "NAME_RE",
+    "REGISTERED_NAME_RE",
     "SPEC_TYPES",
     "BlockSpec",
     "DatasetSpec",
@@ -26,15 +27,29 @@ __all__ = [
     "PresetSpec",
     "Provenance",
     "TokenLayout",
+    "registered_name_problem",
     "split_name",
 ]
 
-# namespace/name[/more]@version -- e.g. sen/ra-cross@1, timm/vit_small_patch16_224, open_clip/ViT-B-32/image
+# Any spec name: namespace/name[/more][@version] -- e.g. sen/ra-cross@1, and the names a dynamic
+# family resolves (timm/vit_small_patch16_224, open_clip/ViT-B-32/image), which carry no version.
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_.+-]*)+(@[0-9]+)?$")
+# A name a plugin registers: exactly namespace/name@VERSION (docs/plugins.md, "Names").
+REGISTERED_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]*/[A-Za-z0-9][A-Za-z0-9_.+-]*@[0-9]+$")
 _FACTORY_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 Modality = Literal["video", "image", "text", "audio"]
 Prompting = Literal["tokens", "film", "none"]
+
+
+def registered_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid registered name (``namespace/name@VERSION``), or None."""
+    if REGISTERED_NAME_RE.match(name):
+        return None
+    return (
+        f"'{name}' is not 'namespace/name@VERSION' (a lower-case namespace, one '/', a name, "
+        "'@' and an integer version, e.g. 'acme/tinyconv@1')"
+    )
 
 
 def split_name(name: str) -> tuple[str, int | None]:
@@ -79,9 +94,25 @@ class _Spec(_Frozen):
     name: str
     summary: str
     factory: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="defaults of the factory's params (each one is accepted)"
+    )
+    param_types: dict[str, str] = Field(
+        default_factory=dict,
+        description="type of each accepted param ('int', 'str|null', ...); declares params "
+        "without a default; a param with a default takes its default's type unless listed",
+    )
     tags: tuple[str, ...] = ()
     provenance: Provenance | None = None
+
+    @field_validator("param_types")
+    @classmethod
+    def _check_param_types(cls, v: dict[str, str]) -> dict[str, str]:
+        from .params import check_type_string
+
+        for t in v.values():
+            check_type_string(t)
+        return v
 
     @field_validator("name")
     @classmethod

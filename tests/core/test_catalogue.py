@@ -8,18 +8,63 @@ import warnings
 import pytest
 
 from sen_core._plugins import load_catalogue
-from sen_core.errors import DuplicateNameError, PluginLoadError, UnknownNameError
+from sen_core.errors import PluginLoadError, PluginWarning, UnknownNameError
 
 
-def test_name_collision_across_distributions_names_both(encoder_plugin):
-    """Two plugins registering one name is an error naming both distributions."""
+def test_name_collision_skips_the_later_plugin_naming_both(encoder_plugin):
+    """A name already taken skips the plugin that came second, with both distributions named."""
     a = encoder_plugin("alpha", "acme/enc@1", dist="acme-alpha")
     b = encoder_plugin("beta", "acme/enc@1", dist="acme-beta")
-    with pytest.raises(DuplicateNameError) as err:
-        load_catalogue([a, b], strict=False, allow=None)
-    msg = str(err.value)
-    assert "component 'acme/enc@1' is registered twice" in msg
-    assert "distribution 'acme-alpha 1.0'" in msg and "distribution 'acme-beta 1.0'" in msg
+    with pytest.warns(PluginWarning) as rec:
+        cat = load_catalogue([a, b], strict=False, allow=None)
+    assert str(rec[0].message) == (
+        "sen: plugin 'beta' (distribution 'acme-beta 1.0') registered 'acme/enc@1', which "
+        "plugin 'alpha' (distribution 'acme-alpha 1.0') already registered; skipped"
+    )
+    assert cat.get("acme/enc@1").provenance.distribution == "acme-alpha"
+    assert [(p.name, p.ok) for p in cat.plugins] == [("alpha", True), ("beta", False)]
+
+
+def test_reserved_namespace_is_refused_to_third_parties(encoder_plugin):
+    """A third party registering any sen/ name is skipped; the catalogue keeps working."""
+    bad = encoder_plugin("acme", "sen/ra-cross@1", dist="acme-bad")
+    good = encoder_plugin("good", "acme/enc@1")
+    with pytest.warns(PluginWarning, match=r"reserved 'sen/' namespace"):
+        cat = load_catalogue([bad, good], strict=False, allow=None)
+    assert "acme/enc@1" in cat and "sen/ra-cross@1" not in cat
+    assert cat.failed_plugins()[0].name == "acme"
+
+
+def test_strict_mode_makes_a_collision_fatal_with_fixed_wording(encoder_plugin):
+    """Under strict mode the message says it is fatal, not that the plugin was skipped."""
+    a = encoder_plugin("alpha", "acme/enc@1", dist="acme-alpha")
+    b = encoder_plugin("beta", "acme/enc@1", dist="acme-beta")
+    with pytest.raises(PluginLoadError) as err:
+        load_catalogue([a, b], strict=True, allow=None)
+    assert str(err.value).endswith("already registered (fatal because SEN_STRICT_PLUGINS=1)")
+    assert "skipped" not in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["acme/foo", "acme/a/b@1", "acme/a/b"])
+def test_registered_names_follow_the_grammar(encoder_plugin, name):
+    """Registered names are exactly namespace/name@VERSION; anything else skips the plugin."""
+    with pytest.warns(PluginWarning, match="not 'namespace/name@VERSION'"):
+        cat = load_catalogue([encoder_plugin("acme", name)], strict=False, allow=None)
+    assert len(cat) == 0
+
+
+def test_unknown_name_mentions_failed_plugins(encoder_plugin, plugin_source):
+    """After a plugin failed to load, an unknown name says that plugin may provide it."""
+    broken = plugin_source("acme", "", dist="acme-enc")
+    broken.load = lambda: (_ for _ in ()).throw(ImportError("no torchh"))
+    with pytest.warns(PluginWarning):
+        cat = load_catalogue([broken, encoder_plugin("good", "acme/enx@1")], allow=None)
+    with pytest.raises(UnknownNameError) as err:
+        cat.get("acme/enc@1")
+    assert str(err.value) == (
+        "unknown component 'acme/enc@1'; did you mean 'acme/enx@1'? (plugin 'acme' (distribution "
+        "'acme-enc 1.0') failed to load and may provide it; see 'sen plugins')"
+    )
 
 
 def test_unknown_name_suggests_close_matches(encoder_plugin):
@@ -47,7 +92,7 @@ def test_plugin_that_raises_on_import_is_skipped_with_a_warning(encoder_plugin, 
     broken = plugin_source("broken", "")
     broken.load = boom
     good = encoder_plugin("good", "acme/enc@1")
-    with pytest.warns(RuntimeWarning) as rec:
+    with pytest.warns(PluginWarning) as rec:
         cat = load_catalogue([broken, good], strict=False, allow=None)
     assert "acme/enc@1" in cat
     msg = str(rec[0].message)
@@ -78,7 +123,7 @@ from sen_core import hookimpl
 def sen_blocks(register):
     raise ValueError("oops")
 """
-    with pytest.warns(RuntimeWarning, match="raised while registering: ValueError: oops"):
+    with pytest.warns(PluginWarning, match="raised while registering: ValueError: oops"):
         cat = load_catalogue(
             [plugin_source("hooky", body), encoder_plugin("good", "acme/enc@1")], allow=None
         )
@@ -95,7 +140,7 @@ def sen_blocks(register):
                          layout=TokenLayout(kind="sequence")))
 """
     with pytest.warns(
-        RuntimeWarning,
+        PluginWarning,
         match="hook sen_blocks registered EncoderSpec 'acme/e@1'; expected a block spec",
     ):
         load_catalogue([plugin_source("wrongkind", body)], allow=None)
