@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .network_spec import Trainable as Trainable  # re-exported: plugins type their neurons with it
 from .specs import EncoderSpec
 
@@ -90,6 +90,30 @@ class Tokens:
         return replace(self, x=self.x.detach())
 
 
+@dataclass
+class Boundary:
+    """Prompt-independent work of one encoding, stopped at the prompt boundary (``prompt_from``).
+
+    ``output``: the prompt-free Tokens (step 0). ``hidden``: the activations entering the first
+    prompted layer/stage, batch first (B, ...), with ``mask`` (B, L) for sequences; None when the
+    neuron cannot split, and then ``inputs`` (the preprocessed input) is re-encoded whole.
+    """
+
+    output: Tokens
+    hidden: Tensor | None = None
+    mask: Tensor | None = None
+    inputs: Any = None
+
+    def detach(self) -> Boundary:
+        """The same boundary cut from the graph: backward of a prompted pass stops here."""
+        return Boundary(
+            output=self.output.detach(),
+            hidden=None if self.hidden is None else self.hidden.detach(),
+            mask=self.mask,
+            inputs=self.inputs,
+        )
+
+
 @dataclass(frozen=True)
 class PromptSlot:
     """What prompts a neuron accepts.
@@ -97,6 +121,8 @@ class PromptSlot:
     ``tokens``: a tensor (B, M, dim) injected after the token embedding (shallow), or
     (B, depth, M, dim) with one set per transformer layer (deep, VPT-deep).
     ``film``: a tensor (B, 2 * sum(channels)): per-stage (scale, shift), applied as x * (1 + s) + b.
+    With ``prompt_from`` > 0, ``depth`` counts the layers (and ``channels`` the stages) from the
+    boundary on: earlier layers take no prompts.
     """
 
     kind: Literal["tokens", "film"]
@@ -115,7 +141,14 @@ class SuperNeuron(nn.Module):
     Subclasses implement ``preprocess`` (raw -> model input; no grad needed) and ``encode``
     (model input [+ prompts] -> Tokens), set ``width``, and return a ``PromptSlot`` from
     ``prompt_slot`` when they accept prompts. Frozen by default; ``trainable`` picks what trains.
+
+    Neurons that can split at their prompt boundary (``prompt_from``: the first transformer layer
+    taking prompt tokens, or the first FiLM stage) override ``prompt_boundaries`` (the allowed
+    values), ``encode_prefix`` (prompt-free, once per forward) and ``encode_suffix`` (the layers
+    from the boundary on, once per RA step). The defaults run the whole encoder.
     """
+
+    prompt_from: int = 0
 
     def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none") -> None:
         super().__init__()
@@ -151,6 +184,38 @@ class SuperNeuron(nn.Module):
 
     def forward(self, raw: Any, prompts: Tensor | None = None) -> Tokens:
         return self.encode(self.preprocess(raw), prompts)
+
+    # ---- prompt boundary --------------------------------------------------------------------
+    def prompt_boundaries(self) -> tuple[int, ...]:
+        """The allowed ``prompt_from`` values; (0,) for a neuron that cannot split."""
+        return (0,)
+
+    @property
+    def splits(self) -> bool:
+        """Whether ``encode_prefix`` stops at a boundary (else the suffix is the whole encoder)."""
+        return False
+
+    def encode_prefix(self, inputs: Any) -> Boundary:
+        """Prompt-free work: the boundary activations and the prompt-free output Tokens."""
+        return Boundary(output=self.encode(inputs, None), inputs=inputs)
+
+    def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
+        """The layers from the boundary on, prompted: equal to ``encode(inputs, prompts)``."""
+        return self.encode(boundary.inputs, prompts)
+
+    def set_prompt_from(self, prompt_from: int) -> None:
+        """Check ``prompt_from`` against ``prompt_boundaries()`` (ConfigError) and keep it."""
+        allowed = self.prompt_boundaries()
+        if isinstance(prompt_from, bool) or not isinstance(prompt_from, int):
+            raise ConfigError(
+                f"{self.name}: prompt_from={prompt_from!r}; expected an int in {_span(allowed)}"
+            )
+        if prompt_from not in allowed:
+            raise ConfigError(
+                f"{self.name}: prompt_from={prompt_from} is not a prompt boundary of this "
+                f"neuron; allowed: {_span(allowed)}"
+            )
+        self.prompt_from = prompt_from
 
     # ---- helpers for subclasses -------------------------------------------------------------
     def check_prompts(self, prompts: Tensor | None, batch: int) -> Tensor | None:
@@ -200,6 +265,12 @@ class SuperNeuron(nn.Module):
         # A frozen encoder stays in eval mode: no dropout, no BatchNorm statistics updates.
         super().train(mode and self.trainable == "all")
         return self
+
+
+def _span(values: tuple[int, ...]) -> str:
+    if len(values) > 2 and list(values) == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]}..{values[-1]}"
+    return ", ".join(str(v) for v in values)
 
 
 # ---- input helpers shared by image/video neurons ----------------------------------------------
@@ -294,9 +365,11 @@ def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
     """Build a neuron by catalogue name (or from a spec) with ``params`` over the spec's defaults."""
     from .catalogue import get_catalogue, import_ref
 
+    from .params import call_factory, check_params
+
     spec = get_catalogue().get(name, kind="encoder") if isinstance(name, str) else name
-    factory = import_ref(spec.factory)
-    neuron = factory(spec, **{**spec.params, **params})
+    check_params(spec, params)
+    neuron = call_factory(spec, import_ref(spec.factory), **{**spec.params, **params})
     if not isinstance(neuron, SuperNeuron):
         raise InputError(
             f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron"

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError, UnknownNameError, suggest
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.neuron_inputs import (
     check_preprocessed_frames,
     frame_tokens,
@@ -37,6 +37,7 @@ PARAMS = (
     "tokens_per_frame",
     "trainable",
     "prompt_depth",
+    "prompt_from",
 )
 
 
@@ -75,7 +76,8 @@ class TimmNeuron(SuperNeuron):
     ``forward(video, prompts=None) -> Tokens`` with x (B, T * P, D), P tokens per frame
     (``tokens_per_frame``: 'all' keeps prefix tokens + the patch/feature grid, 'cls' one token, an
     int pools the grid). Prompts: (B, M, D) tokens, (B, depth, M, D) deep tokens, or (B, 2*sum(C))
-    FiLM, shared by the T frames of a clip.
+    FiLM, shared by the T frames of a clip. ``prompt_from`` is the first block taking prompt
+    tokens (deep prompts then cover blocks prompt_from..depth-1) or the first FiLM stage.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class TimmNeuron(SuperNeuron):
         tokens_per_frame: str | int = "all",
         trainable: Trainable = "none",
         prompt_depth: str = "shallow",
+        prompt_from: int = 0,
         state_dict: Mapping[str, Tensor] | None = None,
     ) -> None:
         super().__init__(spec, trainable=trainable)
@@ -142,6 +145,9 @@ class TimmNeuron(SuperNeuron):
             self._prompter = TokenPrompter(net)
         elif spec.prompting == "film":
             self._film = FilmHooks(net)
+        self.set_prompt_from(prompt_from)
+        if self._film is not None:
+            self._film.first = prompt_from
         self.apply_trainable(net)
         self.train(False)
 
@@ -166,11 +172,57 @@ class TimmNeuron(SuperNeuron):
     # ---- contract ---------------------------------------------------------------------------
     def prompt_slot(self) -> PromptSlot | None:
         if self._prompter is not None:
-            depth = self._prompter.depth if self.prompt_depth == "deep" else 1
+            depth = self._prompter.depth - self.prompt_from if self.prompt_depth == "deep" else 1
             return PromptSlot(kind="tokens", dim=self.width, depth=depth)
         if self._film is not None:
-            return PromptSlot(kind="film", channels=self._film.channels)
+            return PromptSlot(kind="film", channels=self._film.channels[self.prompt_from :])
         return None
+
+    def prompt_boundaries(self) -> tuple[int, ...]:
+        """Token prompts may enter before any block; FiLM may start at any stage."""
+        if self._prompter is not None:
+            return tuple(range(self._prompter.depth))
+        if self._film is not None:
+            return tuple(range(len(self._film.channels)))
+        return (0,)
+
+    @property
+    def splits(self) -> bool:
+        if self._prompter is not None:
+            return self._prompter.splits
+        return self._film is not None and self._film.splits
+
+    def encode_prefix(self, inputs: Tensor) -> Boundary:
+        """(B, T, 3, S, S) -> the activations entering the first prompted block/stage, batch first
+        ((B, T, S, D) tokens or (B, T, C, h, w) maps), and the prompt-free Tokens."""
+        if not self.splits:
+            return super().encode_prefix(inputs)
+        b, t = check_preprocessed_frames(inputs, name=self.name)
+        flat = inputs.flatten(0, 1)
+        if self._prompter is not None:
+            h = self._prompter.prefix(flat, self.prompt_from)
+        else:
+            assert self._film is not None
+            h = self._film.prefix(flat)
+        hidden = h.reshape(b, t, *h.shape[1:])
+        return Boundary(output=self._suffix_tokens(hidden, None), hidden=hidden)
+
+    def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
+        """The blocks/stages from ``prompt_from`` on, prompted; equals ``encode(inputs, prompts)``."""
+        if boundary.hidden is None:
+            return super().encode_suffix(boundary, prompts)
+        return self._suffix_tokens(boundary.hidden, prompts)
+
+    def _suffix_tokens(self, hidden: Tensor, prompts: Tensor | None) -> Tokens:
+        b, t = hidden.shape[:2]
+        h, frame_prompts = hidden.flatten(0, 1), self._frame_prompts(prompts, b, t)
+        if self._prompter is not None:
+            feats = self._prompter.suffix(h, frame_prompts, self.prompt_from)
+        else:
+            assert self._film is not None
+            feats = self._film.suffix(h, frame_prompts)
+        x, special, grid = self._as_sequence(feats)
+        return frame_tokens(x, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
 
     def preprocess(self, raw: Any) -> Tensor:
         """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised."""
@@ -203,9 +255,12 @@ class TimmNeuron(SuperNeuron):
         if prompts.ndim == 4 and self.prompt_depth == "shallow":
             prompts = prompts[:, 0]  # (B, 1, M, D) is a shallow set too
         elif prompts.ndim == 3 and self.prompt_depth == "deep":
+            if self.prompt_slot().depth == 1:  # one block left: a shallow set is the deep one
+                return per_frame(prompts, t)
             raise InputError(
-                f"{self.name}: prompt_depth='deep' needs one prompt set per block: (B, {self._prompter.depth}, M, "
-                f"{self.width}), got {tuple(prompts.shape)}"
+                f"{self.name}: prompt_depth='deep' needs one prompt set per block from "
+                f"prompt_from={self.prompt_from} on: (B, {self._prompter.depth - self.prompt_from}, "
+                f"M, {self.width}), got {tuple(prompts.shape)}"
             )
         return per_frame(prompts, t)
 
@@ -214,7 +269,7 @@ class TimmNeuron(SuperNeuron):
         if prompts is None:
             return self.model.forward_features(x)
         if self._prompter is not None:
-            return self._prompter.forward(x, prompts)
+            return self._prompter.forward(x, prompts, self.prompt_from)
         assert self._film is not None  # check_prompts refused prompts for prompting='none'
         with self._film.applied(prompts):
             return self.model.forward_features(x)

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron_inputs import insert_tokens, remove_tokens
 
-__all__ = ["FilmHooks", "TokenPrompter", "insert_tokens", "remove_tokens"]
+__all__ = ["FilmHooks", "TokenPrompter", "film_chain", "insert_tokens", "remove_tokens"]
 
 
 # helpers
@@ -132,32 +132,96 @@ class TokenPrompter:
                 else:
                     setattr(mod, attr, old)
 
-    def forward(self, x: Tensor, prompts: Tensor) -> Tensor:
-        """(N, 3, H, W) images + prompts (N, M, D) or (N, depth, M, D) -> (N, S, D) tokens."""
-        deep = prompts.ndim == 4
-        if deep and prompts.shape[1] != self.depth:
+    @property
+    def splits(self) -> bool:
+        """Plain ViTs pass nothing but tokens between blocks, so a forward can stop at any block."""
+        return self.family == "vit"
+
+    def _check(self, prompts: Tensor, start: int) -> None:
+        want = self.depth - start
+        if prompts.ndim == 4 and prompts.shape[1] != want:
             raise InputError(
-                f"deep prompts need one set per block: (N, {self.depth}, M, D), got {tuple(prompts.shape)}"
+                f"deep prompts need one set per block from block {start} on: (N, {want}, M, D), "
+                f"got {tuple(prompts.shape)}"
             )
+
+    def forward(self, x: Tensor, prompts: Tensor, start: int = 0) -> Tensor:
+        """(N, 3, H, W) images + prompts (N, M, D) or (N, depth - start, M, D) -> (N, S, D) tokens.
+
+        Prompts enter before block ``start``; blocks before it run unprompted.
+        """
+        self._check(prompts, start)
+        deep = prompts.ndim == 4
         n_prompts = prompts.shape[-2]
         at = self.num_prefix_tokens
         x, block_kwargs = self._embed(x)
+        for i in range(start):
+            x = self.model.blocks[i](x, **block_kwargs(i, 0))
         x = insert_tokens(x, prompts[:, 0] if deep else prompts, at)
         with self._room_for(n_prompts):
-            for i, blk in enumerate(self.model.blocks):
-                if deep and i > 0:
+            for i in range(start, self.depth):
+                if deep and i > start:
                     x = torch.cat(
-                        [x[:, :at], prompts[:, i].to(x.dtype), x[:, at + n_prompts :]], dim=1
+                        [x[:, :at], prompts[:, i - start].to(x.dtype), x[:, at + n_prompts :]],
+                        dim=1,
                     )
-                x = blk(x, **block_kwargs(i, n_prompts))
+                x = self.model.blocks[i](x, **block_kwargs(i, n_prompts))
         x = self.model.norm(x)
         return remove_tokens(x, at, n_prompts)
+
+    def prefix(self, x: Tensor, start: int) -> Tensor:
+        """(N, 3, H, W) -> (N, S, D): the tokens entering block ``start`` (plain ViTs only)."""
+        h, _ = self._embed(x)
+        for blk in self.model.blocks[:start]:
+            h = blk(h)
+        return h
+
+    def suffix(self, h: Tensor, prompts: Tensor | None, start: int) -> Tensor:
+        """Tokens entering block ``start`` [+ prompts] -> (N, S, D), as ``forward`` would give."""
+        if prompts is None:
+            for blk in self.model.blocks[start:]:
+                h = blk(h)
+            return self.model.norm(h)
+        self._check(prompts, start)
+        deep = prompts.ndim == 4
+        at, n_prompts = self.num_prefix_tokens, prompts.shape[-2]
+        h = insert_tokens(h, prompts[:, 0] if deep else prompts, at)
+        for i in range(start, self.depth):
+            if deep and i > start:
+                h = torch.cat(
+                    [h[:, :at], prompts[:, i - start].to(h.dtype), h[:, at + n_prompts :]], dim=1
+                )
+            h = self.model.blocks[i](h)
+        return remove_tokens(self.model.norm(h), at, n_prompts)
+
+
+def film_chain(model: nn.Module) -> list[tuple[str, nn.Module]] | None:
+    """``forward_features`` of a chain-structured CNN as its (name, module) steps, else None.
+
+    EfficientNet / MobileNetV3 (stem, blocks.i, head) and ResNet (stem, layer1..4) run their
+    features as a plain chain, so a FiLM stage output is a place where a forward can stop.
+    """
+    from timm.models.efficientnet import EfficientNet
+    from timm.models.mobilenetv3 import MobileNetV3
+    from timm.models.resnet import ResNet
+
+    if isinstance(model, EfficientNet):
+        names = ["conv_stem", "bn1"] + [f"blocks.{i}" for i in range(len(model.blocks))]
+        names += ["conv_head", "bn2"]
+    elif isinstance(model, MobileNetV3):
+        names = ["conv_stem", "bn1"] + [f"blocks.{i}" for i in range(len(model.blocks))]
+    elif isinstance(model, ResNet):
+        names = ["conv1", "bn1", "act1", "maxpool", "layer1", "layer2", "layer3", "layer4"]
+    else:
+        return None
+    return [(n, model.get_submodule(n)) for n in names]
 
 
 class FilmHooks:
     """Forward hooks that apply x * (1 + s) + b to each ``feature_info`` stage output.
 
-    The FiLM prompt (N, 2 * sum(C)) is stage-major: [s_0 (C_0), b_0 (C_0), s_1 (C_1), b_1 (C_1), ...].
+    The FiLM prompt (N, 2 * sum(C)) is stage-major: [s_0 (C_0), b_0 (C_0), s_1 (C_1), b_1 (C_1), ...]
+    over the stages from ``first`` on (earlier stages are left alone: the prompt boundary).
     Outside ``applied(...)`` the hooks do nothing, so an unprompted forward is the plain model.
     """
 
@@ -183,7 +247,9 @@ class FilmHooks:
         self.channels: tuple[int, ...] = tuple(c for _, c in stages)
         # channels-last models (swin, ...) say so; token sequences (N, L, C) are channels-last too
         self.channels_last = getattr(model, "output_fmt", "NCHW") == "NHWC"
-        self._film: list[tuple[Tensor, Tensor]] | None = None
+        self.first = 0
+        self.chain = film_chain(model)
+        self._film: list[tuple[Tensor, Tensor] | None] | None = None
         self._handles = [
             model.get_submodule(name).register_forward_hook(self._hook(i))
             for i, name in enumerate(self.modules)
@@ -191,11 +257,39 @@ class FilmHooks:
 
     @property
     def size(self) -> int:
-        return 2 * sum(self.channels)
+        return 2 * sum(self.channels[self.first :])
+
+    @property
+    def splits(self) -> bool:
+        """A chain CNN whose FiLM stages are all chain steps can stop at any stage output."""
+        return self.chain is not None and set(self.modules) <= {n for n, _ in self.chain}
+
+    def _cut(self) -> int:
+        """Index in ``chain`` just after the first prompted stage's module."""
+        assert self.chain is not None
+        names = [n for n, _ in self.chain]
+        return names.index(self.modules[self.first]) + 1
+
+    def prefix(self, x: Tensor) -> Tensor:
+        """(N, 3, H, W) -> the first prompted stage's output, before its FiLM."""
+        assert self.chain is not None
+        for _, mod in self.chain[: self._cut()]:
+            x = mod(x)
+        return x
+
+    def suffix(self, h: Tensor, film: Tensor | None) -> Tensor:
+        """The first prompted stage's output [+ FiLM] -> ``forward_features`` output."""
+        assert self.chain is not None
+        with self.applied(film):
+            filmed = self._hook(self.first)(self.chain[self._cut() - 1][1], (), h)
+            h = h if filmed is None else filmed
+            for _, mod in self.chain[self._cut() :]:
+                h = mod(h)
+        return h
 
     def _hook(self, stage: int) -> Callable[[nn.Module, Any, Tensor], Tensor | None]:
         def hook(module: nn.Module, args: Any, out: Tensor) -> Tensor | None:
-            if self._film is None:
+            if self._film is None or self._film[stage] is None:
                 return None
             s, b = self._film[stage]  # (N, C) each
             c = self.channels[stage]
@@ -225,8 +319,9 @@ class FilmHooks:
         if film is None:
             yield
             return
-        parts, i = [], 0
-        for c in self.channels:
+        parts: list[tuple[Tensor, Tensor] | None] = [None] * self.first
+        i = 0
+        for c in self.channels[self.first :]:
             parts.append((film[:, i : i + c], film[:, i + c : i + 2 * c]))
             i += 2 * c
         self._film = parts

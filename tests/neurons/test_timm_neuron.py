@@ -132,7 +132,8 @@ def test_deep_prompts_one_set_per_block():
     with pytest.raises(InputError) as err:
         neuron(video, torch.randn(2, 3, 192))
     assert str(err.value) == (
-        "timm/vit_tiny_patch16_224: prompt_depth='deep' needs one prompt set per block: (B, 2, M, 192), got (2, 3, 192)"
+        "timm/vit_tiny_patch16_224: prompt_depth='deep' needs one prompt set per block from "
+        "prompt_from=0 on: (B, 2, M, 192), got (2, 3, 192)"
     )
 
 

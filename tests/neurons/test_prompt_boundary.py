@@ -1,0 +1,107 @@
+"""Prompt boundary: prefix + prompted suffix equals full re-encoding at every allowed boundary.
+
+Small random models of each family that splits (timm ViT, timm chain CNNs with FiLM); a neuron
+that cannot split falls back to whole encodes; bad ``prompt_from`` values are refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sen_core.errors import ConfigError
+from sen_core.neuron import build_neuron
+
+VIT = ("timm/vit_tiny_patch16_224", {"model_kwargs": {"img_size": 32, "depth": 3}})
+EFFNET = ("timm/efficientnet_lite0", {"image_size": 64})
+RESNET = ("timm/resnet18", {"image_size": 64})
+EVA = ("timm/eva02_tiny_patch14_224", {"model_kwargs": {"img_size": 28, "depth": 2}})
+
+
+def _build(case, **extra):
+    torch.manual_seed(0)
+    name, params = case
+    return build_neuron(name, **{**params, **extra})
+
+
+def _video(b: int = 2, t: int = 2) -> torch.Tensor:
+    g = torch.Generator().manual_seed(0)
+    return torch.randint(0, 256, (b, t, 40, 48, 3), generator=g, dtype=torch.uint8)
+
+
+def _prompts(neuron, b: int = 2, m: int = 3, deep: bool = False) -> torch.Tensor:
+    g = torch.Generator().manual_seed(1)
+    slot = neuron.prompt_slot()
+    if slot.kind == "film":
+        return torch.randn(b, slot.film_size, generator=g) * 0.3
+    if slot.depth > 1 or deep:
+        return torch.randn(b, slot.depth, m, slot.dim, generator=g)
+    return torch.randn(b, m, slot.dim, generator=g)
+
+
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float((a - b).abs().max())
+
+
+@pytest.mark.parametrize(
+    ("case", "depth"),
+    [(VIT, "shallow"), (VIT, "deep"), (EFFNET, "shallow"), (RESNET, "shallow")],
+    ids=["vit-shallow", "vit-deep", "efficientnet-film", "resnet-film"],
+)
+def test_suffix_equals_full_encode_at_every_boundary(case, depth):
+    """For every allowed prompt_from, prefix+suffix equals encode(), prompted and prompt-free."""
+    extra = {"prompt_depth": depth} if depth == "deep" else {}
+    allowed = _build(case, **extra).prompt_boundaries()
+    assert len(allowed) == (3 if case is VIT else 5)
+    for start in allowed:
+        neuron = _build(case, prompt_from=start, **extra)
+        assert neuron.splits
+        inputs = neuron.preprocess(_video())
+        prompts = _prompts(neuron, deep=depth == "deep")
+        with torch.no_grad():
+            boundary = neuron.encode_prefix(inputs)
+            assert _max_diff(boundary.output.x, neuron.encode(inputs).x) <= 1e-5
+            got = neuron.encode_suffix(boundary, prompts)
+            want = neuron.encode(inputs, prompts)
+        assert got.layout == want.layout
+        assert _max_diff(got.x, want.x) <= 1e-5, start
+        assert _max_diff(want.x, boundary.output.x) > 1e-3  # the prompts do change the output
+
+
+def test_late_prompt_slot_counts_layers_and_stages_from_the_boundary():
+    """Deep prompts cover blocks prompt_from..depth-1; FiLM covers stages from prompt_from on."""
+    assert _build(VIT, prompt_depth="deep", prompt_from=2).prompt_slot().depth == 1
+    assert _build(VIT, prompt_depth="deep", prompt_from=1).prompt_slot().depth == 2
+    eff = _build(EFFNET, prompt_from=3)
+    assert eff.prompt_slot().channels == (112, 320)
+
+
+def test_backward_stops_at_the_boundary():
+    """Gradients reach the prompts through the suffix; the detached boundary takes none."""
+    neuron = _build(VIT, prompt_from=2)
+    inputs = neuron.preprocess(_video())
+    boundary = neuron.encode_prefix(inputs).detach()
+    prompts = _prompts(neuron).requires_grad_(True)
+    neuron.encode_suffix(boundary, prompts).x.square().mean().backward()
+    assert prompts.grad is not None and float(prompts.grad.abs().sum()) > 0
+    assert not boundary.hidden.requires_grad
+
+
+def test_unsplittable_neuron_runs_whole():
+    """Eva cannot split: the boundary holds the inputs and the suffix is the full prompted encode."""
+    neuron = _build(EVA, prompt_from=1)
+    assert not neuron.splits
+    inputs = neuron.preprocess(_video())
+    prompts = _prompts(neuron)
+    with torch.no_grad():
+        boundary = neuron.encode_prefix(inputs)
+        assert boundary.hidden is None
+        got, want = neuron.encode_suffix(boundary, prompts), neuron.encode(inputs, prompts)
+    assert torch.equal(got.x, want.x)
+
+
+@pytest.mark.parametrize("bad", [3, -1, "late", True])
+def test_bad_prompt_from_is_refused(bad):
+    """prompt_from outside the neuron's boundaries is a ConfigError naming the allowed values."""
+    with pytest.raises(ConfigError, match=r"timm/vit_tiny_patch16_224: prompt_from=.*0\.\.2"):
+        _build(VIT, prompt_from=bad)
