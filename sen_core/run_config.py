@@ -6,7 +6,7 @@ JSON hash is a run's (and a sweep trial's) identity.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -14,6 +14,9 @@ from ._frozen import Frozen
 from .network_spec import NetworkSpec, stable_hash
 
 __all__ = ["DataEntry", "RunConfig", "TrainSpec"]
+
+# TrainSpec keys that only say where a run is logged (not part of RunConfig.hash)
+TRACKING_KEYS = ("loggers", "mlflow_uri")
 
 
 class DataEntry(Frozen):
@@ -49,6 +52,14 @@ class TrainSpec(Frozen):
         pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$",
         description="auto: CUDA if available",
     )
+    loggers: list[Literal["tensorboard", "mlflow"]] = Field(
+        default_factory=list,
+        description="experiment trackers fed during training (docs/training.md#experiment-tracking)",
+    )
+    mlflow_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else sqlite:///runs/mlflow.db)",
+    )
 
 
 class RunConfig(Frozen):
@@ -60,4 +71,6 @@ class RunConfig(Frozen):
     train: TrainSpec = TrainSpec()
 
     def hash(self) -> str:
-        return stable_hash(self.model_dump(mode="json"))
+        # where a run is logged does not change what it computes: tracking keys stay out of the
+        # hash, so adding --log keeps run and trial identities (and resume) intact
+        return stable_hash(self.model_dump(mode="json", exclude={"train": set(TRACKING_KEYS)}))
