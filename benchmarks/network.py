@@ -92,7 +92,7 @@ def _timed(fn) -> float:
 def bench_time(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from sen_core.network import build_network
+    from sen_core.network import build_network, describe_network
 
     net = build_network(make_spec(args))
     batch = make_batch(args)
@@ -123,7 +123,7 @@ def bench_time(args: argparse.Namespace) -> dict[str, Any]:
             "ratio_of_minima": round(min(t_net) / min(t_floor), 4),
         }
     results["state_shape"] = list(out.state.shape)
-    d = net.describe()
+    d = describe_network(net)
     results["parameters"] = {
         "trainable": d["parameters"]["trainable"],
         "frozen": d["parameters"]["frozen"],

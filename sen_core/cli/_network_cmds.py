@@ -1,7 +1,7 @@
 """``sen build CONFIG`` (the network a config builds, as tables) and ``sen graph CONFIG`` (a diagram).
 
 Both read a run config (a YAML/JSON file or a preset name; the network is its ``model:``), build
-the network through the catalogue and print ``net.describe()``. torch is imported inside.
+the network through the catalogue and print ``describe_network(net)``. torch is imported inside.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def load_network_spec(config: str, overrides: tuple[str, ...] = ()) -> Any:
 
 
 def _build(config: str, overrides: tuple[str, ...]) -> dict[str, Any]:
-    from ..network import build_network
+    from ..network import build_network, describe_network
 
-    return build_network(load_network_spec(config, overrides)).describe()
+    return describe_network(build_network(load_network_spec(config, overrides)))
 
 
 def _n(n: int) -> str:
@@ -39,7 +39,7 @@ def _n(n: int) -> str:
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print net.describe() as JSON instead of tables."
+    "--json", "as_json", is_flag=True, help="Print the description as JSON instead of tables."
 )
 def build_cmd(config: str, overrides: tuple[str, ...], as_json: bool) -> None:
     """Build the network of CONFIG (a YAML file or preset name) and print its graph.

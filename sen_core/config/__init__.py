@@ -18,7 +18,6 @@ from ._yaml import dump_yaml, load_yaml
 
 if TYPE_CHECKING:
     from ..run_config import RunConfig
-    from ..sweep.spec import SweepSpec
 
 __all__ = [
     "Layered",
@@ -27,7 +26,6 @@ __all__ = [
     "is_path_ref",
     "load_config_dict",
     "load_run_config",
-    "load_sweep",
     "load_yaml",
     "locate",
     "parse_override",
@@ -74,10 +72,3 @@ def load_run_config(
         _raise(layered.label, problems)
     assert config is not None
     return config
-
-
-def load_sweep(path_or_preset: str, *, catalogue: Any = None) -> SweepSpec:
-    """Read and validate a sweep file (see sen_core.sweep.spec)."""
-    from ..sweep.spec import load_sweep as _load
-
-    return _load(path_or_preset, catalogue=catalogue)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .block import NeuronInfo, RABlock, StepContext
 from .builder import build_network
-from .describe import to_dot, to_mermaid
+from .describe import describe_network, to_dot, to_mermaid
 from .network import SuperEncodingNetwork
 from .save import load_network, save_network
 
@@ -19,6 +19,7 @@ __all__ = [
     "StepContext",
     "SuperEncodingNetwork",
     "build_network",
+    "describe_network",
     "load_network",
     "save_network",
     "to_dot",

@@ -1,4 +1,4 @@
-"""Introspection: ``net.describe()`` as data, and the same graph as Mermaid or Graphviz dot text.
+"""Introspection: ``describe_network(net)`` as data, and the same graph as Mermaid or Graphviz dot text.
 
 Used by ``sen build`` (tables) and ``sen graph`` (diagrams); the dict is JSON-serialisable.
 """

@@ -228,9 +228,3 @@ class SuperEncodingNetwork(nn.Module):
 
     def meters(self) -> dict[str, Meter]:
         return {hid: head.meter() for hid, head in self.heads.items()}
-
-    # ---- introspection ------------------------------------------------------------------------------
-    def describe(self) -> dict[str, Any]:
-        from .describe import describe_network
-
-        return describe_network(self)

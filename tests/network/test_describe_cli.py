@@ -1,4 +1,4 @@
-"""net.describe(), the Mermaid/dot diagrams, and the `sen build` / `sen graph` commands."""
+"""describe_network(net), the Mermaid/dot diagrams, and the `sen build` / `sen graph` commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sen_core import catalogue as catalogue_module
 from sen_core.cli import cli
-from sen_core.network import build_network, to_dot, to_mermaid
+from sen_core.network import build_network, describe_network, to_dot, to_mermaid
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_describe(catalogue):
         ),
         catalogue=catalogue,
     )
-    d = net.describe()
+    d = describe_network(net)
     assert [(n["key"], n["prompted"], n["integrated"]) for n in d["neurons"]] == [
         ("vit", True, True),
         ("vid", False, True),
@@ -55,7 +55,7 @@ def test_describe(catalogue):
 
 def test_diagrams(catalogue):
     """Mermaid and dot name every neuron and head; prompt edges are dashed."""
-    d = build_network(make_spec(neurons=("vit", "vid")), catalogue=catalogue).describe()
+    d = describe_network(build_network(make_spec(neurons=("vit", "vid")), catalogue=catalogue))
     mm, dot = to_mermaid(d), to_dot(d)
     assert mm.startswith("flowchart LR\n")
     assert "  block -.->|prompts| n_vit" in mm and "n_vid -->|integrate| block" in mm

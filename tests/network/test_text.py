@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from _network_helpers import make_batch, make_spec
 
-from sen_core.network import build_network
+from sen_core.network import build_network, describe_network
 
 ALL = ("vit", "vid", "question", "caption", "classes")
 
@@ -71,7 +71,7 @@ def test_identical_frozen_neurons_share_one_module(catalogue):
         spec.model_copy(update={"neurons": [*spec.neurons[:2], classes]}), catalogue=catalogue
     )
     assert net.neurons["caption"] is net.neurons["classes"]
-    d = net.describe()
+    d = describe_network(net)
     assert d["neurons"][2]["shares_module_with"] == "caption"
     assert (
         d["parameters"]["frozen"]
