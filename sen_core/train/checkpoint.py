@@ -11,7 +11,7 @@ on load, so a shared run directory is safe to resume or evaluate.
 from __future__ import annotations
 
 import base64
-import json
+import math
 import random
 import shutil
 from pathlib import Path
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._io import atomic_write_json, atomic_write_text, sha256_file
+from .._io import atomic_write_json, atomic_write_text, loads_json, sha256_file
 from ..errors import CheckpointError
 from .rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
 
@@ -77,24 +77,9 @@ def load_model_weights(path: str | Path, model: nn.Module) -> None:
     if not path.is_file():
         raise CheckpointError(f"checkpoint file {path} does not exist")
     tensors = _load_safetensors(path)
-    expected = trainable_state(model)
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    if missing or unexpected:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} tensors (e.g. {missing[:3]})")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[:3]})")
-        raise CheckpointError(f"checkpoint {path} does not match the model: " + "; ".join(parts))
-    bad = [k for k, v in tensors.items() if tuple(v.shape) != tuple(expected[k].shape)]
-    if bad:
-        k = bad[0]
-        raise CheckpointError(
-            f"checkpoint {path} does not match the model: tensor '{k}' has shape "
-            f"{tuple(tensors[k].shape)}, the model expects {tuple(expected[k].shape)}"
-        )
-    model.load_state_dict(tensors, strict=False)
+    _check_model_tensors(path, tensors, model)
+    with torch.no_grad():
+        model.load_state_dict(tensors, strict=False)
 
 
 # ---- optimizer state -------------------------------------------------------------------------
@@ -269,31 +254,203 @@ def prune_checkpoints(root: Path, keep: int) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def read_trainer_state(path: str | Path) -> dict[str, Any]:
-    """Parse and verify ``trainer.json`` of checkpoint ``path`` (files present, checksums match)."""
-    path = Path(path)
-    tfile = path / TRAINER_FILE
-    try:
-        state = json.loads(tfile.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(
-            f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
+def _fail(tfile: Path, key: str, expected: str) -> CheckpointError:
+    return CheckpointError(f"checkpoint file {tfile} is invalid: '{key}' must be {expected}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _check_schema(state: Any, tfile: Path) -> None:
+    """The shape of ``trainer.json`` (types of every key a load reads), before anything is used."""
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(
             f"checkpoint file {tfile} has an unknown format (expected format {FORMAT})"
         )
-    for fname, digest in state.get("files", {}).items():
+    if not _is_int(state.get("step")) or state["step"] < 0:
+        raise _fail(tfile, "step", "a non-negative integer")
+    files = state.get("files")
+    if (
+        not isinstance(files, dict)
+        or set(files) != {MODEL_FILE, OPTIM_FILE}
+        or not all(isinstance(v, str) and len(v) == 64 for v in files.values())
+    ):
+        raise _fail(tfile, "files", f"a map of {MODEL_FILE} and {OPTIM_FILE} to their sha256")
+    opt = state.get("optimizer")
+    if not isinstance(opt, dict) or not isinstance(opt.get("param_groups"), list):
+        raise _fail(tfile, "optimizer.param_groups", "a list")
+    for i, g in enumerate(opt["param_groups"]):
+        if not isinstance(g, dict) or not isinstance(g.get("params"), list):
+            raise _fail(tfile, f"optimizer.param_groups.{i}", "a map with a 'params' list")
+        if not all(isinstance(n, str) for n in g["params"]):
+            raise _fail(tfile, f"optimizer.param_groups.{i}.params", "a list of parameter names")
+    extra = opt.get("state", {})
+    if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
+        raise _fail(tfile, "optimizer.state", "a map of parameter names to maps")
+    if not isinstance(state.get("scheduler"), dict):
+        raise _fail(tfile, "scheduler", "a map")
+    for key in ("micro_batches", "world_size"):
+        if key in state and (not _is_int(state[key]) or state[key] < 0):
+            raise _fail(tfile, key, "a non-negative integer")
+    window = state.get("log_window", {})
+    if not isinstance(window, dict) or not all(
+        isinstance(v, list) and all(_is_number(x) or isinstance(x, float) for x in v)
+        for v in window.values()
+    ):
+        raise _fail(tfile, "log_window", "a map of names to lists of numbers")
+    _check_rng(state.get("rng"), tfile)
+
+
+def _check_rng(rng: Any, tfile: Path) -> None:
+    """Set every saved generator state on a throwaway generator: a bad one fails here, not later."""
+    if not isinstance(rng, dict):
+        raise _fail(tfile, "rng", "a map of generator states")
+    try:
+        version, mt, gauss = rng["python"]
+        random.Random().setstate((version, tuple(mt), gauss))
+        n = rng["numpy"]
+        np.random.RandomState().set_state(
+            ("MT19937", np.asarray(n["keys"], dtype=np.uint32), n["pos"], n["has_gauss"],
+             n["cached_gaussian"])
+        )  # fmt: skip
+        torch.Generator().set_state(_unb64(rng["torch"]))
+        for s in rng.get("cuda", []):
+            _unb64(s)
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as exc:
+        raise _fail(tfile, "rng", f"saved generator states ({type(exc).__name__})") from None
+
+
+def read_trainer_state(path: str | Path) -> dict[str, Any]:
+    """Parse and verify ``trainer.json`` of checkpoint ``path`` (schema, files present, checksums)."""
+    path = Path(path)
+    tfile = path / TRAINER_FILE
+    try:
+        state = loads_json(tfile.read_bytes())
+    except FileNotFoundError:
+        raise CheckpointError(
+            f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing"
+        ) from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {tfile}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
+    _check_schema(state, tfile)
+    for fname, digest in state["files"].items():
         fpath = path / fname
         if not fpath.is_file():
             raise CheckpointError(f"checkpoint {path} is incomplete: {fname} is missing")
-        if sha256_file(fpath) != digest:
+        try:
+            actual = sha256_file(fpath)
+        except OSError as exc:
+            raise CheckpointError(f"cannot read {fpath}: {exc.strerror or exc}") from None
+        if actual != digest:
             raise CheckpointError(
                 f"checkpoint file {fpath} is corrupt (its sha256 does not match {TRAINER_FILE})"
             )
     return state
+
+
+def _check_model_tensors(path: Path, tensors: dict[str, Tensor], model: nn.Module) -> None:
+    expected = trainable_state(model)
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} tensors (e.g. {missing[:3]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected tensors (e.g. {unexpected[:3]})")
+        raise CheckpointError(f"checkpoint {path} does not match the model: " + "; ".join(parts))
+    for k, v in tensors.items():
+        want = expected[k]
+        if tuple(v.shape) != tuple(want.shape):
+            raise CheckpointError(
+                f"checkpoint {path} does not match the model: tensor '{k}' has shape "
+                f"{tuple(v.shape)}, the model expects {tuple(want.shape)}"
+            )
+        if v.dtype != want.dtype:
+            raise CheckpointError(
+                f"checkpoint {path} does not match the model: tensor '{k}' is {v.dtype}, "
+                f"the model expects {want.dtype}"
+            )
+
+
+def _same_kind(saved: Any, now: Any) -> bool:
+    """A saved hyperparameter may replace the current one (no 'fast' for a float, no bool for 1)."""
+    if isinstance(now, bool) or now is None:
+        return (
+            isinstance(saved, bool) if isinstance(now, bool) else saved is None or _is_number(saved)
+        )
+    if isinstance(now, (int, float)):
+        return _is_number(saved)
+    if isinstance(now, (list, tuple)):
+        return (
+            isinstance(saved, list)
+            and len(saved) == len(now)
+            and all(_same_kind(a, b) for a, b in zip(saved, now, strict=True))
+        )
+    if isinstance(now, str):
+        return isinstance(saved, str)
+    if isinstance(now, Tensor):
+        return _is_number(saved)
+    return type(saved) is type(now)
+
+
+def _check_optimizer(
+    where: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    tensors: dict[str, Tensor],
+    data: dict[str, Any],
+) -> None:
+    """Names, order, state shapes and hyperparameter types, before the optimizer is touched."""
+    names = _param_names(model, optimizer)
+    params = dict(model.named_parameters())
+    saved = [n for g in data["param_groups"] for n in g["params"]]
+    if saved != names or len(data["param_groups"]) != len(optimizer.param_groups):
+        diff = sorted(set(saved) ^ set(names))
+        raise CheckpointError(
+            f"optimizer state in {where} was saved for other trainable parameters or another "
+            f"order ({len(saved)} saved, {len(names)} now; differing: {diff[:3]})"
+        )
+    for key, value in tensors.items():
+        name = key.rpartition("::")[0]
+        if name not in params or name not in names:
+            raise CheckpointError(f"optimizer state in {where} names unknown parameter '{name}'")
+        p = params[name]
+        if value.numel() != 1 and tuple(value.shape) != tuple(p.shape):
+            raise CheckpointError(
+                f"optimizer state in {where}: '{key}' has shape {tuple(value.shape)}, "
+                f"the parameter has {tuple(p.shape)}"
+            )
+        if not value.is_floating_point() and value.numel() != 1:
+            raise CheckpointError(f"optimizer state in {where}: '{key}' is {value.dtype}")
+    for name in data.get("state", {}):
+        if name not in names:
+            raise CheckpointError(f"optimizer state in {where} names unknown parameter '{name}'")
+    for i, (g, now) in enumerate(zip(data["param_groups"], optimizer.param_groups, strict=True)):
+        for key, value in now.items():
+            if key == "params":
+                continue
+            if key not in g or not _same_kind(g[key], value):
+                raise CheckpointError(
+                    f"optimizer state in {where}: param_groups.{i}.{key} is "
+                    f"{g.get(key, 'missing')!r}, expected a value like {value!r}"
+                )
+
+
+def _check_scheduler(where: Path, saved: dict[str, Any], scheduler: Any) -> None:
+    for key, value in scheduler.state_dict().items():
+        if key not in saved or not _same_kind(saved[key], value):
+            raise CheckpointError(
+                f"scheduler state in {where}: '{key}' is {saved.get(key, 'missing')!r}, "
+                f"expected a value like {value!r}"
+            )
 
 
 def load_checkpoint(
@@ -304,16 +461,45 @@ def load_checkpoint(
     scheduler: Any = None,
     restore_rng_state: bool = True,
 ) -> dict[str, Any]:
-    """Restore model (and optimizer, scheduler, RNG) from checkpoint ``path``; return its trainer state."""
+    """Restore model (and optimizer, scheduler, RNG) from checkpoint ``path``; return its trainer state.
+
+    Two phases: every file is read and checked against the model and optimizer first (schema,
+    checksums, names, shapes, dtypes, hyperparameter types); only then is anything copied, so a
+    refused checkpoint leaves the model, the optimizer and the generators as they were.
+    """
     path = Path(path)
     state = read_trainer_state(path)
-    load_model_weights(path / MODEL_FILE, model)
+    weights = _load_safetensors(path / MODEL_FILE)
+    _check_model_tensors(path / MODEL_FILE, weights, model)
+    opt_tensors: dict[str, Tensor] = {}
     if optimizer is not None:
-        optimizer_from_tensors_json(
-            model, optimizer, _load_safetensors(path / OPTIM_FILE), state["optimizer"], path
-        )
+        opt_tensors = _load_safetensors(path / OPTIM_FILE)
+        _check_optimizer(path, model, optimizer, opt_tensors, state["optimizer"])
+    if scheduler is not None:
+        _check_scheduler(path, state["scheduler"], scheduler)
+    # phase 2: nothing below can fail on the checkpoint's content
+    with torch.no_grad():
+        model.load_state_dict(weights, strict=False)
+    if optimizer is not None:
+        optimizer_from_tensors_json(model, optimizer, opt_tensors, state["optimizer"], path)
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
     if restore_rng_state:
         restore_rng(state["rng"])
     return state
+
+
+def nonfinite_tensors(model: nn.Module, optimizer: torch.optim.Optimizer | None) -> list[str]:
+    """Names of the trainable tensors and optimizer moments holding NaN or infinity."""
+
+    def finite(v: Any) -> bool:
+        return not (isinstance(v, Tensor) and v.is_floating_point()) or bool(
+            torch.isfinite(v).all()
+        )
+
+    bad = [k for k, v in trainable_state(model).items() if not finite(v)]
+    if optimizer is not None:
+        flat = [p for g in optimizer.param_groups for p in g["params"]]
+        for p, name in zip(flat, _param_names(model, optimizer), strict=True):
+            bad += [f"{name}::{k}" for k, v in optimizer.state.get(p, {}).items() if not finite(v)]
+    return bad

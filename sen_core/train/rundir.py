@@ -50,7 +50,12 @@ def latest_checkpoint(root: str | Path) -> Path | None:
     root = Path(root)
     pointer = root / LATEST
     if pointer.is_file():
-        name = pointer.read_text().strip()
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckpointError(f"cannot read {pointer}: {exc}") from None
+        if not (name.startswith("step_") and name[5:].isdigit()):
+            raise CheckpointError(f"{pointer} must name a step_NNNNNN directory, got {name[:40]!r}")
         path = root / name
         if not path.is_dir():
             raise CheckpointError(f"{pointer} names '{name}', but {path} does not exist")
@@ -145,7 +150,7 @@ def environment_versions() -> dict[str, Any]:
             {"plugin": p.name, "distribution": p.distribution, "version": p.version, "ok": p.ok}
             for p in get_catalogue().plugins
         ]
-    except Exception as exc:  # provenance must never stop a run
+    except Exception as exc:  # noqa: BLE001 - provenance must never stop a run
         plugins = [{"error": f"{type(exc).__name__}: {exc}"}]
     return {
         "python": platform.python_version(),
