@@ -43,7 +43,6 @@ SUFFIX = ".safetensors"
 _NEURON_FILE = "neuron.json"
 _STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that died
 _RESCAN_EVERY = 512  # puts between size re-scans (other processes write too)
-_PER_SAMPLE_SOURCES = ("video", "frames", "caption", "question", "query", "audio")
 
 
 def default_root() -> Path:

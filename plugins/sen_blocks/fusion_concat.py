@@ -55,7 +55,7 @@ class ConcatFusion(RABlock):
         )
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         m = params.get("hidden_mult")
         return (
             []

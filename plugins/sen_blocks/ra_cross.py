@@ -63,7 +63,7 @@ class CrossRA(RABlock):
         )
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         mult = params.get("ffn_mult", 2)
         return (
             []

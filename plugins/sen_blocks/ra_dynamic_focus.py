@@ -75,7 +75,7 @@ class DynamicFocusRA(CrossRA):
         self.score_k = nn.Linear(width, width)
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         problems = super().check_params(params, depth=depth)
         for k in ("key_frames", "coarse_tokens", "samples"):
             v = params.get(k)

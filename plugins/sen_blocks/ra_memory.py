@@ -88,7 +88,7 @@ class MemoryRA(CrossRA):
         )
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         problems = super().check_params(params, depth=depth)
         for k in ("memory_tokens", "write_tokens"):
             v = params.get(k)

@@ -114,7 +114,7 @@ class ReactionDiffusionRA(CrossRA):
         self.rd = self.per_step(lambda: _GrayScott(width), depth + 1)
 
     @classmethod
-    def check_params(cls, params: dict[str, Any], *, depth: int, neurons: Any = None) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         problems = super().check_params(params, depth=depth)
         num = {k: params.get(k) for k in ("dt", "diffusion_u", "diffusion_v", "feed", "kill")}
         bad = [k for k, v in num.items() if not isinstance(v, (int, float)) or v < 0]

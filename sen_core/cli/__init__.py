@@ -46,23 +46,25 @@ def cli(debug: bool) -> None:
 
 
 def _register_commands() -> None:
-    from . import _catalogue_cmds
+    from . import (
+        _catalogue_cmds,
+        _config_cmds,
+        _demo_cmds,
+        _network_cmds,
+        _neuron_cmds,
+        _sweep_cmds,
+        _train_cmds,
+    )
 
-    _catalogue_cmds.register(cli)
-    for mod in (
-        "_neuron_cmds",
-        "_network_cmds",
-        "_train_cmds",
-        "_config_cmds",
-        "_sweep_cmds",
-        "_demo_cmds",
+    for module in (
+        _catalogue_cmds,
+        _neuron_cmds,
+        _network_cmds,
+        _train_cmds,
+        _config_cmds,
+        _sweep_cmds,
+        _demo_cmds,
     ):
-        try:
-            module = __import__(f"{__name__}.{mod}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
-            continue
         module.register(cli)
 
 

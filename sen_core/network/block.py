@@ -75,7 +75,7 @@ class RABlock(nn.Module):
 
     ``feats`` maps every integrated neuron key to ``Tokens`` of width D (class names arrive as
     (B, C, D), one token per class). A subclass may also define the classmethod
-    ``check_params(params, *, depth, neurons) -> list[str]`` whose messages ("param: problem")
+    ``check_params(params, *, depth) -> list[str]`` whose messages ("param: problem")
     are reported with every other spec problem before anything is built.
     """
 
@@ -116,9 +116,7 @@ class RABlock(nn.Module):
         return {}
 
     @classmethod
-    def check_params(
-        cls, params: dict[str, Any], *, depth: int, neurons: dict[str, NeuronInfo] | None = None
-    ) -> list[str]:
+    def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         return []
 
     # ---- helpers for subclasses -----------------------------------------------------------------

@@ -216,11 +216,3 @@ def load_network(
     with torch.no_grad():
         net.load_state_dict(tensors, strict=False)
     return net.eval()
-
-
-def spec_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The safetensors metadata of a weights file (format, spec JSON, spec hash)."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as f:
-        return dict(f.metadata() or {})

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from .._io import atomic_write_json
 from ..errors import ConfigError, SenError
 from ..run_config import RunConfig
-from . import distributed as D
+from . import distributed
 from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
 from .data import BatchStream, build_dataset, eval_loader, to_device
 from .logging import MetricsLog, plot_curves
@@ -63,12 +63,8 @@ def _features(feature_cache: Any, net: nn.Module, batch: dict[str, Any]) -> dict
     """Step-0 features from the feature cache (prompt-free encoders are then skipped)."""
     if feature_cache is None:
         return None
-    try:
-        from ..feature_cache import cached_features
-    except ImportError as exc:
-        raise ConfigError(
-            f"a feature cache was given but sen_core.feature_cache.cached_features is unavailable: {exc}"
-        ) from None
+    from ..feature_cache import cached_features
+
     return cached_features(feature_cache, net, batch)
 
 
@@ -135,9 +131,9 @@ def train(
     Raises ``DivergedError`` on a NaN/inf loss, ``CheckpointError`` on a bad checkpoint,
     ``ConfigError`` on a config that does not match the run directory.
     """
-    info = D.dist_info_from_env()
-    device = D.resolve_device(config.train.device, info)
-    with D.process_group(info, device):
+    info = distributed.dist_info_from_env()
+    device = distributed.resolve_device(config.train.device, info)
+    with distributed.process_group(info, device):
         trainer = _Trainer(
             config,
             Path(run_dir),
@@ -158,7 +154,7 @@ class _Trainer:
         config: RunConfig,
         run_dir: Path,
         *,
-        info: D.DistInfo,
+        info: distributed.DistInfo,
         device: torch.device,
         resume: bool,
         feature_cache: Any,
@@ -167,11 +163,11 @@ class _Trainer:
         datasets: dict[str, Any] | None,
     ) -> None:
         self.config, self.spec = config, config.train
-        self.rd = RunDir(run_dir)
+        self.run_dir = RunDir(run_dir)
         self.info, self.device = info, device
         self.feature_cache, self.progress = feature_cache, progress and info.is_main
         self.datasets = dict(datasets or {})
-        self.log = MetricsLog(self.rd.metrics, enabled=info.is_main)
+        self.log = MetricsLog(self.run_dir.metrics, enabled=info.is_main)
 
         seed_everything(self.spec.seed)
         if model is None:
@@ -193,7 +189,7 @@ class _Trainer:
         self._restore(resume)
 
         self.step_module: nn.Module = _StepModule(self.net)
-        if D.active():
+        if distributed.active():
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             # find_unused_parameters: a trainable tensor may get no gradient in a step (a prompt
@@ -211,18 +207,18 @@ class _Trainer:
         return self.datasets[split]
 
     def _restore(self, resume: bool) -> None:
-        rd, config = self.rd, self.config
-        existing = rd.latest_checkpoint() if rd.checkpoints.is_dir() else None
+        run_dir, config = self.run_dir, self.config
+        existing = run_dir.latest_checkpoint() if run_dir.checkpoints.is_dir() else None
         if existing is not None and not resume:
             raise SenError(
-                f"run directory {rd.root} already holds a run (checkpoint {existing.name}); "
+                f"run directory {run_dir.root} already holds a run (checkpoint {existing.name}); "
                 "pass --resume to continue it, or choose another --run-dir"
             )
-        old_hash = rd.read_info().get("config_hash")
+        old_hash = run_dir.read_info().get("config_hash")
         if resume and old_hash and old_hash != config.hash():
             raise ConfigError(
-                f"cannot resume {rd.root}: it was trained with config hash {old_hash}, this config hashes "
-                f"to {config.hash()} (see {rd.config}); use the same config or another --run-dir"
+                f"cannot resume {run_dir.root}: it was trained with config hash {old_hash}, this config hashes "
+                f"to {config.hash()} (see {run_dir.config}); use the same config or another --run-dir"
             )
         if resume and existing is not None:
             state = load_checkpoint(
@@ -237,26 +233,30 @@ class _Trainer:
             self.window.update(state.get("log_window", {}))
             self.last_saved = existing
         elif resume and self.progress:
-            print(f"no checkpoint in {rd.checkpoints}; starting from step 0", file=sys.stderr)
+            print(f"no checkpoint in {run_dir.checkpoints}; starting from step 0", file=sys.stderr)
         if self.info.is_main:
-            rd.root.mkdir(parents=True, exist_ok=True)
-            rd.write_config(config)
-            rd.write_info(
+            run_dir.root.mkdir(parents=True, exist_ok=True)
+            run_dir.write_config(config)
+            run_dir.write_info(
                 config,
                 world_size=self.info.world_size,
                 status="running",
                 resumed_from=self.step or None,
             )
             self.log.reset(keep_until_step=self.step if self.step else None)
-        D.barrier()
+        distributed.barrier()
 
     # ---- the loop ----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         spec = self.spec
         total = spec.steps
-        if self.step >= total and self.rd.final.is_file():  # resuming a finished run: nothing to do
+        if (
+            self.step >= total and self.run_dir.final.is_file()
+        ):  # resuming a finished run: nothing to do
             return self._finish(
-                json.loads(self.rd.final.read_text()) if self.info.is_main else {"step": self.step}
+                json.loads(self.run_dir.final.read_text())
+                if self.info.is_main
+                else {"step": self.step}
             )
         pin = self.device.type == "cuda"
         source = BatchStream(
@@ -324,7 +324,7 @@ class _Trainer:
         except BaseException as exc:
             if self.info.is_main:
                 status = "diverged" if isinstance(exc, DivergedError) else "stopped"
-                self.rd.write_info(
+                self.run_dir.write_info(
                     self.config,
                     world_size=self.info.world_size,
                     status=status,
@@ -341,20 +341,20 @@ class _Trainer:
             if bar is not None:
                 bar.close()
         if self.info.is_main:
-            atomic_write_json(self.rd.final, final)
+            atomic_write_json(self.run_dir.final, final)
             self._plot()
         return self._finish(final)
 
     def _finish(self, final: dict[str, Any]) -> dict[str, Any]:
         if self.info.is_main:
-            self.rd.write_info(
+            self.run_dir.write_info(
                 self.config,
                 world_size=self.info.world_size,
                 status="finished",
                 steps_done=self.step,
                 last_checkpoint=self.last_saved.name if self.last_saved else None,
             )
-        D.barrier()
+        distributed.barrier()
         return final
 
     def _one_step(self, stream: Any) -> dict[str, float]:
@@ -367,7 +367,7 @@ class _Trainer:
             feats = _features(self.feature_cache, self.net, batch)
             last = a == acc - 1
             # skip the gradient all-reduce on all but the last micro-batch
-            sync = nullcontext() if last or not D.active() else self.step_module.no_sync()
+            sync = nullcontext() if last or not distributed.active() else self.step_module.no_sync()
             with sync:
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=spec.bf16):
                     losses = self.step_module(batch, feats)
@@ -378,7 +378,7 @@ class _Trainer:
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, max_norm))
         # one all-reduce: every rank logs the same means and the NaN guard decides on shared values,
         # so all ranks stop at the same step with the same message
-        shared = D.mean_across({**sums, "grad_norm": grad_norm}, self.device)
+        shared = distributed.mean_across({**sums, "grad_norm": grad_norm}, self.device)
         if not (math.isfinite(shared["loss"]) and math.isfinite(shared["grad_norm"])):
             raise self._diverged(shared["loss"], shared["grad_norm"])
         lr = self.optimizer.param_groups[0]["lr"]
@@ -424,7 +424,7 @@ class _Trainer:
                 feature_cache=self.feature_cache,
             )
             self.log.write({"kind": "eval", "step": self.step, "split": spec.eval_split, **metrics})
-        D.barrier()
+        distributed.barrier()
         return metrics
 
     def _save(self) -> None:
@@ -441,7 +441,7 @@ class _Trainer:
                 "sen_spec": self.config.model.canonical_json(),
             }
             save_checkpoint(
-                self.rd.checkpoints,
+                self.run_dir.checkpoints,
                 self.step,
                 model=self.net,
                 optimizer=self.optimizer,
@@ -454,13 +454,13 @@ class _Trainer:
                 time.perf_counter() - self._plotted > 60
             ):  # a live view for long runs, cheap for short ones
                 self._plot()
-        self.last_saved = self.rd.checkpoints / step_dir_name(self.step)
-        D.barrier()
+        self.last_saved = self.run_dir.checkpoints / step_dir_name(self.step)
+        distributed.barrier()
 
     def _plot(self) -> None:
         self._plotted = time.perf_counter()
         plot_curves(
             self.log.records(),
-            self.rd.curves,
+            self.run_dir.curves,
             title=f"{self.config.name} ({self.config.hash()[:8]})",
         )

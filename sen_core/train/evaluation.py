@@ -29,9 +29,9 @@ def load_trained(
     device: str | torch.device = "cpu",
 ) -> tuple[nn.Module, RunConfig]:
     """The network of a run with its newest (or the given) checkpoint loaded, in eval mode."""
-    rd = RunDir(run_dir)
-    ckpt = Path(checkpoint) if checkpoint is not None else rd.require_checkpoint()
-    config = rd.read_config()
+    directory = RunDir(run_dir)
+    ckpt = Path(checkpoint) if checkpoint is not None else directory.require_checkpoint()
+    config = directory.read_config()
     read_trainer_state(ckpt)  # verifies the checksums before anything is loaded
     from ..network import build_network
 
@@ -64,10 +64,10 @@ def evaluate(
         config = config or run_config
     if dataset is None:
         dataset = build_dataset(config.data, split)  # type: ignore[union-attr]
-    bs = batch_size or (config.train.batch_size if config is not None else 8)
+    size = batch_size or (config.train.batch_size if config is not None else 8)
     seed = config.train.seed if config is not None else 0
     bf16 = config.train.bf16 if config is not None else False
-    loader = eval_loader(dataset, batch_size=bs, seed=seed)
+    loader = eval_loader(dataset, batch_size=size, seed=seed)
     return run_eval(
         net, loader, device=dev, bf16=bf16, max_batches=batches, feature_cache=feature_cache
     )

@@ -44,7 +44,7 @@ class MeanMix(RABlock):
         self.gates = self.per_step(lambda: _Gates(len(keys)), depth + 1)
 
     @classmethod
-    def check_params(cls, params, *, depth, neurons=None) -> list[str]:
+    def check_params(cls, params, *, depth) -> list[str]:
         rate = params.get("rate", 0.5)
         return (
             []
