@@ -20,6 +20,7 @@ PARAMS: dict[str, dict[str, Any]] = {
         "init_temperature": 0.07,
         "dedupe_captions": True,
         "text_input": "caption",
+        "ties": "average",
     },
     "sen/moments@1": {
         "num_queries": 10,

@@ -2,8 +2,10 @@
 
 Both are CLIP-score style cosines computed with an image-text encoder pair that shares an
 embedding space (two super neurons, or any callables): textual alignment is the mean cosine
-between each frame's image embedding and the prompt's text embedding; frame consistency is the
-mean cosine between consecutive frames' image embeddings. Also the edit head's denoising meter.
+between each frame's image embedding and the prompt's text embedding (LOVEU-TGVE's
+``clip_score_text`` reports 100x this, CLIP's logit scale); frame consistency is the mean cosine
+between frames' image embeddings over the pairs ``PAIRS`` names (default: all pairs, LOVEU-TGVE's
+``clip_score_frame``). Also the edit head's denoising meter. Conventions: docs/tasks.md.
 """
 
 from __future__ import annotations
@@ -15,11 +17,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sen_core.errors import InputError
+from sen_core.errors import ConfigError, InputError
 from sen_core.head import Meter
 from sen_core.neuron import Tokens
 
 Encoder = Callable[[Any], Any]
+
+# "all": mean cosine over every pair of distinct frames (LOVEU-TGVE scripts/run_eval.py);
+# "consecutive": mean cosine of frames t and t+1;
+# "consecutive_clamped": the same with each cosine clamped at 0 (the CLIPScore-style variant).
+PAIRS: tuple[str, ...] = ("all", "consecutive", "consecutive_clamped")
 
 
 # ---- embeddings ------------------------------------------------------------------------------
@@ -68,12 +75,25 @@ def textual_alignment_from_embeddings(frame_emb: Tensor, text_emb: Tensor) -> fl
     return float(cos.mean())
 
 
-def frame_consistency_from_embeddings(frame_emb: Tensor) -> float:
-    """Mean over videos and t of cos(frame_t, frame_t+1) for (B, T, E) or (T, E); 1.0 for one frame."""
-    f = frame_embeddings(frame_emb).float()
-    if f.shape[1] < 2:
-        return 1.0
-    return float(F.cosine_similarity(f[:, 1:], f[:, :-1], dim=-1).mean())
+def frame_consistency_from_embeddings(frame_emb: Tensor, pairs: str = "all") -> float:
+    """Mean over videos of the per-video mean cosine between frames, (B, T, E) or (T, E).
+
+    ``pairs``: see ``PAIRS``. A video with one frame has no pair: NaN (the reference's 0 / 0).
+    """
+    if pairs not in PAIRS:
+        raise ConfigError(f"pairs must be one of {', '.join(PAIRS)}; got {pairs!r}")
+    f = F.normalize(frame_embeddings(frame_emb).double(), dim=-1)  # (B, T, E)
+    t = f.shape[1]
+    if t < 2:
+        return float("nan")
+    if pairs == "all":
+        sim = f @ f.transpose(1, 2)  # (B, T, T)
+        off = sim.sum((1, 2)) - sim.diagonal(dim1=1, dim2=2).sum(-1)
+        return float((off / (t * (t - 1))).mean())
+    cos = (f[:, 1:] * f[:, :-1]).sum(-1)  # (B, T-1)
+    if pairs == "consecutive_clamped":
+        cos = cos.clamp(min=0)
+    return float(cos.mean(1).mean())
 
 
 # ---- evaluators on videos --------------------------------------------------------------------
@@ -94,16 +114,17 @@ def textual_alignment(
 
 
 @torch.no_grad()
-def frame_consistency(video: Any, *, image_encoder: Encoder) -> float:
-    """Frame consistency of ``video`` (B, T, H, W, 3) or (T, H, W, 3)."""
-    return frame_consistency_from_embeddings(frame_embeddings(image_encoder(_video(video))))
+def frame_consistency(video: Any, *, image_encoder: Encoder, pairs: str = "all") -> float:
+    """Frame consistency of ``video`` (B, T, H, W, 3) or (T, H, W, 3) over ``pairs`` (``PAIRS``)."""
+    return frame_consistency_from_embeddings(frame_embeddings(image_encoder(_video(video))), pairs)
 
 
 class EditingEvaluator:
     """Scores videos with an image-text encoder pair: {'textual_alignment', 'frame_consistency'}."""
 
-    def __init__(self, image_encoder: Encoder, text_encoder: Encoder) -> None:
+    def __init__(self, image_encoder: Encoder, text_encoder: Encoder, pairs: str = "all") -> None:
         self.image_encoder, self.text_encoder = image_encoder, text_encoder
+        self.pairs = pairs
 
     @classmethod
     def from_neurons(
@@ -113,13 +134,14 @@ class EditingEvaluator:
         *,
         image_params: dict[str, Any] | None = None,
         text_params: dict[str, Any] | None = None,
+        pairs: str = "all",
     ) -> EditingEvaluator:
         """Build both encoders by catalogue name, e.g. 'open_clip/ViT-B-32/image' and '.../text'."""
         from sen_core.neuron import build_neuron
 
         img = build_neuron(image, **(image_params or {})).eval()
         txt = build_neuron(text, **(text_params or {})).eval()
-        return cls(img, txt)
+        return cls(img, txt, pairs)
 
     @torch.no_grad()
     def __call__(self, video: Any, prompts: str | Sequence[str]) -> dict[str, float]:
@@ -128,7 +150,7 @@ class EditingEvaluator:
         t = text_embeddings(self.text_encoder(prompts))
         return {
             "textual_alignment": textual_alignment_from_embeddings(f, t),
-            "frame_consistency": frame_consistency_from_embeddings(f),
+            "frame_consistency": frame_consistency_from_embeddings(f, self.pairs),
         }
 
 

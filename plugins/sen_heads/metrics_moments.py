@@ -1,8 +1,10 @@
 """Moment retrieval and highlight detection metrics (the QVHighlights protocol).
 
-R1@0.5 / R1@0.7 (top-1 window against the best-overlapping ground-truth window), mAP over IoU
-thresholds 0.5:0.05:0.95 with ActivityNet-style per-query average precision, and HIT@1 for
-per-frame saliency. Spans are (start, end) fractions of the clip.
+Matches moment_detr's ``standalone_eval/eval.py`` (jayleicn/moment_detr): R1@0.5 / R1@0.7 (top-1
+window against the best-overlapping ground-truth window), mAP over IoU thresholds 0.5:0.05:0.95
+with ActivityNet-style per-query average precision, HIT@1 (annotators combined by max) and HL-mAP
+for per-clip saliency. Windows may be in any unit; seconds give the reference's exact IoU values.
+Conventions and their reasons: docs/tasks.md.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from torch import Tensor
 from sen_core.head import Meter
 
 from ._common import resample_time
-from .spans import cw_to_se, pairwise_iou
+from .spans import cw_to_se
 
 IOU_THRESHOLDS: tuple[float, ...] = tuple(
     round(0.5 + 0.05 * i, 2) for i in range(10)
@@ -25,10 +27,26 @@ IOU_THRESHOLDS: tuple[float, ...] = tuple(
 
 
 def _iou(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """(N, 2) x (M, 2) -> (N, M) temporal IoU."""
-    return pairwise_iou(
-        torch.as_tensor(pred, dtype=torch.float64), torch.as_tensor(gt, dtype=torch.float64)
-    )[0].numpy()
+    """(N, 2) x (M, 2) -> (N, M) temporal IoU, inter / (len_a + len_b - inter) as the reference."""
+    pred, gt = np.asarray(pred, np.float64), np.asarray(gt, np.float64)
+    inter = np.clip(
+        np.minimum(pred[:, None, 1], gt[None, :, 1]) - np.maximum(pred[:, None, 0], gt[None, :, 0]),
+        0,
+        None,
+    )
+    union = (pred[:, 1] - pred[:, 0])[:, None] + (gt[:, 1] - gt[:, 0])[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def _paired_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two overlapping-or-not (2,) windows as the reference's R1 computes it.
+
+    Its union is max(end) - min(start): the true union whenever the windows overlap and harmless
+    otherwise (the intersection is 0), but it rounds differently, which matters at IoU == 0.5.
+    """
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return float(inter / union) if union != 0 else 0.0
 
 
 def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
@@ -46,20 +64,19 @@ def average_precision(
 ) -> float:
     """AP of one query's ranked windows against its ground-truth windows at one IoU threshold.
 
-    Predictions are taken by descending score; each is a true positive if it overlaps a not yet
-    matched ground-truth window with IoU >= threshold (the best-overlapping such window is
-    consumed), else a false positive (ActivityNet ``compute_average_precision_detection``).
+    Predictions are taken by descending score (ties keep input order); each is a true positive if
+    it overlaps a not yet matched ground-truth window with IoU >= threshold, else a false
+    positive. Ground-truth windows are tried by descending IoU and, among equal IoUs, the
+    HIGHEST index first, as the reference's ``tiou_arr.argsort()[::-1]`` does.
     """
-    if len(gt) == 0:
-        return 0.0
-    if len(pred) == 0:
+    if len(gt) == 0 or len(pred) == 0:
         return 0.0
     order = np.argsort(-scores, kind="stable")
     ious = _iou(pred[order], gt)  # (N, M)
     used = np.zeros(len(gt), dtype=bool)
     tp = np.zeros(len(order))
     for i in range(len(order)):
-        for j in np.argsort(-ious[i], kind="stable"):
+        for j in np.argsort(ious[i], kind="stable")[::-1]:
             if ious[i, j] < iou_threshold:
                 break
             if not used[j]:
@@ -78,14 +95,56 @@ def r1_hits(
     """Whether the top-1 window's IoU with its best-overlapping ground-truth window reaches each threshold."""
     if len(gt) == 0 or len(pred) == 0:
         return dict.fromkeys(thresholds, False)
-    top = pred[int(np.argmax(scores))][None]
-    best = float(_iou(top, gt).max())
-    return {t: best >= t for t in thresholds}
+    top = np.asarray(pred[int(np.argmax(scores))], np.float64)
+    best = int(np.argmax(_iou(top[None], gt)[0]))  # first of equal IoUs, as the reference
+    iou = _paired_iou(top, np.asarray(gt[best], np.float64))
+    return {t: iou >= t for t in thresholds}
+
+
+def _binary_saliency(gt: np.ndarray, threshold: float) -> np.ndarray:
+    """(T,) or (T, A) graded saliency -> (T, A) float 0/1 (clip positive at >= threshold)."""
+    g = np.asarray(gt, np.float64)
+    return (g.reshape(len(g), -1) >= threshold).astype(np.float64)
 
 
 def hit_at_1(saliency_pred: np.ndarray, saliency_gt: np.ndarray, threshold: float = 0.5) -> bool:
-    """The frame with the highest predicted saliency is a positive frame (gt >= threshold)."""
-    return bool(saliency_gt[int(np.argmax(saliency_pred))] >= threshold)
+    """The clip with the highest predicted saliency is positive (gt >= threshold) for ANY annotator.
+
+    ``saliency_gt`` is (T,) or (T, A) with one column per annotator (QVHighlights has three);
+    the reference combines annotators by max.
+    """
+    binary = _binary_saliency(saliency_gt, threshold)
+    return bool(binary[int(np.argmax(saliency_pred))].max() > 0)
+
+
+def highlight_ap(y_true: np.ndarray, y_score: np.ndarray) -> float:
+    """Average precision of one annotator's 0/1 clip labels ranked by predicted saliency.
+
+    The reference's ``get_ap`` (Video2GIF evaluation, via scikit-learn's precision-recall curve):
+    precision at each distinct score threshold, ordered from the lowest threshold up, made
+    non-decreasing by a running max, averaged over the points where recall changes. All-negative
+    labels give 0, all-positive 1.
+    """
+    y, s = np.asarray(y_true, np.float64), np.asarray(y_score, np.float64)
+    if np.all(y == y[0]):
+        return float(y[0] != 0)
+    order = np.argsort(s, kind="stable")[::-1]
+    y, s = y[order], s[order]
+    cut = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]  # last index of each distinct score
+    tps = np.cumsum(y)[cut]
+    fps = 1 + cut - tps
+    precision = np.r_[(tps / (tps + fps))[::-1], 1.0]
+    recall = np.r_[(tps / tps[-1])[::-1], 0.0].astype(np.float32)  # float32 as the reference
+    precision = np.maximum.accumulate(precision)
+    return float(np.mean(precision[np.nonzero(np.diff(recall))[0]]))
+
+
+def highlight_map(saliency_pred: np.ndarray, saliency_gt: np.ndarray, threshold: float) -> float:
+    """Mean over annotators of ``highlight_ap`` for one query; gt (T,) or (T, A)."""
+    binary = _binary_saliency(saliency_gt, threshold)
+    return float(
+        np.mean([highlight_ap(binary[:, a], saliency_pred) for a in range(binary.shape[1])])
+    )
 
 
 def saliency_from_moments(moments: Sequence[Tensor], frames: int) -> Tensor:
@@ -108,14 +167,16 @@ def moment_metrics(
 ) -> dict[str, float]:
     """QVHighlights metrics over queries.
 
-    ``preds``: per query (windows (N, 2) start/end, scores (N,)); ``gts``: per query (K, 2) windows;
-    queries without ground truth are skipped. ``saliency``: per query (predicted (T,), true (T,)).
-    Only the ``max_windows`` best-scored windows of a query count (QVHighlights keeps 10).
-    Returns fractions in [0, 1]: R1@0.5, R1@0.7, mAP (mean over 0.5:0.05:0.95), mAP@0.5,
-    mAP@0.75, HIT@1.
+    ``preds``: per query (windows (N, 2) start/end, scores (N,)); ``gts``: per query (K, 2) windows
+    in the same unit (seconds reproduce the reference's IoU exactly); queries without ground truth
+    are skipped. ``saliency``: per query (predicted (T,), true (T,) or (T, A) with one column per
+    annotator), a clip positive where true >= ``hit_threshold`` (QVHighlights: scores 0-4 with
+    thresholds 2, 3, 4 for Fair, Good, VeryGood). Only the ``max_windows`` best-scored windows of a
+    query count (QVHighlights keeps 10). Returns fractions in [0, 1]: R1@0.5, R1@0.7, mAP (mean
+    over 0.5:0.05:0.95), mAP@0.5, mAP@0.75, HIT@1, HL-mAP.
     """
-    r1 = {0.5: [], 0.7: []}
-    ap = {t: [] for t in IOU_THRESHOLDS}
+    r1: dict[float, list[bool]] = {0.5: [], 0.7: []}
+    ap: dict[float, list[float]] = {t: [] for t in IOU_THRESHOLDS}
     for (win, sc), gt in zip(preds, gts, strict=True):
         if len(gt) == 0:
             continue
@@ -135,11 +196,16 @@ def moment_metrics(
         out["mAP@0.75"] = per_t[0.75]
     if saliency:
         out["HIT@1"] = float(np.mean([hit_at_1(p, g, hit_threshold) for p, g in saliency]))
+        out["HL-mAP"] = float(np.mean([highlight_map(p, g, hit_threshold) for p, g in saliency]))
     return out
 
 
 class MomentsMeter(Meter):
-    """Keeps each query's windows, scores and saliency; computes the QVHighlights metrics."""
+    """Keeps each query's windows, scores and saliency; computes the QVHighlights metrics.
+
+    When the batch carries ``duration`` ((B,) seconds, or one number), windows are scaled to
+    seconds before IoU, as the reference evaluates them; otherwise they stay clip fractions.
+    """
 
     def __init__(self, hit_threshold: float = 0.5, max_windows: int = 10) -> None:
         self.hit_threshold = hit_threshold
@@ -149,19 +215,34 @@ class MomentsMeter(Meter):
         self.saliency: list[tuple[np.ndarray, np.ndarray]] = []
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
-        spans = cw_to_se(preds["spans"].detach().float()).clamp(0, 1).cpu().numpy()  # (B, N, 2)
+        spans = cw_to_se(preds["spans"].detach().double()).clamp(0, 1).cpu().numpy()  # (B, N, 2)
         scores = (
             preds["logits"].detach().float().softmax(-1)[..., 0].cpu().numpy()
         )  # (B, N) foreground
         sal = preds["saliency"].detach().float().cpu()  # (B, T)
         moments = batch["moments"]
+        n = spans.shape[0]
+        dur = batch.get("duration")
+        scale = (
+            np.ones(n)
+            if dur is None
+            else np.broadcast_to(torch.as_tensor(dur, dtype=torch.float64).cpu().numpy(), (n,))
+        )
         if batch.get("saliency") is not None:
-            sal_gt = resample_time(torch.as_tensor(batch["saliency"]).float().cpu(), sal.shape[1])
+            sal_gt = torch.as_tensor(batch["saliency"]).float().cpu()  # (B, T) or (B, T, A)
+            if sal_gt.ndim == 3:  # resample each annotator's column along time
+                sal_gt = resample_time(
+                    sal_gt.transpose(1, 2).reshape(-1, sal_gt.shape[1]), sal.shape[1]
+                )
+                sal_gt = sal_gt.reshape(n, -1, sal.shape[1]).transpose(1, 2)
+            else:
+                sal_gt = resample_time(sal_gt, sal.shape[1])
         else:
             sal_gt = saliency_from_moments(moments, sal.shape[1])
-        for i in range(spans.shape[0]):
-            self.preds.append((spans[i], scores[i]))
-            self.gts.append(torch.as_tensor(moments[i], dtype=torch.float64).reshape(-1, 2).numpy())
+        for i in range(n):
+            gt = torch.as_tensor(moments[i], dtype=torch.float64).reshape(-1, 2).numpy()
+            self.preds.append((spans[i] * scale[i], scores[i]))
+            self.gts.append(gt * scale[i])
             self.saliency.append((sal[i].numpy(), sal_gt[i].numpy()))
 
     def compute(self) -> dict[str, float]:

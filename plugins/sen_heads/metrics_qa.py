@@ -1,20 +1,27 @@
-"""Video QA metric: exact-match accuracy of generated answers after light normalisation."""
+"""Video QA metric: exact-match accuracy of generated answers after SQuAD normalisation.
+
+Answers are compared as the official SQuAD v1.1 evaluation script's ``normalize_answer`` does
+(lower case, no punctuation, no articles, single spaces), the convention of open-ended video QA.
+"""
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sen_core.errors import InputError
 from sen_core.head import Meter
 
-_SPACE = re.compile(r"\s+")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
 
 
 def normalize_answer(text: str) -> str:
-    """Lower-case, strip, collapse inner whitespace, drop trailing '.', '!' or '?'."""
-    return _SPACE.sub(" ", text.strip().lower()).rstrip(".!?").strip()
+    """SQuAD v1.1 normalisation: lower case, drop ASCII punctuation, then the words a/an/the,
+    then collapse whitespace ("The U.S.A.!" -> "usa")."""
+    return " ".join(_ARTICLES.sub(" ", text.lower().translate(_PUNCTUATION)).split())
 
 
 def exact_match(preds: Sequence[str], answers: Sequence[str]) -> float:

@@ -1,8 +1,10 @@
-"""Point-tracking metrics: the TAP-Vid metrics (OA, delta_avg, AJ) and temporal coherence.
+"""Point-tracking metrics: the TAP-Vid metrics (OA, delta_avg, AJ) and temporal coherence (TC).
 
-Follows ``compute_tapvid_metrics`` of google-deepmind/tapnet: positions are rescaled to a
-256 x 256 frame, each video gets its own metrics, and the dataset value is the mean over videos.
-Tracks are (Q, T, 2) pixel (x, y); visibility (Q, T) bool; query points (Q, 3) as (t, x, y).
+Follows ``compute_tapvid_metrics`` of google-deepmind/tapnet and OmniMotion's
+``eval_temporal_coherence``: positions are rescaled to a 256 x 256 frame, each video gets its own
+metrics (NaN when it has nothing to score), and the dataset value is the mean over videos that
+have a number. Tracks are (Q, T, 2) pixel (x, y); visibility (Q, T) bool; query points (Q, 3) as
+(t, x, y). Conventions: docs/tasks.md.
 """
 
 from __future__ import annotations
@@ -55,11 +57,14 @@ def tapvid_video_metrics(
     less, Euclidean); delta_avg: their mean over x in 1, 2, 4, 8, 16.
     Jaccard_x = TP / (TP + FP + FN) with TP visible, predicted visible and within x; FP predicted
     visible but occluded or farther than x; FN = ground-truth-visible points not TP. AJ: mean over x.
-    A video with no visible evaluated point gets NaN for delta and AJ (skipped in the mean).
+    Empty cases as the reference's 0 / 0: OA is NaN without an evaluated point, delta without a
+    visible one, Jaccard when there is neither a visible point nor a false positive (so a video
+    whose points are all occluded but predicted visible scores Jaccard 0).
     """
     ev = eval_mask(query_points[:, 0], gt_tracks.shape[1], query_mode)  # (Q, T)
     vis, pvis = gt_visible.astype(bool), pred_visible.astype(bool)
-    out = {"OA": float(np.sum((vis == pvis) & ev) / max(np.sum(ev), 1))}
+    n_ev = np.sum(ev)
+    out = {"OA": float(np.sum((vis == pvis) & ev) / n_ev) if n_ev else float("nan")}
     n_vis = np.sum(vis & ev)
     dist2 = np.sum(np.square(pred_tracks - gt_tracks), axis=-1)  # (Q, T)
     deltas, jaccards = [], []
@@ -69,7 +74,7 @@ def tapvid_video_metrics(
         frac = np.sum(correct & ev) / n_vis if n_vis else np.nan
         tp = np.sum(correct & pvis & ev)
         fp = np.sum(((~vis) | (~within)) & pvis & ev)
-        jac = tp / (n_vis + fp) if n_vis else np.nan
+        jac = tp / (n_vis + fp) if n_vis + fp else np.nan
         out[f"delta_{thr}"] = float(frac)
         out[f"jaccard_{thr}"] = float(jac)
         deltas.append(frac)
@@ -79,30 +84,65 @@ def tapvid_video_metrics(
     return out
 
 
-def temporal_coherence(pred_tracks: np.ndarray, gt_visible: np.ndarray) -> tuple[float, int]:
-    """Sum and count of |p[t+1] - 2 p[t] + p[t-1]| (256-scale px) over triples visible in the truth.
+def _acceleration(tracks: np.ndarray) -> np.ndarray:
+    """(Q, T, 2) -> (Q, T-2, 2) second difference p[t+1] - 2 p[t] + p[t-1]."""
+    return tracks[:, 2:] - 2 * tracks[:, 1:-1] + tracks[:, :-2]
 
-    The mean (sum / count) is the ``coherence`` metric: the average acceleration of predicted
-    trajectories; lower is smoother. Occluded frames are left out, since a prediction there is
-    unconstrained.
+
+def _visible_triples(gt_visible: np.ndarray) -> np.ndarray:
+    """(Q, T) -> (Q, T-2) bool: the point is visible in the truth at t-1, t and t+1."""
+    v = gt_visible.astype(bool)
+    return v[:, 2:] & v[:, 1:-1] & v[:, :-2]
+
+
+def temporal_coherence(
+    pred_tracks: np.ndarray, gt_tracks: np.ndarray, gt_visible: np.ndarray
+) -> float:
+    """TC of ONE video: mean of |a_pred - a_gt| over (query, t) visible in the truth at t-1, t, t+1.
+
+    a = p[t+1] - 2 p[t] + p[t-1] (256-scale px), so TC is the error of the predicted acceleration,
+    0 for a perfect prediction however the point moves; lower is better. NaN when no triple is
+    visible (or T < 3). OmniMotion's ``eval_temporal_coherence``, used by CaDeX++ and SEN's paper.
+    """
+    if pred_tracks.shape[1] < 3:
+        return float("nan")
+    keep = _visible_triples(gt_visible)
+    if not keep.any():
+        return float("nan")
+    err = np.linalg.norm(_acceleration(pred_tracks) - _acceleration(gt_tracks), axis=-1)
+    return float(err[keep].sum() / keep.sum())
+
+
+def predicted_acceleration(pred_tracks: np.ndarray, gt_visible: np.ndarray) -> tuple[float, int]:
+    """Sum and count of |a_pred| (256-scale px) over triples visible in the truth.
+
+    Their ratio, pooled over the set, is ``pred_accel``: how jerky the predicted trajectories are
+    regardless of the truth (a perfect track of an accelerating point scores > 0). Not TC.
     """
     if pred_tracks.shape[1] < 3:
         return 0.0, 0
-    acc = pred_tracks[:, 2:] - 2 * pred_tracks[:, 1:-1] + pred_tracks[:, :-2]  # (Q, T-2, 2)
-    norm = np.linalg.norm(acc, axis=-1)
-    v = gt_visible.astype(bool)
-    keep = v[:, 2:] & v[:, 1:-1] & v[:, :-2]
+    keep = _visible_triples(gt_visible)
+    norm = np.linalg.norm(_acceleration(pred_tracks), axis=-1)
     return float(norm[keep].sum()), int(keep.sum())
 
 
+def _nanmean(values: list[float]) -> float:
+    """Mean over the non-NaN values; NaN when all are NaN (no warning)."""
+    a = np.asarray(values, np.float64)
+    return float(a[~np.isnan(a)].mean()) if (~np.isnan(a)).any() else float("nan")
+
+
 class TrackingMeter(Meter):
-    """Per-video TAP-Vid metrics averaged over videos, plus the pooled temporal coherence."""
+    """Per-video TAP-Vid metrics and TC averaged over videos, plus the pooled ``pred_accel``.
+
+    Keys: OA, delta_{1,2,4,8,16}, delta_avg, jaccard_{1,2,4,8,16}, AJ, TC, pred_accel.
+    """
 
     def __init__(self, query_mode: str = "strided", visibility_threshold: float = 0.5) -> None:
         self.query_mode = query_mode
         self.visibility_threshold = visibility_threshold
         self.videos: list[dict[str, float]] = []
-        self.coh_sum, self.coh_n = 0.0, 0
+        self.acc_sum, self.acc_n = 0.0, 0
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
         size = (
@@ -110,33 +150,30 @@ class TrackingMeter(Meter):
             if "frame_size" in preds
             else tuple(batch["video"].shape[2:4])
         )
-        tracks = to_eval_scale(preds["tracks"].detach().float().cpu().numpy(), size)  # (B, Q, T, 2)
+        tracks = to_eval_scale(
+            preds["tracks"].detach().double().cpu().numpy(), size
+        )  # (B, Q, T, 2)
         pvis = (
             (preds["visible_logits"].detach().float().sigmoid() > self.visibility_threshold)
             .cpu()
             .numpy()
         )
-        gt = to_eval_scale(torch.as_tensor(batch["tracks"]).float().numpy(), size)
+        gt = to_eval_scale(torch.as_tensor(batch["tracks"]).double().numpy(), size)
         gvis = torch.as_tensor(batch["visible"]).bool().numpy()
         qp = torch.as_tensor(batch["query_points"]).float().numpy()
         for i in range(tracks.shape[0]):
-            self.videos.append(
-                tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode)
-            )
-            s, n = temporal_coherence(tracks[i], gvis[i])
-            self.coh_sum += s
-            self.coh_n += n
+            m = tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode)
+            m["TC"] = temporal_coherence(tracks[i], gt[i], gvis[i])
+            self.videos.append(m)
+            s, n = predicted_acceleration(tracks[i], gvis[i])
+            self.acc_sum += s
+            self.acc_n += n
 
     def compute(self) -> dict[str, float]:
         if not self.videos:
             return {}
-        out = {
-            k: float(np.nanmean([v[k] for v in self.videos]))
-            if not all(np.isnan(v[k]) for v in self.videos)
-            else float("nan")
-            for k in self.videos[0]
-        }
-        out["coherence"] = self.coh_sum / self.coh_n if self.coh_n else float("nan")
+        out = {k: _nanmean([v[k] for v in self.videos]) for k in self.videos[0]}
+        out["pred_accel"] = self.acc_sum / self.acc_n if self.acc_n else float("nan")
         return out
 
 

@@ -11,7 +11,7 @@ from sen_core.specs import HeadSpec
 
 from ._defaults import PARAMS
 
-_MOMENT_METRICS = ("R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1")
+_MOMENT_METRICS = ("R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1", "HL-mAP")
 _RETRIEVAL_METRICS = (
     "R@1",
     "R@5",
@@ -28,7 +28,7 @@ _RETRIEVAL_METRICS = (
     "v2t_MdR",
     "v2t_MnR",
 )
-_TRACKING_METRICS = ("AJ", "delta_avg", "OA", "coherence")
+_TRACKING_METRICS = ("AJ", "delta_avg", "OA", "TC")
 
 HEADS = (
     HeadSpec(

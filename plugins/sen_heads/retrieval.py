@@ -49,10 +49,12 @@ class RetrievalHead(Head):
         init_temperature: float = 0.07,
         dedupe_captions: bool = True,
         text_input: str = "caption",
+        ties: str = "average",
     ) -> None:
         super().__init__(spec, width=width)
         e = embed_dim or width
         self.dedupe_captions, self.text_input = dedupe_captions, text_input
+        self.ties = ties  # how the meter ranks tied similarities (metrics_retrieval.TIES)
         self.video_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, e))
         self.text_proj = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, e))
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
@@ -77,7 +79,7 @@ class RetrievalHead(Head):
         return info_nce(preds["video_emb"], preds["text_emb"], preds["logit_scale"], positives)
 
     def meter(self) -> Meter:
-        return RetrievalMeter()
+        return RetrievalMeter(ties=self.ties)
 
 
 def build(spec: HeadSpec, *, width: int, **params: Any) -> RetrievalHead:

@@ -39,23 +39,25 @@ def clip(*names: str) -> torch.Tensor:
 
 
 def test_from_embeddings_hand_values():
-    """Frames [e1, e1, e2] against text e1: cosines 1, 1, 0 -> 2/3; consecutive 1, 0 -> 1/2."""
+    """Frames [e1, e1, e2] against text e1: cosines 1, 1, 0 -> 2/3; all pairs 1, 0, 0 -> 1/3;
+    consecutive 1, 0 -> 1/2."""
     f = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     assert textual_alignment_from_embeddings(f, torch.tensor([1.0, 0.0])) == pytest.approx(2 / 3)
-    assert frame_consistency_from_embeddings(f) == pytest.approx(0.5)
+    assert frame_consistency_from_embeddings(f) == pytest.approx(1 / 3)
+    assert frame_consistency_from_embeddings(f, "consecutive") == pytest.approx(0.5)
 
 
 def test_any_video_with_an_encoder_pair():
-    """A red, red, green clip scores 2/3 against 'red', 1/3 against 'green', consistency 1/2."""
+    """A red, red, green clip scores 2/3 against 'red', 1/3 against 'green', consistency 1/3."""
     video = clip("red", "red", "green")
     kw = {"image_encoder": mean_colour, "text_encoder": colour_words}
     assert textual_alignment(video, "red", **kw) == pytest.approx(2 / 3)
     assert textual_alignment(video, "green", **kw) == pytest.approx(1 / 3)
-    assert frame_consistency(video, image_encoder=mean_colour) == pytest.approx(0.5)
+    assert frame_consistency(video, image_encoder=mean_colour) == pytest.approx(1 / 3)
     ev = EditingEvaluator(mean_colour, colour_words)
     both = ev(torch.stack([video, clip("blue", "blue", "blue")]), ["red", "blue"])
     assert both["textual_alignment"] == pytest.approx((2 / 3 + 1) / 2)
-    assert both["frame_consistency"] == pytest.approx((0.5 + 1) / 2)
+    assert both["frame_consistency"] == pytest.approx((1 / 3 + 1) / 2)
 
 
 def test_width_mismatch_is_refused():

@@ -95,4 +95,12 @@ def test_meter_two_batches_equal_one():
     whole = MomentsMeter()
     whole.update(preds, batch)
     assert halves.compute() == whole.compute()
-    assert set(whole.compute()) == {"R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1"}
+    assert set(whole.compute()) == {
+        "R1@0.5",
+        "R1@0.7",
+        "mAP",
+        "mAP@0.5",
+        "mAP@0.75",
+        "HIT@1",
+        "HL-mAP",
+    }

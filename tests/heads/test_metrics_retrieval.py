@@ -11,8 +11,8 @@ from sen_heads.metrics_retrieval import RetrievalMeter, retrieval_metrics, retri
 def test_ranks_and_recall_on_3x3():
     """Rows are videos, columns captions; ranks worked out by hand."""
     sim = torch.tensor([[0.9, 0.1, 0.5], [0.8, 0.2, 0.3], [0.1, 0.7, 0.6]])
-    assert retrieval_ranks(sim).tolist() == [1, 3, 2]  # video -> text
-    assert retrieval_ranks(sim.t()).tolist() == [1, 2, 1]  # text -> video
+    assert retrieval_ranks(sim).tolist() == [0, 2, 1]  # video -> text, 0-based
+    assert retrieval_ranks(sim.t()).tolist() == [0, 1, 0]  # text -> video
     m = retrieval_metrics(sim)
     assert m["v2t_R@1"] == pytest.approx(1 / 3) and m["v2t_R@5"] == 1.0
     assert m["v2t_MdR"] == 2.0 and m["v2t_MnR"] == pytest.approx(2.0)
@@ -34,16 +34,18 @@ def test_recall_at_5_and_10_on_designed_ranks():
         for pos, j in enumerate(others):  # off-diagonal values n-1 ... 1 (descending)
             sim[i, j] = float(n - 1 - pos)
         sim[i, i] = float(n - r) + 0.5  # exactly r - 1 values are larger
-    assert retrieval_ranks(sim).tolist() == want
+    assert retrieval_ranks(sim).tolist() == [w - 1 for w in want]
     m = retrieval_metrics(sim)
     assert (m["v2t_R@1"], m["v2t_R@5"], m["v2t_R@10"]) == (2 / 12, 5 / 12, 9 / 12)
     assert m["v2t_MdR"] == 7.0  # numpy median of the even count: mean of 6 and 8
 
 
-def test_ties_count_in_favour():
-    """Identical captions give equal similarities; the paired item still ranks first."""
+def test_ties_conventions():
+    """Two tied items: 'average' shares ranks 0 and 1, 'optimistic' takes 0, 'clip4clip' lists both."""
     sim = torch.tensor([[1.0, 1.0], [1.0, 1.0]])
-    assert retrieval_ranks(sim).tolist() == [1, 1]
+    assert retrieval_ranks(sim).tolist() == [0.5, 0.5]
+    assert retrieval_ranks(sim, "optimistic").tolist() == [0, 0]
+    assert retrieval_ranks(sim, "clip4clip").tolist() == [0, 1, 0, 1]
 
 
 def test_meter_keeps_the_whole_set():

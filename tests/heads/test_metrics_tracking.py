@@ -1,4 +1,4 @@
-"""TAP-Vid metrics (OA, delta_avg, AJ) and temporal coherence on a tiny hand-made track set."""
+"""TAP-Vid metrics (OA, delta_avg, AJ), TC and pred_accel on a tiny hand-made track set."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import torch
 from sen_heads.metrics_tracking import (
     TrackingMeter,
     eval_mask,
+    predicted_acceleration,
     tapvid_metrics,
     tapvid_video_metrics,
     temporal_coherence,
@@ -57,8 +58,12 @@ def test_tapvid_hand_values():
 
 
 def test_coherence_hand_value():
-    """Only query 1 is visible at three consecutive frames: |(110,100) - 2 (100,100) + (100,100)| = 10."""
-    assert temporal_coherence(PRED, GT_VIS) == (10.0, 1)
+    """Only query 1 is visible at three consecutive frames: |(110,100) - 2 (100,100) + (100,100)| = 10.
+
+    Its true track is static (acceleration 0), so TC and the predicted acceleration are both 10.
+    """
+    assert temporal_coherence(PRED, GT, GT_VIS) == 10.0
+    assert predicted_acceleration(PRED, GT_VIS) == (10.0, 1)
 
 
 def test_rescaled_to_256():
@@ -77,7 +82,7 @@ def test_rescaled_to_256():
     assert (
         m["AJ"] == pytest.approx(0.38) and m["delta_avg"] == pytest.approx(0.6) and m["OA"] == 0.5
     )
-    assert m["coherence"] == pytest.approx(10.0)
+    assert m["TC"] == pytest.approx(10.0) and m["pred_accel"] == pytest.approx(10.0)
 
 
 def test_meter_two_batches_equal_one():
@@ -104,4 +109,4 @@ def test_meter_two_batches_equal_one():
     whole.update(preds, batch)
     a, b = halves.compute(), whole.compute()
     assert a.keys() == b.keys() and all(a[k] == pytest.approx(b[k]) for k in a)
-    assert {"AJ", "delta_avg", "OA", "coherence"} <= set(a)
+    assert {"AJ", "delta_avg", "OA", "TC", "pred_accel"} <= set(a)

@@ -87,7 +87,7 @@ def test_meter_from_head_output(out, batch):
     m = head.meter()
     with torch.no_grad():
         m.update(head(out, batch), batch)
-    assert set(m.compute()) == {"R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1"}
+    assert set(m.compute()) == {"R1@0.5", "R1@0.7", "mAP", "mAP@0.5", "mAP@0.75", "HIT@1", "HL-mAP"}
 
 
 def test_clips_without_moments_are_all_background(out):

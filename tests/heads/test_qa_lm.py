@@ -71,9 +71,9 @@ def test_learns_an_answer_and_meter_counts_it():
 
 
 def test_exact_match_normalisation():
-    """Case, outer spaces, inner runs of spaces and a final full stop do not matter."""
-    assert normalize_answer("  The Red   Square. ") == "the red square"
-    assert exact_match(["Square.", "circle"], ["square", "a circle"]) == 0.5
+    """SQuAD v1.1: case, punctuation, articles and runs of spaces do not matter."""
+    assert normalize_answer("  The Red   Square. ") == "red square"
+    assert exact_match(["Square.", "circle", "red"], ["square", "a circle", "a blue"]) == 2 / 3
     m = ExactMatchMeter(lambda ids: ["Yes", "no"])
     m.update({"answer_ids": torch.zeros(2, 1)}, {"answer": ["yes", "yes"]})
     m.update({"answer_ids": torch.zeros(2, 1)}, {"answer": ["yes", "no"]})

@@ -73,10 +73,10 @@ def test_anchor_without_grid_is_refused(batch):
 
 
 def test_meter_from_head_output():
-    """The head's meter gives the TAP-Vid metrics plus coherence."""
+    """The head's meter gives the TAP-Vid metrics plus TC and pred_accel."""
     head = build_head("sen/tracking@1").eval()
     out, batch = make_output(), make_batch()
     m = head.meter()
     with torch.no_grad():
         m.update(head(out, batch), batch)
-    assert {"AJ", "delta_avg", "OA", "coherence"} <= set(m.compute())
+    assert {"AJ", "delta_avg", "OA", "TC", "pred_accel"} <= set(m.compute())
