@@ -18,7 +18,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .catalogue import Catalogue, PluginInfo, owner
+from ._catalogue import Catalogue, PluginInfo, owner
 from .errors import PluginLoadError, PluginWarning
 from .specs import FamilySpec, Provenance, registered_name_problem
 

@@ -33,11 +33,21 @@ class SpecError(SenError):
 
 
 class ConfigError(SenError):
-    """A config file or a network spec is invalid; ``problems`` lists every problem found."""
+    """A config file, a network spec or a component's params are invalid.
+
+    Args:
+        message: the headline (``"invalid config run.yaml (2 problems):"``) or the whole error.
+        problems: every problem found, one line each (``"file: key.path: what was expected"``);
+            one problem is printed on the headline's line, several as an indented list.
+
+    Plugins raise it for bad params: ``raise ConfigError(f"{spec.name}: params.k: expected ...")``.
+    """
 
     def __init__(self, message: str, problems: list[str] | None = None):
         self.problems = list(problems or [])
-        if self.problems:
+        if len(self.problems) == 1:
+            message = f"{message} {self.problems[0]}"  # one problem: one line (the CLI's promise)
+        elif self.problems:
             message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(message)
 

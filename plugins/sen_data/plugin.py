@@ -28,6 +28,12 @@ def sen_datasets(register) -> None:
                 "fps": 8.0,
                 "seed": 0,
             },
+            param_types={
+                "shapes": "list",
+                "motions": "list",
+                "antialias": "bool",
+                "noise": "float",
+            },
             tasks=_TASKS,
             tags=("synthetic", "video"),
         )
@@ -38,6 +44,12 @@ def sen_datasets(register) -> None:
             summary="Real videos from a folder, annotated by a JSONL file (labels, captions, QA, moments, tracks)",
             factory="sen_data.video_folder:video_folder_dataset",
             params={"annotations": "{split}.jsonl", "frames": 8, "image_size": 224},
+            param_types={
+                "root": "str",
+                "fps": "float|null",
+                "class_names": "list|null",
+                "max_samples": "int|null",
+            },
             tasks=_TASKS,
             tags=("video", "files"),
         )

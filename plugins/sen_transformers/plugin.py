@@ -35,12 +35,26 @@ _VISION_PARAMS = {
 }
 
 
+# Types of the params whose default (None, "all") does not say it.
+_PARAM_TYPES = {
+    "path": "str|null",
+    "config": "dict|null",
+    "max_length": "int|null",
+    "image_size": "int|null",
+    "tokens_per_frame": "int|str",
+}
+
+
+_PARAM_TYPES_VISION = {k: v for k, v in _PARAM_TYPES.items() if k in _VISION_PARAMS}
+
+
 def _text(name: str, summary: str, factory: str, tokenizer: str, max_length: int) -> EncoderSpec:
     return EncoderSpec(
         name=name,
         summary=summary,
         factory=f"sen_transformers.text:{factory}",
         params=dict(_TEXT_PARAMS),
+        param_types={k: v for k, v in _PARAM_TYPES.items() if k in _TEXT_PARAMS},
         modality="text",
         width=128,
         layout=TokenLayout(kind="sequence"),
@@ -77,6 +91,7 @@ SPECS = (
         summary="ViT image encoder (HF ViTModel) per frame; prompt tokens after CLS",
         factory="sen_transformers.vision:build_vit",
         params=dict(_VISION_PARAMS),
+        param_types=_PARAM_TYPES_VISION,
         modality="image",
         width=128,
         layout=TokenLayout(kind="frames", tokens_per_frame=197, grid=(14, 14), special_tokens=1),
@@ -89,6 +104,7 @@ SPECS = (
         summary="CLIP vision encoder (HF CLIPVisionModel) per frame; prompt tokens after CLS",
         factory="sen_transformers.vision:build_clip_vision",
         params=dict(_VISION_PARAMS),
+        param_types=_PARAM_TYPES_VISION,
         modality="image",
         width=128,
         layout=TokenLayout(kind="frames", tokens_per_frame=50, grid=(7, 7), special_tokens=1),
@@ -101,6 +117,7 @@ SPECS = (
         summary="VideoMAE video encoder (HF VideoMAEModel) over tubelets; prompt tokens first",
         factory="sen_transformers.video:build_videomae",
         params=dict(_VISION_PARAMS),
+        param_types=_PARAM_TYPES_VISION,
         modality="video",
         width=128,
         layout=TokenLayout(kind="frames", tokens_per_frame=196, grid=(14, 14)),

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import UnknownNameError, suggest
 from ..network_spec import default_key
+from ..params import param_problems
 from ..run_config import RunConfig
 from ._merge import Origins, origin_of
 
@@ -129,15 +130,40 @@ def check_component_names(
             if not isinstance(name, str):
                 continue  # a type error, reported by the model validation
             try:
-                cat.get(name, kind=kind)
+                spec = cat.get(name, kind=kind)
+                problems += _param_problems(data, loc, spec, origins, default)
             except UnknownNameError as exc:
                 problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {exc}")
-            except Exception as exc:  # a family resolver failing on an odd name
+            except Exception as exc:  # noqa: BLE001 - a family resolver failing on an odd name
                 problems.append(
                     f"{origin_of(loc, origins, default)}: {dotted(loc)}: cannot resolve "
                     f"{kind} '{name}': {type(exc).__name__}: {exc}"
                 )
     return problems
+
+
+def _param_problems(
+    data: dict[str, Any], name_loc: tuple[Any, ...], spec: Any, origins: Origins, default: str
+) -> list[str]:
+    """The params beside a component name, checked against its spec's declared params."""
+    # model.block's params sit in model.block_params; every other name has a sibling 'params'
+    loc = (
+        ("model", "block_params") if name_loc == ("model", "block") else (*name_loc[:-1], "params")
+    )
+    node: Any = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    if not isinstance(node, dict):
+        return []  # a type error, reported by the model validation
+    out = []
+    for line in param_problems(spec, node, prefix=dotted(loc)):
+        key = line.split(":", 1)[0].split(".")
+        where = origin_of((*loc, key[-1]), origins, default)
+        out.append(f"{where}: {line}")
+    return out
 
 
 def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):

@@ -18,6 +18,7 @@ from ..errors import ConfigError, SenError, count
 from ..head import Head
 from ..network_spec import NetworkSpec, stable_hash
 from ..neuron import SuperNeuron
+from ..params import call_factory
 from .block import NeuronInfo, RABlock
 from .network import SuperEncodingNetwork
 from .validate import ResolvedNetwork, resolve_network
@@ -58,7 +59,7 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
             neurons[n.id] = built[same]
             continue
         try:
-            neuron = import_ref(es.factory)(es, trainable=n.trainable, **n.params)
+            neuron = call_factory(es, import_ref(es.factory), trainable=n.trainable, **n.params)
         except SenError as exc:
             problems.append(f"{path}: building '{es.name}' failed: {exc}")
             continue
@@ -95,8 +96,9 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
         if resolved.integrated(k)
     }
     bs = resolved.block
-    block = import_ref(bs.factory)(
+    block = call_factory(
         bs,
+        import_ref(bs.factory),
         width=spec.width,
         neurons=infos,
         anchor=spec.anchor,
@@ -122,7 +124,7 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
                 spec.anchor
             ].width  # heads that read the anchor's native tokens
         try:
-            head = import_ref(hs.factory)(hs, width=spec.width, **params)
+            head = call_factory(hs, import_ref(hs.factory), width=spec.width, **params)
         except SenError as exc:
             problems.append(f"model.heads[{i}]: building '{hs.name}' failed: {exc}")
             continue

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ..catalogue import Catalogue, import_ref
 from ..errors import ConfigError, SenError, UnknownNameError, count, suggest
 from ..network_spec import HeadEntry, NetworkSpec, NeuronEntry
+from ..params import param_problems
 from ..specs import BlockSpec, EncoderSpec, HeadSpec
 
 __all__ = [
@@ -137,6 +138,7 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
                 f"{path}.input: '{n.name}' is a {es.modality} encoder and cannot read '{n.input}'; "
                 f"expected one of {', '.join(allowed) or 'nothing'}"
             )
+        problems += param_problems(es, n.params, f"{path}.params")
         params = {k: v for k, v in {**es.params, **n.params}.items() if k != "trainable"}
         encoders[n.id] = es
         neurons.append(n.model_copy(update={"key": n.id, "params": params, "trainable": trainable}))
@@ -183,14 +185,7 @@ def _check_block(
         problems.append(f"model.block: {exc}")
         return None, dict(spec.block_params)
     params = {**block.params, **spec.block_params}
-    for k in spec.block_params:
-        if k not in block.params:
-            hint = suggest(k, block.params)
-            problems.append(
-                f"model.block_params.{k}: unknown parameter of '{block.name}'"
-                + (f"; did you mean '{hint[0]}'?" if hint else "")
-                + f" (known: {', '.join(sorted(block.params)) or 'none'})"
-            )
+    problems += param_problems(block, spec.block_params, "model.block_params")
     if not block.recursive and spec.depth > 0:
         problems.append(
             f"model.depth: {spec.depth}, but '{block.name}' is not recursive (a single pass); set depth: 0"
@@ -211,7 +206,7 @@ def _check_block(
         )
     try:
         factory = import_ref(block.factory)
-    except Exception as exc:  # a broken plugin: report, do not crash the validation
+    except Exception as exc:  # noqa: BLE001 - a broken plugin: report, do not crash the validation
         problems.append(
             f"model.block: cannot import factory '{block.factory}' of '{block.name}': "
             f"{type(exc).__name__}: {exc}"
@@ -244,6 +239,7 @@ def _check_heads(
             problems.append(f"{path}.name: {exc}")
             continue
         heads[h.id] = hs
+        problems += param_problems(hs, h.params, f"{path}.params")
         entries.append(h.model_copy(update={"key": h.id, "params": {**hs.params, **h.params}}))
         for need in hs.needs:
             if need == "class_names" and "class_names" not in sources:

@@ -25,10 +25,13 @@ from .distributed import DistInfo
 def build_dataset(data: DataEntry, split: str) -> Dataset:
     """``factory(spec, split=split, **params)`` of the catalogue dataset ``data.name``."""
     from ..catalogue import get_catalogue, import_ref
+    from ..params import call_factory, check_params
 
     spec = get_catalogue().get(data.name, kind="dataset")
-    factory = import_ref(spec.factory)
-    return factory(spec, split=split, **{**spec.params, **data.params})
+    check_params(spec, data.params)
+    return call_factory(
+        spec, import_ref(spec.factory), split=split, **{**spec.params, **data.params}
+    )
 
 
 def collate_fn(dataset: Dataset) -> Any:

@@ -24,6 +24,7 @@ def catalogue() -> Catalogue:
             modality="image",
             width=32,
             layout=frames,
+            param_types={"image_size": "int"},
         )
     )
     cat.add(

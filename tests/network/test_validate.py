@@ -35,8 +35,8 @@ def test_all_problems_at_once(catalogue):
         "model.neurons[2].input: 'toy/video@1' is a video encoder and cannot read 'question'; "
         "expected one of video, frames",
         "model.anchor: 'caption' reads 'caption' (text); the anchor must be a visual neuron (video or frames)",
-        "model.block_params.hidden_mul: unknown parameter of 'sen/fusion-concat@1'; did you mean 'hidden_mult'? "
-        "(known: hidden_mult)",
+        "model.block_params.hidden_mul: unknown parameter of block 'sen/fusion-concat@1'; did you mean 'hidden_mult'? "
+        "(it takes: hidden_mult)",
         "model.depth: 2, but 'sen/fusion-concat@1' is not recursive (a single pass); set depth: 0",
         "model.heads[0]: 'toy/zeroshot@1' needs a text neuron reading 'class_names' "
         "(add a text encoder with input: class_names)",
@@ -50,7 +50,7 @@ def test_message_lists_problems(catalogue):
     with pytest.raises(ConfigError) as info:
         build_network(make_spec(anchor="nope"), catalogue=catalogue)
     assert str(info.value) == (
-        "invalid network spec (1 problem):\n  - model.anchor: 'nope' is not a neuron key; "
+        "invalid network spec (1 problem): model.anchor: 'nope' is not a neuron key; "
         "keys: vit, film, vid, question"
     )
 

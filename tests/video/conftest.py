@@ -81,6 +81,9 @@ _factories = types.ModuleType("sen_test_video_factories")
 _factories.build_tiny = build_tiny
 
 
+_TINY_PARAMS = {"image_size": "int", "width": "int", "with_mask": "bool"}
+
+
 @hookimpl
 def _sen_encoders(register):
     register(
@@ -92,6 +95,7 @@ def _sen_encoders(register):
             width=8,
             layout=TokenLayout(kind="frames", tokens_per_frame=5),
             preprocess=Preprocess(image_size=16),
+            param_types=_TINY_PARAMS,
         )
     )
     register(
@@ -102,6 +106,7 @@ def _sen_encoders(register):
             modality="video",
             width=8,
             layout=TokenLayout(kind="frames", tokens_per_frame=5),
+            param_types=_TINY_PARAMS,
         )
     )
     register(

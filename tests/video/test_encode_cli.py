@@ -160,7 +160,7 @@ def test_progress_bar_goes_to_stderr(tiny_catalogue, carphone, tmp_path):
         (["-n", TINY, "-p", "depth=[1"], "bad --param 'depth=[1': the value is not valid YAML"),
         (
             ["-n", TINY, "-p", "colour=red"],
-            "neuron 'test/tiny-frames@1' rejected its params ['colour']",
+            "invalid params for encoder 'test/tiny-frames@1': params.colour: unknown parameter",
         ),
         (["-n", TINY, "--frames", "2", "--fps", "3"], "give either --frames or --fps, not both"),
     ],
