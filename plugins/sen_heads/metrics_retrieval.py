@@ -52,9 +52,13 @@ def retrieval_ranks(sim: Tensor, ties: str = "average") -> Tensor:
 def rank_metrics(
     ranks: Tensor, ks: Sequence[int] = (1, 5, 10), prefix: str = ""
 ) -> dict[str, float]:
-    """From 0-based ranks: R@K (fraction of ranks < K), median rank MdR and mean rank MnR (1-based)."""
+    """From 0-based ranks: R@K, median rank MdR and mean rank MnR (1-based).
+
+    R@K is the fraction of ranks < K, except R@1 which needs rank == 0: Frozen-in-Time's
+    ``cols2metrics`` (the two differ only for averaged tie ranks such as 0.5).
+    """
     r = ranks.double()
-    out = {f"{prefix}R@{k}": float((r < k).double().mean()) for k in ks}
+    out = {f"{prefix}R@{k}": float(((r == 0) if k == 1 else (r < k)).double().mean()) for k in ks}
     out[f"{prefix}MdR"] = _median(r) + 1
     out[f"{prefix}MnR"] = float(r.mean()) + 1
     return out
