@@ -20,34 +20,21 @@ from sen_core.neuron_inputs import (
     per_frame,
     video_to_frames,
 )
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 from sen_core.weights import load_into
 
 from .checkpoint import load_timm_checkpoint
+from .layout import pooled_branches, sequence_layout
 from .prompting import FilmHooks, TokenPrompter
+from .sizing import default_size, model_kwargs_for_size
 
-__all__ = ["PARAMS", "TimmNeuron", "build"]
-
-PARAMS = (
-    "model",
-    "checkpoint",
-    "pretrained",
-    "model_kwargs",
-    "image_size",
-    "tokens_per_frame",
-    "trainable",
-    "prompt_depth",
-    "prompt_from",
-)
+__all__ = ["TimmNeuron", "build"]
 
 
 def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
     """Factory of ``timm/<model>``: ``TimmNeuron(spec, **params)`` after checking the param names."""
-    unknown = sorted(set(params) - set(PARAMS))
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}"
-        )
+    check_params(spec, params)
     return TimmNeuron(spec, **params)
 
 
@@ -122,11 +109,10 @@ class TimmNeuron(SuperNeuron):
         if image_size is not None and (not isinstance(image_size, int) or image_size < 1):
             raise ConfigError(f"{spec.name}: image_size={image_size!r}; expected a positive int")
 
-        kwargs = dict(model_kwargs or {})
-        if spec.prompting == "tokens" and image_size and "img_size" not in kwargs:
-            kwargs["img_size"] = (
-                image_size  # ViTs have a fixed grid: build it for the requested size
-            )
+        # fixed-geometry models are built for image_size, or refused here (sen_timm.sizing)
+        kwargs = model_kwargs_for_size(
+            spec.name, model, model_kwargs or {}, image_size, default_size(spec, model)
+        )
         net = create_timm_model(spec.name, model, kwargs)
         if checkpoint is not None:
             load_timm_checkpoint(net, checkpoint, name=spec.name)
@@ -276,6 +262,8 @@ class TimmNeuron(SuperNeuron):
 
     def _as_sequence(self, feats: Tensor) -> tuple[Tensor, int, tuple[int, int] | None]:
         """forward_features output -> ((N, S, D) tokens, special tokens, patch grid or None)."""
+        if isinstance(feats, (list, tuple)):  # multi-branch models: their own pooled token
+            return pooled_branches(self.model, feats), 0, None
         if feats.ndim == 4:  # feature map: NCHW, or NHWC for channels-last models
             if feats.shape[1] == self.width and getattr(self.model, "output_fmt", "NCHW") != "NHWC":
                 feats = feats.permute(0, 2, 3, 1)
@@ -285,13 +273,10 @@ class TimmNeuron(SuperNeuron):
             raise InputError(
                 f"{self.name}: unexpected forward_features output {tuple(feats.shape)}"
             )
-        special = int(getattr(self.model, "num_prefix_tokens", 0))
-        grid = None
-        pe = getattr(self.model, "patch_embed", None)
-        if pe is not None and getattr(pe, "grid_size", None) is not None:
-            h, w = (int(g) for g in pe.grid_size)
-            if h * w == feats.shape[1] - special:
-                grid = (h, w)
+        # prefix tokens and grid as the model itself declares them (sen_timm.layout)
+        special, grid = sequence_layout(
+            self.model, int(feats.shape[1]), (self.image_size, self.image_size)
+        )
         return feats, special, grid
 
     def extra_repr(self) -> str:

@@ -17,6 +17,8 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron_inputs import insert_tokens, remove_tokens
 
+from .film_stages import film_stages, modulate
+
 __all__ = ["FilmHooks", "TokenPrompter", "film_chain", "insert_tokens", "remove_tokens"]
 
 
@@ -226,23 +228,8 @@ class FilmHooks:
     """
 
     def __init__(self, model: nn.Module) -> None:
-        info = getattr(model, "feature_info", None)
-        if not info:
-            raise ConfigError(
-                f"timm model {type(model).__name__} declares no feature_info stages, so it cannot take FiLM prompts"
-            )
-        # A few families (hrnet, mvitv2) name stages in feature_info that are not submodules of the
-        # classification model; FiLM uses the stages that exist.
-        stages = [
-            (str(f["module"]), int(f["num_chs"]))
-            for f in info
-            if _has_submodule(model, str(f["module"]))
-        ]
-        if not stages:
-            raise ConfigError(
-                f"timm model {type(model).__name__}: none of its feature_info stages "
-                f"({', '.join(str(f['module']) for f in info)}) is a submodule, so it cannot take FiLM prompts"
-            )
+        # stage modules that really run, mapped from feature_info (sen_timm.film_stages)
+        stages = film_stages(model)
         self.modules: list[str] = [name for name, _ in stages]
         self.channels: tuple[int, ...] = tuple(c for _, c in stages)
         # channels-last models (swin, ...) say so; token sequences (N, L, C) are channels-last too
@@ -292,24 +279,13 @@ class FilmHooks:
             if self._film is None or self._film[stage] is None:
                 return None
             s, b = self._film[stage]  # (N, C) each
-            c = self.channels[stage]
-            if not isinstance(out, Tensor):
-                raise ConfigError(
-                    f"FiLM stage '{self.modules[stage]}' returns {type(out).__name__}, not a tensor"
-                )
-            if (
-                out.ndim == 4
-                and out.shape[1] == c
-                and not (self.channels_last and out.shape[-1] == c)
-            ):
-                shape = (out.shape[0], c, 1, 1)
-            elif out.shape[-1] == c:
-                shape = (out.shape[0],) + (1,) * (out.ndim - 2) + (c,)
-            else:
-                raise ConfigError(
-                    f"FiLM stage '{self.modules[stage]}' output {tuple(out.shape)} has no axis of {c} channels"
-                )
-            return out * (1 + s.reshape(shape)) + b.reshape(shape)
+            # tuple/list outputs (pit, tnt, crossvit, ...): the element carrying this stage's channels
+            return modulate(
+                out,
+                [(self.channels[stage], s, b)],
+                channels_last=self.channels_last,
+                where=self.modules[stage],
+            )
 
         return hook
 
