@@ -1,9 +1,10 @@
 """On-disk cache of prompt-free (step-0) neuron features, shared by every trial and process.
 
-Step 0 of a SEN forward pass encodes each input without prompts, so its tokens depend only on the
-neuron (``net.neuron_cache_id(key)``: encoder spec, params, preprocessing) and the input content.
-``cached_features`` looks each sample up here and encodes only the misses; the training engine
-passes the result to ``net(batch, features=...)``. One safetensors file per (neuron, sample),
+Step 0 of a SEN forward pass encodes each input without prompts, so its tokens (and a prompted
+neuron's boundary activations) depend only on the neuron (``net.neuron_cache_id(key)``: encoder
+spec, params, preprocessing, prompt boundary) and the input content. This module is the store;
+``sen_core.network.step0.cached_features`` looks samples up here and encodes only the misses.
+One safetensors file per (neuron, sample),
 written to a temporary name then renamed (concurrent writers are safe), evicted oldest-used first
 when the cache grows past ``max_bytes``. Importing this module does not import torch.
 """
@@ -16,7 +17,6 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +26,9 @@ from .errors import SenError
 if TYPE_CHECKING:
     from torch import Tensor
 
-    from .neuron import Tokens
-
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FeatureCache",
-    "cached_features",
     "content_hash",
     "default_root",
     "format_size",
@@ -118,7 +115,7 @@ class FeatureCache:
         except FileNotFoundError:  # never written, or evicted by another process meanwhile
             self.misses += 1
             return None
-        except Exception:  # unreadable (disk trouble): drop it and recompute
+        except Exception:  # noqa: BLE001 - unreadable (disk trouble): drop it and recompute
             path.unlink(missing_ok=True)
             self.misses += 1
             return None
@@ -273,159 +270,3 @@ def content_hash(item: Any, source: str = "") -> str:
         h.update(f"{arr.dtype.str}{arr.shape}\0".encode())
         h.update(memoryview(arr).cast("B"))
     return h.hexdigest()[:40]
-
-
-# ---- per-sample split / join of Tokens ---------------------------------------------------------
-def _layout_meta(layout: Any) -> str:
-    return json.dumps(
-        {
-            "kind": layout.kind,
-            "frames": layout.frames,
-            "tokens_per_frame": layout.tokens_per_frame,
-            "grid": list(layout.grid) if layout.grid else None,
-            "special_tokens": layout.special_tokens,
-        }
-    )
-
-
-def _split(tokens: Tokens) -> list[tuple[dict[str, Tensor], dict[str, str]]]:
-    """One entry per sample. Masked sequences are cut after their last valid token (unpadded)."""
-    out = []
-    for i in range(tokens.x.shape[0]):
-        x, mask, layout = (
-            tokens.x[i],
-            None if tokens.mask is None else tokens.mask[i],
-            tokens.layout,
-        )
-        if mask is not None and layout.kind == "sequence":
-            valid = mask.nonzero()
-            n = int(valid[-1]) + 1 if len(valid) else 0
-            x, mask = x[:n], mask[:n]
-        tensors = {"x": x} if mask is None else {"x": x, "mask": mask}
-        out.append((tensors, {"layout": _layout_meta(layout)}))
-    return out
-
-
-def _join(entries: Sequence[tuple[dict[str, Tensor], dict[str, str]]], device: Any) -> Tokens:
-    """Stack per-sample entries into (B, N, D); sequences are re-padded to the longest (mask False)."""
-    import torch
-
-    from .neuron import Layout, Tokens
-
-    lay = json.loads(entries[0][1]["layout"])
-    lengths = [e[0]["x"].shape[0] for e in entries]
-    n = max(lengths)
-    d = entries[0][0]["x"].shape[-1]
-    x = entries[0][0]["x"].new_zeros((len(entries), n, d))
-    has_mask = any("mask" in e[0] for e in entries) or len(set(lengths)) > 1
-    mask = torch.zeros((len(entries), n), dtype=torch.bool) if has_mask else None
-    for i, (t, _) in enumerate(entries):
-        x[i, : lengths[i]] = t["x"]
-        if mask is not None:
-            mask[i, : lengths[i]] = t.get("mask", True)
-    if lay["kind"] == "sequence":
-        lay["tokens_per_frame"], lay["frames"] = n, 1
-    lay["grid"] = tuple(lay["grid"]) if lay["grid"] else None
-    return Tokens(
-        x=x.to(device), layout=Layout(**lay), mask=None if mask is None else mask.to(device)
-    )
-
-
-# ---- the entry point for the training engine ---------------------------------------------------
-def _samples(batch: dict[str, Any], source: str) -> list[Any]:
-    field = "video" if source == "frames" else source
-    if field not in batch:
-        raise SenError(f"the batch has no '{field}' field, which a neuron reading '{source}' needs")
-    values = batch[field]
-    return (
-        list(values)
-        if isinstance(values, (list, tuple))
-        else [values[i] for i in range(len(values))]
-    )
-
-
-def _subset(batch: dict[str, Any], source: str, idx: list[int]) -> dict[str, Any]:
-    """The batch restricted to samples ``idx`` (class names are per batch: ``idx`` indexes them)."""
-    if source == "class_names":
-        return {**batch, "class_names": [batch["class_names"][i] for i in idx]}
-    size = len(_samples(batch, source))
-    out: dict[str, Any] = {}
-    for k, v in batch.items():
-        if k == "class_names" or isinstance(v, (str, bytes, int, float)) or v is None:
-            out[k] = v
-        elif isinstance(v, (list, tuple)) and len(v) == size:
-            out[k] = [v[i] for i in idx]
-        elif hasattr(v, "shape") and getattr(v, "ndim", 0) >= 1 and v.shape[0] == size:
-            out[k] = v[idx]
-        else:
-            out[k] = v
-    return out
-
-
-def _entries_of(net: Any) -> list[Any]:
-    spec = getattr(net, "spec", None)
-    neurons = getattr(spec, "neurons", None)
-    if neurons is None:
-        raise SenError(
-            f"{type(net).__name__} has no .spec.neurons; cached_features needs a SuperEncodingNetwork"
-        )
-    return list(neurons)
-
-
-def cached_features(
-    cache: FeatureCache | None, net: Any, batch: dict[str, Any], keys: Iterable[str] | None = None
-) -> dict[str, Tokens]:
-    """Step-0 Tokens by neuron key for every cacheable neuron of ``net`` (or only ``keys``).
-
-    Each sample is looked up by (``net.neuron_cache_id(key)``, content hash of that sample's input);
-    the misses are encoded together with ``net.encode_step0(key, sub_batch)`` and stored. Neurons
-    that are not cacheable (``net.cacheable(key)`` False: their weights train) or whose cache id is
-    None are left out: the network encodes those itself. Text tokens come back padded to the longest sample with
-    their mask (padding positions hold zeros).
-    """
-    import torch
-
-    wanted = set(keys) if keys is not None else None
-    out: dict[str, Tokens] = {}
-    for entry in _entries_of(net):
-        key = entry.id
-        if wanted is not None and key not in wanted:
-            continue
-        if not (net.cacheable(key) if hasattr(net, "cacheable") else entry.trainable == "none"):
-            continue  # its encoder weights train, so its step-0 features change
-        cid = net.neuron_cache_id(key)
-        if cid is None:
-            continue
-        source = entry.input
-        hashes = [content_hash(s, source) for s in _samples(batch, source)]
-        if cache is None:
-            with torch.no_grad():
-                out[key] = net.encode_step0(key, batch)
-            continue
-        cache.describe_neuron(cid, {"name": entry.name, "key": key})
-        found: dict[str, tuple[dict[str, Tensor], dict[str, str]]] = {}
-        for h in dict.fromkeys(hashes):
-            hit = cache.get(cid, h)
-            if hit is not None:
-                found[h] = hit
-        missing = [h for h in dict.fromkeys(hashes) if h not in found]
-        device = None
-        if missing:
-            idx = [hashes.index(h) for h in missing]
-            with torch.no_grad():
-                fresh = net.encode_step0(key, _subset(batch, source, idx))
-            device = fresh.x.device
-            for h, (tensors, meta) in zip(missing, _split(fresh), strict=True):
-                cache.put(cid, h, tensors, {**meta, "neuron": cid})
-                found[h] = ({k: v.cpu() for k, v in tensors.items()}, meta)
-        if device is None:
-            device = _device_of(net)
-        out[key] = _join([found[h] for h in hashes], device)
-    return out
-
-
-def _device_of(net: Any) -> Any:
-    try:
-        return next(net.parameters()).device
-    except (AttributeError, StopIteration, TypeError):
-        return "cpu"

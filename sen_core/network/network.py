@@ -1,8 +1,9 @@
 """The SuperEncodingNetwork: neurons + adapters + one RA block + heads, run as in DESIGN.md 4.
 
-step 0 encodes every neuron without prompts (or takes cached features), the block initialises
-and integrates the state, then for k in 1..K it distributes prompts, the prompted neurons are
-re-encoded and the state integrates again. Heads read the resulting ``NetworkOutput``.
+step 0 (step0.py) encodes every neuron without prompts, stopping a prompted neuron that splits at
+its prompt boundary (or takes cached results); the block initialises and integrates the state,
+then for k in 1..K it distributes prompts, the prompted neurons re-run only their layers after the
+boundary and the state integrates again. Heads read the ``NetworkOutput``; ``step`` does it all.
 """
 
 from __future__ import annotations
@@ -15,19 +16,17 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..errors import InputError
+from ..feature_cache import FeatureCache
 from ..head import Head, Meter, NetworkOutput
 from ..network_spec import NetworkSpec, stable_hash
-from ..neuron import SuperNeuron, Tokens
+from ..neuron import Boundary, SuperNeuron, Tokens
 from .adapters import NeuronAdapter
 from .block import RABlock, StepContext
 from .distill import distill_loss
+from .step0 import batch_field
 from .validate import TEXT_SOURCES, ResolvedNetwork
 
 __all__ = ["SuperEncodingNetwork"]
-
-_BATCH_FIELD = {
-    "frames": "video"
-}  # image neurons reading 'frames' take the clip and encode each frame
 
 
 class SuperEncodingNetwork(nn.Module):
@@ -80,7 +79,7 @@ class SuperEncodingNetwork(nn.Module):
     # ---- step 0 -------------------------------------------------------------------------------------
     def raw_input(self, key: str, batch: dict[str, Any]) -> Any:
         """The batch field neuron ``key`` reads."""
-        field = _BATCH_FIELD.get(self.sources[key], self.sources[key])
+        field = batch_field(self.sources[key])
         if field not in batch:
             raise InputError(
                 f"the batch has no '{field}', which neuron '{key}' reads "
@@ -98,60 +97,92 @@ class SuperEncodingNetwork(nn.Module):
         with self._grad_ctx(key):
             return self.neurons[key](self.raw_input(key, batch))
 
+    def encode_boundary(self, key: str, batch: dict[str, Any]) -> Boundary:
+        """Neuron ``key``'s prompt-independent work: for a prompted neuron that splits, the
+        activations at its prompt boundary and its prompt-free output; else the output alone."""
+        neuron = self.neurons[key]
+        if key not in self.prompted:
+            return Boundary(output=self.encode_step0(key, batch))
+        inputs = neuron.preprocess(self.raw_input(key, batch))
+        with self._grad_ctx(key):
+            return neuron.encode_prefix(inputs)
+
+    def boundary_of(self, key: str) -> int | None:
+        """Where neuron ``key``'s step-0 work stops: its ``prompt_from`` when it is prompted here
+        and splits, None when step 0 is the whole prompt-free encode."""
+        neuron = self.neurons[key]
+        return neuron.prompt_from if key in self.prompted and neuron.splits else None
+
     def neuron_cache_id(self, key: str) -> str:
-        """Stable id of what neuron ``key`` computes at step 0 (spec, params, preprocessing, weights)."""
+        """Stable id of what neuron ``key`` computes at step 0 (spec, params, preprocessing,
+        weights, and the prompt boundary when it stores boundary activations)."""
         entry = self.spec.neuron(key)
         es = self.resolved.encoders[key]
-        return stable_hash(
-            {
-                "encoder": es.model_dump(mode="json"),
-                "params": entry.params,
-                "trainable": entry.trainable,
-            }
-        )
+        ident: dict[str, Any] = {
+            "encoder": es.model_dump(mode="json"),
+            "params": entry.params,
+            "trainable": entry.trainable,
+        }
+        boundary = self.boundary_of(key)
+        if boundary is not None:
+            ident["boundary"] = boundary
+        return stable_hash(ident)
 
     def cacheable(self, key: str) -> bool:
         """Whether ``key``'s step-0 features are fixed (a frozen neuron), so a cache may hold them."""
         return self.spec.neuron(key).trainable == "none"
 
-    def _check_feature(self, key: str, tok: Tokens) -> Tokens:
+    def _check_feature(self, key: str, item: Tokens | Boundary) -> Boundary:
+        bnd = item if isinstance(item, Boundary) else Boundary(output=item)
+        tok = bnd.output
         if not isinstance(tok, Tokens):
-            raise InputError(f"features['{key}'] must be Tokens, got {type(tok).__name__}")
+            raise InputError(
+                f"features['{key}'] must be Tokens or a Boundary, got {type(item).__name__}"
+            )
         if tok.x.shape[-1] != self.neurons[key].width:
             raise InputError(
                 f"features['{key}'] has width {tok.x.shape[-1]}; neuron '{key}' "
                 f"({self.neurons[key].name}) outputs width {self.neurons[key].width}"
             )
-        return tok
+        return bnd
 
-    def _reencode(self, key: str, inputs: Any, prompts: Tensor) -> Tokens:
+    def _reencode(self, key: str, boundary: Boundary, prompts: Tensor) -> Tokens:
         neuron = self.neurons[key]
         if self.checkpointing and torch.is_grad_enabled():
-            # Recompute the encoder in backward instead of keeping K copies of its activations.
-            return checkpoint(neuron.encode, inputs, prompts, use_reentrant=False)
-        return neuron.encode(inputs, prompts)
+            # Recompute the suffix in backward instead of keeping K copies of its activations.
+            return checkpoint(neuron.encode_suffix, boundary, prompts, use_reentrant=False)
+        return neuron.encode_suffix(boundary, prompts)
 
     # ---- forward ------------------------------------------------------------------------------------
-    def forward(
-        self, batch: dict[str, Any], features: dict[str, Tokens] | None = None
-    ) -> NetworkOutput:
+    def step0(
+        self, batch: dict[str, Any], features: dict[str, Tokens | Boundary] | None = None
+    ) -> dict[str, Boundary]:
+        """Every neuron's prompt-independent work (given ``features`` from a cache are used)."""
         features = features or {}
         unknown = sorted(set(features) - set(self.neurons))
         if unknown:
             raise InputError(
                 f"features for unknown neuron(s) {unknown}; neurons: {', '.join(self.neurons)}"
             )
-        step0: dict[str, Tokens] = {}
-        inputs: dict[str, Any] = {}  # preprocessed inputs of prompted neurons, reused at every step
-        for key, neuron in self.neurons.items():
+        out: dict[str, Boundary] = {}
+        for key in self.neurons:
             if key in features:
-                step0[key] = self._check_feature(key, features[key])
-            elif key in self.prompted:
-                inputs[key] = neuron.preprocess(self.raw_input(key, batch))
-                with self._grad_ctx(key):
-                    step0[key] = neuron.encode(inputs[key], None)
+                bnd = self._check_feature(key, features[key])
+                if bnd.hidden is not None and self.boundary_of(key) is None:
+                    raise InputError(
+                        f"features['{key}'] holds boundary activations, but neuron '{key}' is "
+                        "not split at a prompt boundary in this network"
+                    )
+                out[key] = bnd
             else:
-                step0[key] = self.encode_step0(key, batch)
+                out[key] = self.encode_boundary(key, batch)
+        return out
+
+    def forward(
+        self, batch: dict[str, Any], features: dict[str, Tokens | Boundary] | None = None
+    ) -> NetworkOutput:
+        boundaries = self.step0(batch, features)
+        step0 = {k: v.output for k, v in boundaries.items()}
         b = step0[self.anchor].x.shape[0]
         adapted = {k: self.adapters[k](step0[k], b) for k in self.integrated}
         lay = adapted[self.anchor].layout
@@ -173,9 +204,10 @@ class SuperEncodingNetwork(nn.Module):
                     raise InputError(
                         f"block '{self.block.spec.name}' sent prompts to '{key}', which is not prompted"
                     )
-                if key not in inputs:  # step 0 came from a cache
-                    inputs[key] = self.neurons[key].preprocess(self.raw_input(key, batch))
-                final[key] = self._reencode(key, inputs[key], p)
+                bnd = boundaries[key]
+                if bnd.hidden is None and bnd.inputs is None:  # a cache gave the output only
+                    bnd.inputs = self.neurons[key].preprocess(self.raw_input(key, batch))
+                final[key] = self._reencode(key, bnd, p)
                 adapted[key] = self.adapters[key](final[key], b)
             state = self.block.integrate(step, state, adapted, ctx)
             states.append(state)
@@ -206,6 +238,25 @@ class SuperEncodingNetwork(nn.Module):
         projected = {k: adapted[k].pooled() for k in per_sample}  # (B, D)
         pairs = {k: (final[k].pooled(), step0[k].pooled()) for k in self.prompted if self.depth > 0}
         return distill_loss(projected, pairs)
+
+    # ---- one step: network, heads, losses --------------------------------------------------------
+    def step(
+        self, batch: dict[str, Any], cache: FeatureCache | None = None
+    ) -> tuple[NetworkOutput, dict[str, dict[str, Tensor]], dict[str, Tensor]]:
+        """``(output, predictions, losses)`` for one batch: what training, evaluation, sweeps and
+        the demo call. With a ``cache``, frozen neurons' step-0 work (boundary activations and
+        prompt-free tokens) is read from it and only the misses are encoded."""
+        features = None
+        if cache is not None:
+            from .step0 import cached_features
+
+            device = next(self.parameters()).device
+            # cached entries are shared by every trial: keep them in full precision
+            with torch.autocast(device.type, enabled=False):
+                features = cached_features(cache, self, batch)
+        out = self(batch, features)
+        preds = self.run_heads(out, batch)
+        return out, preds, self.losses(out, preds, batch)
 
     # ---- heads --------------------------------------------------------------------------------------
     def run_heads(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, dict[str, Tensor]]:

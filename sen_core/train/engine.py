@@ -1,12 +1,13 @@
 """The training engine: ``train(config, run_dir)`` turns a RunConfig into a trained run directory.
 
-Data flow per optimizer step: ``accumulate`` micro-batches -> net(batch) -> run_heads -> losses
--> backward (DDP averages gradients across ranks) -> clip -> NaN guard -> AdamW -> LambdaLR
-(warm-up + cosine). Rank 0 logs, evaluates on the held-out split, and checkpoints.
+Data flow per optimizer step: ``accumulate`` micro-batches -> net.step(batch, cache) (network,
+heads, losses) -> backward (DDP averages gradients across ranks) -> clip -> NaN guard -> AdamW ->
+LambdaLR (warm-up + cosine). Rank 0 logs, evaluates on the held-out split, and checkpoints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -25,12 +26,19 @@ from .._io import atomic_write_json
 from ..errors import ConfigError, SenError
 from ..run_config import RunConfig
 from . import distributed
-from .checkpoint import capture_rng, load_checkpoint, restore_rng, save_checkpoint
+from .checkpoint import (
+    capture_rng,
+    load_checkpoint,
+    nonfinite_tensors,
+    restore_rng,
+    save_checkpoint,
+)
 from .data import BatchStream, build_dataset, eval_loader, to_device
 from .logging import MetricsLog, plot_curves
 from .optim import make_optimizer
 from .rundir import RunDir, step_dir_name
 from .schedule import make_scheduler
+from .trackers import open_run_trackers
 
 
 class DivergedError(SenError):
@@ -51,21 +59,8 @@ class _StepModule(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(
-        self, batch: dict[str, Any], features: dict[str, Any] | None = None
-    ) -> dict[str, Tensor]:
-        out = self.net(batch) if features is None else self.net(batch, features=features)
-        preds = self.net.run_heads(out, batch)
-        return self.net.losses(out, preds, batch)
-
-
-def _features(feature_cache: Any, net: nn.Module, batch: dict[str, Any]) -> dict[str, Any] | None:
-    """Step-0 features from the feature cache (prompt-free encoders are then skipped)."""
-    if feature_cache is None:
-        return None
-    from ..feature_cache import cached_features
-
-    return cached_features(feature_cache, net, batch)
+    def forward(self, batch: dict[str, Any], cache: Any = None) -> dict[str, Tensor]:
+        return self.net.step(batch, cache)[2]
 
 
 @torch.no_grad()
@@ -93,11 +88,8 @@ def run_eval(
             if max_batches is not None and i >= max_batches:
                 break
             batch = to_device(batch, device)
-            feats = _features(feature_cache, net, batch)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                out = net(batch) if feats is None else net(batch, features=feats)
-                preds = net.run_heads(out, batch)
-                losses = net.losses(out, preds, batch)
+                _, preds, losses = net.step(batch, feature_cache)
             for hid, meter in meters.items():
                 meter.update(preds[hid], batch)
             for k, v in losses.items():
@@ -131,6 +123,9 @@ def train(
     Raises ``DivergedError`` on a NaN/inf loss, ``CheckpointError`` on a bad checkpoint,
     ``ConfigError`` on a config that does not match the run directory.
     """
+    problem = config.loss_problem() if model is None else None
+    if problem:  # refused before the run directory is touched
+        raise ConfigError(f"{config.name}: {problem}")
     info = distributed.dist_info_from_env()
     device = distributed.resolve_device(config.train.device, info)
     with distributed.process_group(info, device):
@@ -186,7 +181,16 @@ class _Trainer:
         # the unfinished logging window travels in the checkpoint, so a resumed log is identical
         self.window: dict[str, list[float]] = defaultdict(list)
         self._plotted = time.perf_counter()
+        # build the datasets before the run directory is written: a bad dataset leaves nothing
+        self._dataset("train")
+        if info.is_main:
+            self._dataset(self.spec.eval_split)
         self._restore(resume)
+        # train.loggers (TensorBoard, MLflow) receive every metrics record from here on
+        self.tracker = open_run_trackers(
+            config, self.run_dir.root, step=self.step, net=self.net, enabled=info.is_main
+        )
+        self.log.tracker = self.tracker
 
         self.step_module: nn.Module = _StepModule(self.net)
         if distributed.active():
@@ -250,6 +254,7 @@ class _Trainer:
     def run(self) -> dict[str, Any]:
         spec = self.spec
         total = spec.steps
+        self._start = self.step
         if (
             self.step >= total and self.run_dir.final.is_file()
         ):  # resuming a finished run: nothing to do
@@ -323,7 +328,11 @@ class _Trainer:
             final = {"step": self.step, **self._evaluate_and_log()}
         except BaseException as exc:
             if self.info.is_main:
-                status = "diverged" if isinstance(exc, DivergedError) else "stopped"
+                status = (
+                    "diverged"
+                    if isinstance(exc, DivergedError)
+                    else ("stopped" if self.step > self._start else "failed")
+                )
                 self.run_dir.write_info(
                     self.config,
                     world_size=self.info.world_size,
@@ -332,10 +341,13 @@ class _Trainer:
                     steps_done=self.step,
                     last_checkpoint=self.last_saved.name if self.last_saved else None,
                 )
-                try:
+                with contextlib.suppress(Exception):  # the original error matters more
                     self._plot()
-                except Exception:  # the original error matters more than the plot
-                    pass
+                self.tracker.finish(
+                    status,
+                    final={"step": self.step},
+                    artifacts=[self.run_dir.config, self.run_dir.curves],
+                )
             raise
         finally:
             if bar is not None:
@@ -354,6 +366,10 @@ class _Trainer:
                 steps_done=self.step,
                 last_checkpoint=self.last_saved.name if self.last_saved else None,
             )
+            rd = self.run_dir
+            self.tracker.finish(
+                "finished", final=final, artifacts=[rd.config, rd.curves, rd.final, rd.info]
+            )
         distributed.barrier()
         return final
 
@@ -364,13 +380,12 @@ class _Trainer:
         sums: dict[str, float] = defaultdict(float)
         for a in range(acc):
             batch = to_device(next(stream), self.device)
-            feats = _features(self.feature_cache, self.net, batch)
             last = a == acc - 1
             # skip the gradient all-reduce on all but the last micro-batch
             sync = nullcontext() if last or not distributed.active() else self.step_module.no_sync()
             with sync:
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=spec.bf16):
-                    losses = self.step_module(batch, feats)
+                    losses = self.step_module(batch, self.feature_cache)
                 (losses["total"].float() / acc).backward()
             for k, v in losses.items():
                 sums["loss" if k == "total" else f"loss/{k}"] += float(v.detach()) / acc
@@ -428,6 +443,23 @@ class _Trainer:
         return metrics
 
     def _save(self) -> None:
+        # the NaN guard's promise: every kept checkpoint holds finite weights and moments
+        bad = nonfinite_tensors(self.net, self.optimizer)
+        if bad:
+            kept = (
+                f"the last good checkpoint {self.last_saved} is kept"
+                if self.last_saved
+                else "no checkpoint had been written yet"
+            )
+            msg = (
+                f"training diverged at step {self.step}: {len(bad)} tensor(s) are not finite "
+                f"(e.g. {bad[0]}); not saved, {kept}. "
+                "Lower train.lr, set train.grad_clip, or check the data"
+            )
+            self.log.write(
+                {"kind": "event", "event": "diverged", "step": self.step, "message": msg}
+            )
+            raise DivergedError(msg)
         if self.info.is_main:
             trainer = {
                 "micro_batches": self.step * self.spec.accumulate,

@@ -2,7 +2,7 @@
 
 import torch
 
-from sen_core.feature_cache import cached_features
+from sen_core.network.step0 import cached_features
 
 
 def test_frames_exactly_equal_and_second_call_hits(cache, net, batch_of):

@@ -100,8 +100,19 @@ def test_unsplittable_neuron_runs_whole():
     assert torch.equal(got.x, want.x)
 
 
-@pytest.mark.parametrize("bad", [3, -1, "late", True])
+@pytest.mark.parametrize("bad", [3, -1])
 def test_bad_prompt_from_is_refused(bad):
     """prompt_from outside the neuron's boundaries is a ConfigError naming the allowed values."""
-    with pytest.raises(ConfigError, match=r"timm/vit_tiny_patch16_224: prompt_from=.*0\.\.2"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"timm/vit_tiny_patch16_224: prompt_from={bad} is not a prompt boundary of this "
+        r"neuron; allowed: 0\.\.2",
+    ):
+        _build(VIT, prompt_from=bad)
+
+
+@pytest.mark.parametrize("bad", ["late", True])
+def test_prompt_from_must_be_an_int(bad):
+    """A prompt_from that is not an int is a ConfigError naming the param."""
+    with pytest.raises(ConfigError, match=r"prompt_from.*expect"):
         _build(VIT, prompt_from=bad)

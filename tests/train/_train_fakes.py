@@ -99,6 +99,11 @@ class FakeNet(nn.Module):
     def run_heads(self, out: dict[str, Any], batch: dict[str, Any]) -> dict[str, dict[str, Any]]:
         return {"reg": {"y": self.out(out["h"]).squeeze(-1)}}
 
+    def step(self, batch: dict[str, Any], cache: Any = None) -> tuple[Any, Any, Any]:
+        out = self(batch)
+        preds = self.run_heads(out, batch)
+        return out, preds, self.losses(out, preds, batch)
+
     def losses(
         self, out: dict[str, Any], preds: dict[str, Any], batch: dict[str, Any]
     ) -> dict[str, torch.Tensor]:
