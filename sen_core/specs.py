@@ -211,7 +211,8 @@ class FamilySpec(_Frozen):
 
     ``lister`` ("module:attr") returns all names in the family (it may import the library);
     ``resolver`` ("module:attr") turns one name into a full spec, or raises UnknownNameError.
-    Neither runs when the plain catalogue is listed.
+    ``locator`` ("module:attr", optional) turns one name into ``'file:line'`` of the library's own
+    code for it (``sen show``). None of them runs when the plain catalogue is listed.
     """
 
     kind: Literal["family"] = "family"
@@ -220,14 +221,17 @@ class FamilySpec(_Frozen):
     summary: str
     lister: str
     resolver: str
+    locator: str | None = None
     examples: tuple[str, ...] = ()
     provenance: Provenance | None = None
 
     _check_summary = _Spec._check_summary
 
-    @field_validator("lister", "resolver")
+    @field_validator("lister", "resolver", "locator")
     @classmethod
-    def _check_ref(cls, v: str) -> str:
+    def _check_ref(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         return _Spec._check_factory.__func__(cls, v)  # type: ignore[attr-defined]
 
     @property

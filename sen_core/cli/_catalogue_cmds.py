@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from ..catalogue import get_catalogue, normalise_kind
+from ..catalogue import Catalogue, get_catalogue, import_ref, normalise_kind
 from ..errors import SenError
-from ..specs import KINDS, SPEC_TYPES
+from ..specs import KINDS, SPEC_TYPES, FamilySpec
 from ._output import print_json, print_table
 
 _KIND_CHOICES = [k + "s" for k in KINDS]
@@ -80,14 +81,48 @@ def list_cmd(kind: str | None, pattern: str | None, modality: str | None, as_jso
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def show_cmd(name: str, as_json: bool) -> None:
-    """Show one component's spec: fields, default params and provenance."""
-    spec = get_catalogue().get(name)
+    """Show one component's spec (fields, default params, provenance) and where its code is."""
+    catalogue = get_catalogue()
+    spec = catalogue.get(name)
     data = spec.model_dump(mode="json") | {"name": spec.name}
+    source = _sources(catalogue, spec)
     if as_json:
-        print_json(data)
+        print_json(data | {"source": source})
         return
     rows = [[k, json.dumps(v) if isinstance(v, (dict, list)) else v] for k, v in data.items()]
     print_table(spec.name, ["field", "value"], rows)
+    for role, where in source.items():
+        click.echo(f"{role}: {where}")
+
+
+def _sources(catalogue: Catalogue, spec: Any) -> dict[str, str]:
+    """Role ('factory', 'resolver', 'library', 'file', ...) -> 'path:line' of the code behind it.
+
+    Static components are located from the AST (nothing imported); a name resolved by a dynamic
+    family also gets the family's resolver and, when the family has a ``locator``, the library's
+    own entry point (which imports the library).
+    """
+    from ..source_location import locate_ref, package_file
+
+    refs: dict[str, str | None] = {}
+    if spec.kind == "preset":
+        refs["file"] = package_file(spec.resource)
+    elif spec.kind == "family":
+        refs = {"resolver": locate_ref(spec.resolver), "lister": locate_ref(spec.lister)}
+    else:
+        refs["factory"] = locate_ref(spec.factory)
+        family = None if catalogue.spec(spec.name) else _family_of(catalogue, spec.name)
+        if family is not None:
+            refs["resolver"] = locate_ref(family.resolver)
+            if family.locator:
+                refs["library"] = import_ref(family.locator)(spec.name)
+    return {role: where for role, where in refs.items() if where}
+
+
+def _family_of(catalogue: Catalogue, name: str) -> FamilySpec | None:
+    """The family whose namespace is the longest prefix of ``name``."""
+    hits = [f for f in catalogue.families() if name.startswith(f.namespace + "/")]
+    return max(hits, key=lambda f: len(f.namespace), default=None)
 
 
 @click.command("plugins")
