@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.errors import ConfigError, InputError, suggest
+from sen_core.errors import InputError
 from sen_core.head import NetworkOutput
+from sen_core.params import check_params
 from sen_core.specs import HeadSpec
 
 
@@ -24,18 +25,12 @@ from sen_core.specs import HeadSpec
 def head_params(
     spec: HeadSpec, params: Mapping[str, Any], defaults: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Merge ``params`` over ``defaults``; an unknown key raises ConfigError naming the head."""
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        problems = []
-        for k in unknown:
-            close = suggest(k, defaults)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(f"params.{k}: unknown parameter{hint}")
-        raise ConfigError(
-            f"head '{spec.name}' does not take these params (it takes: {', '.join(sorted(defaults))})",
-            problems,
-        )
+    """Merge ``params`` over ``defaults`` after the one param check (``sen_core.params``).
+
+    Raises:
+        ConfigError: a param the spec does not declare (with did-you-mean) or of the wrong type.
+    """
+    check_params(spec, params)
     return {**defaults, **params}
 
 

@@ -27,6 +27,7 @@ from sen_core.neuron_inputs import (
     shallow_if_single,
     video_to_frames,
 )
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .configs import tower_kind
@@ -228,22 +229,7 @@ class OpenClipImageNeuron(SuperNeuron):
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipImageNeuron:
     """Factory of ``open_clip/<arch>/image`` (params: see docs/neurons-open_clip.md)."""
-    allowed = {
-        "arch",
-        "tokens_per_frame",
-        "image_size",
-        "project",
-        "checkpoint",
-        "trainable",
-        "mean",
-        "std",
-        "prompt_depth",
-    }
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
-        )
+    check_params(spec, params)
     if "arch" not in params:
         from .family import split
 

@@ -18,6 +18,7 @@ from torch import Tensor
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .towers import build_text, load_tower_checkpoint
@@ -174,12 +175,7 @@ class OpenClipTextNeuron(SuperNeuron):
 
 def build(spec: EncoderSpec, **params: Any) -> OpenClipTextNeuron:
     """Factory of ``open_clip/<arch>/text`` (params: see docs/neurons-open_clip.md)."""
-    allowed = {"arch", "output", "project", "checkpoint", "trainable", "prompt_depth"}
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
-        )
+    check_params(spec, params)
     if "arch" not in params:
         from .family import split
 

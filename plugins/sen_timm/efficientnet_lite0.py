@@ -11,7 +11,8 @@ from typing import Any
 
 from torch import Tensor
 
-from sen_core.errors import CheckpointError, ConfigError
+from sen_core.errors import CheckpointError
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 from sen_core.weights import load_into, load_state_dict_file
 
@@ -20,7 +21,6 @@ from .neuron import TimmNeuron
 __all__ = ["TIMM_MODEL", "build", "imagenet_state_dict", "package_weights_path", "remap_to_timm"]
 
 TIMM_MODEL = "efficientnet_lite0"
-PARAMS = ("checkpoint", "image_size", "tokens_per_frame", "trainable")
 
 
 def package_weights_path() -> str:
@@ -72,11 +72,7 @@ def imagenet_state_dict(target: Mapping[str, Tensor]) -> dict[str, Tensor]:
 
 def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
     """Factory: the EfficientNet-Lite0 neuron with packaged ImageNet weights (or ``checkpoint=``, timm keys)."""
-    unknown = sorted(set(params) - set(PARAMS))
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown param(s) {', '.join(unknown)}; expected some of {', '.join(PARAMS)}"
-        )
+    check_params(spec, params)
     neuron = TimmNeuron(spec, model=TIMM_MODEL, **params)
     if params.get("checkpoint") is None:
         target = neuron.model.state_dict()

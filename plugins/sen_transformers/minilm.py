@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sen_core.errors import ConfigError
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .local_tokenizers import minilm_path
@@ -26,12 +26,7 @@ def build(spec: EncoderSpec, **params: Any) -> HFTextNeuron:
 
     from .loading import load_model
 
-    allowed = {"trainable", "checkpoint", "max_length", "padding", "prompt_depth"}
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
-        )
+    check_params(spec, params)
     path = minilm_path()
     model = load_model(
         BertModel,

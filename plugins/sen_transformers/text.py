@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, Tokens, Trainable
 from sen_core.neuron_inputs import check_prompt_depth, check_texts, remove_tokens, shallow_if_single
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .loading import load_model
@@ -125,17 +126,6 @@ class HFTextNeuron(HFPromptedNeuron):
         return Tokens(h, Layout(kind="sequence", tokens_per_frame=n), mask=mask.bool())
 
 
-def _check(spec: EncoderSpec, params: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(params) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(allowed)}"
-        )
-
-
-_ALLOWED = {"path", "config", "checkpoint", "trainable", "max_length", "padding", "prompt_depth"}
-
-
 def _build(
     spec: EncoderSpec,
     family: str,
@@ -144,7 +134,7 @@ def _build(
     default_tokenizer: Any,
     params: dict[str, Any],
 ) -> HFTextNeuron:
-    _check(spec, params, _ALLOWED)
+    check_params(spec, params)
     path = params.get("path")
     model = load_model(
         model_cls,

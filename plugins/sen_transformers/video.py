@@ -23,6 +23,7 @@ from sen_core.neuron_inputs import (
     shallow_if_single,
     video_to_frames,
 )
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
@@ -102,26 +103,11 @@ class HFVideoNeuron(HFPromptedNeuron):
         return frame_tokens(per, b, t, special=0, grid=(g, g), mode=self.tokens_per_frame)
 
 
-_ALLOWED = {
-    "path",
-    "config",
-    "checkpoint",
-    "trainable",
-    "tokens_per_frame",
-    "image_size",
-    "prompt_depth",
-}
-
-
 def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
     """Factory of ``transformers/videomae@1``."""
     from transformers import VideoMAEConfig, VideoMAEModel
 
-    unknown = sorted(set(params) - _ALLOWED)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}"
-        )
+    check_params(spec, params)
     path, config, image_size = (
         params.get("path"),
         dict(params.get("config") or {}),

@@ -12,7 +12,6 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from sen_core.errors import ConfigError
 from sen_core.neuron import Tokens, Trainable
 from sen_core.neuron_inputs import (
     check_preprocessed_frames,
@@ -24,6 +23,7 @@ from sen_core.neuron_inputs import (
     shallow_if_single,
     video_to_frames,
 )
+from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
@@ -98,17 +98,6 @@ class HFImageNeuron(HFPromptedNeuron):
         return frame_tokens(h, b, t, special=1, grid=g, mode=self.tokens_per_frame)
 
 
-_ALLOWED = {
-    "path",
-    "config",
-    "checkpoint",
-    "trainable",
-    "tokens_per_frame",
-    "image_size",
-    "prompt_depth",
-}
-
-
 def _build(
     spec: EncoderSpec,
     family: str,
@@ -117,11 +106,7 @@ def _build(
     params: dict[str, Any],
     model_kwargs: dict[str, Any] | None = None,
 ) -> HFImageNeuron:
-    unknown = sorted(set(params) - _ALLOWED)
-    if unknown:
-        raise ConfigError(
-            f"{spec.name}: unknown params {unknown}; expected some of {sorted(_ALLOWED)}"
-        )
+    check_params(spec, params)
     path, config, image_size = (
         params.get("path"),
         dict(params.get("config") or {}),

@@ -116,5 +116,5 @@ def test_hf_text_tower_refuses_clearly():
 
 def test_unknown_param_is_config_error():
     """A misspelt neuron param names itself and the accepted ones."""
-    with pytest.raises(ConfigError, match=r"unknown params \['tokens'\]"):
+    with pytest.raises(ConfigError, match=r"params.tokens: unknown parameter of encoder"):
         build_neuron("open_clip/sen-tiny-vit/image", tokens="all")

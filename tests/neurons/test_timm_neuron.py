@@ -303,8 +303,9 @@ def test_unknown_param_and_bad_kwargs_are_config_errors():
     with pytest.raises(ConfigError) as err:
         build_neuron("timm/resnet18", imgsize=64)
     assert str(err.value) == (
-        "timm/resnet18: unknown param(s) imgsize; expected some of model, checkpoint, pretrained, model_kwargs, "
-        "image_size, tokens_per_frame, trainable, prompt_depth"
+        "invalid params for encoder 'timm/resnet18': params.imgsize: unknown parameter of encoder "
+        "'timm/resnet18'; did you mean 'image_size'? (it takes: checkpoint, image_size, model, "
+        "model_kwargs, pretrained, prompt_depth, prompt_from, tokens_per_frame, trainable)"
     )
     with pytest.raises(
         ConfigError,
