@@ -1,30 +1,46 @@
 """Distribute: turn the video state into each promptable neuron's prompts.
 
 Token-prompted neurons get (B, M, dim) prompts from M learned queries that cross-attend to the
-state (VPT-shallow: injected after the token embedding); FiLM neurons get (B, 2 * sum(channels))
-from the pooled state, zero-initialised so that an untrained generator leaves the CNN unchanged.
+state (one set, entering at the neuron's ``prompt_from`` layer), or (B, depth, M, dim) when the slot
+is deep (one set per layer from the boundary on). Deep prompts come from ONE generator whose
+queries carry a learned layer embedding (``deep="shared"``, the default: a third of the parameters
+of ``deep="per_layer"``, one generator per layer, at equal accuracy and cost in
+benchmarks/network.py). FiLM neurons get (B, 2 * sum(channels)) from the pooled state,
+zero-initialised so that an untrained generator leaves the CNN unchanged.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from torch import Tensor, nn
 
+from ..errors import ConfigError
 from ..neuron import PromptSlot
 from .attention import CrossAttention
 from .block import NeuronInfo
 
-__all__ = ["Distributor", "PromptGenerator"]
+__all__ = ["DEEP_MODES", "Distributor", "PromptGenerator"]
+
+DEEP_MODES = ("shared", "per_layer")
 
 
 class PromptGenerator(nn.Module):
-    """State (B, L, D) -> prompts for one neuron's ``PromptSlot``."""
+    """State (B, L, D) -> prompts for one neuron's ``PromptSlot``.
+
+    A deep token slot (depth > 1) gets (B, depth, M, dim): the M queries plus a learned embedding
+    of each layer attend to the state together, so one generator serves every layer.
+    """
 
     def __init__(self, width: int, slot: PromptSlot, *, prompt_tokens: int, heads: int) -> None:
         super().__init__()
         self.kind = slot.kind
+        self.layers = slot.depth if slot.kind == "tokens" and slot.depth > 1 else 0
         if slot.kind == "tokens":
             self.queries = nn.Parameter(torch.randn(prompt_tokens, width) * 0.02)
+            if self.layers:
+                self.layer_emb = nn.Parameter(torch.randn(self.layers, 1, width) * 0.02)
             self.norm = nn.LayerNorm(width)
             self.attn = CrossAttention(width, heads)
             self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, slot.dim))
@@ -41,24 +57,54 @@ class PromptGenerator(nn.Module):
     def forward(self, state: Tensor) -> Tensor:
         if self.kind == "film":
             return self.out(state.mean(1))  # (B, 2 * sum(C))
-        q = self.queries.unsqueeze(0).expand(state.shape[0], -1, -1)  # (B, M, D)
-        return self.out(q + self.attn(q, self.norm(state)))  # (B, M, dim)
+        b, m = state.shape[0], self.queries.shape[0]
+        q = self.queries
+        if self.layers:
+            q = (q.unsqueeze(0) + self.layer_emb).flatten(0, 1)  # (depth * M, D)
+        q = q.unsqueeze(0).expand(b, -1, -1)
+        p = self.out(q + self.attn(q, self.norm(state)))  # (B, [depth *] M, dim)
+        return p.reshape(b, self.layers, m, -1) if self.layers else p
+
+
+class _PerLayer(nn.Module):
+    """Deep prompts from one shallow generator per layer (the ``deep="per_layer"`` option)."""
+
+    def __init__(self, width: int, slot: PromptSlot, *, prompt_tokens: int, heads: int) -> None:
+        super().__init__()
+        one = replace(slot, depth=1)
+        self.gens = nn.ModuleList(
+            PromptGenerator(width, one, prompt_tokens=prompt_tokens, heads=heads)
+            for _ in range(slot.depth)
+        )
+
+    def forward(self, state: Tensor) -> Tensor:
+        return torch.stack([g(state) for g in self.gens], dim=1)  # (B, depth, M, dim)
 
 
 class Distributor(nn.Module):
-    """One ``PromptGenerator`` per prompted neuron; ``forward(state) -> {key: prompts}``."""
+    """One prompt generator per prompted neuron; ``forward(state) -> {key: prompts}``."""
 
     def __init__(
-        self, width: int, neurons: dict[str, NeuronInfo], *, prompt_tokens: int, heads: int
+        self,
+        width: int,
+        neurons: dict[str, NeuronInfo],
+        *,
+        prompt_tokens: int,
+        heads: int,
+        deep: str = "shared",
     ) -> None:
         super().__init__()
-        self.gens = nn.ModuleDict(
-            {
-                k: PromptGenerator(width, n.prompt_slot, prompt_tokens=prompt_tokens, heads=heads)
-                for k, n in neurons.items()
-                if n.prompt_slot is not None
-            }
-        )
+        if deep not in DEEP_MODES:
+            raise ConfigError(f"deep={deep!r}; expected one of {', '.join(DEEP_MODES)}")
+        gens: dict[str, nn.Module] = {}
+        for k, n in neurons.items():
+            slot = n.prompt_slot
+            if slot is None:
+                continue
+            per_layer = deep == "per_layer" and slot.kind == "tokens" and slot.depth > 1
+            cls = _PerLayer if per_layer else PromptGenerator
+            gens[k] = cls(width, slot, prompt_tokens=prompt_tokens, heads=heads)
+        self.gens = nn.ModuleDict(gens)
 
     def forward(self, state: Tensor) -> dict[str, Tensor]:
         return {k: g(state) for k, g in self.gens.items()}

@@ -1,0 +1,92 @@
+"""Late prompts in a network: deep prompt generators, boundary features from the cache, cache ids."""
+
+from __future__ import annotations
+
+import torch
+from _network_helpers import make_batch
+
+from sen_core.feature_cache import FeatureCache
+from sen_core.network import build_network
+from sen_core.network.block import NeuronInfo
+from sen_core.network.prompts import Distributor
+from sen_core.network.step0 import cached_features
+from sen_core.network_spec import NetworkSpec
+from sen_core.neuron import Boundary, PromptSlot
+
+VIT = {"model_kwargs": {"img_size": 32, "depth": 3}, "prompt_depth": "deep"}
+
+
+def _spec(prompt_from: int, depth: int = 2) -> NetworkSpec:
+    vit = {
+        "name": "timm/vit_tiny_patch16_224",
+        "key": "vit",
+        "input": "frames",
+        "params": {**VIT, "prompt_from": prompt_from},
+    }
+    return NetworkSpec.model_validate(
+        {
+            "neurons": [vit],
+            "anchor": "vit",
+            "depth": depth,
+            "width": 32,
+            "attn_heads": 2,
+            "token_budget": 8,
+            "prompt_tokens": 2,
+        }
+    )
+
+
+def test_deep_generators_shapes_and_sizes():
+    """Both deep modes give (B, depth, M, dim); the shared one has fewer parameters."""
+    info = {"v": NeuronInfo("v", 48, "image", "frames", PromptSlot("tokens", dim=48, depth=3))}
+    state = torch.randn(2, 5, 32)
+    sizes = {}
+    for mode in ("shared", "per_layer"):
+        torch.manual_seed(0)
+        dist = Distributor(32, info, prompt_tokens=4, heads=2, deep=mode)
+        assert tuple(dist(state)["v"].shape) == (2, 3, 4, 48)
+        sizes[mode] = sum(p.numel() for p in dist.parameters())
+    assert sizes["shared"] < sizes["per_layer"] / 2
+
+
+def test_boundary_from_cache_gives_the_same_output(tmp_path):
+    """A late-prompted frozen ViT: cached boundary activations reproduce the uncached forward."""
+    torch.manual_seed(0)
+    net = build_network(_spec(prompt_from=2)).eval()
+    assert net.boundary_of("vit") == 2
+    assert (
+        net.block.at(net.block.distributors, 0).gens["vit"].layers == 0
+    )  # one block left: a single set
+    batch = make_batch()
+    cache = FeatureCache(tmp_path / "c")
+    with torch.no_grad():
+        want = net(batch)
+        feats = cached_features(cache, net, batch)
+        assert isinstance(feats["vit"], Boundary) and feats["vit"].hidden is not None
+        again = cached_features(cache, net, batch)  # all hits this time
+        got = net(batch, again)
+        out, preds, losses = net.step(batch, cache)
+    assert cache.hits == 4 and cache.misses == 2  # 2 samples: misses once, then hits
+    torch.testing.assert_close(got.state, want.state, rtol=0, atol=1e-5)
+    torch.testing.assert_close(out.state, want.state, rtol=0, atol=1e-5)
+    assert preds == {} and "total" in losses
+
+
+def test_cache_id_includes_the_boundary():
+    """Two prompt boundaries of the same encoder never share cache entries."""
+    a, b = build_network(_spec(prompt_from=1)), build_network(_spec(prompt_from=2))
+    assert a.neuron_cache_id("vit") != b.neuron_cache_id("vit")
+    c = build_network(_spec(prompt_from=1, depth=0))  # not prompted: step 0 is the whole encode
+    assert c.boundary_of("vit") is None
+
+
+def test_backward_reaches_prompts_not_the_frozen_prefix():
+    """Training a late-prompted network: the prompt generator gets gradients; the encoder none."""
+    torch.manual_seed(0)
+    net = build_network(_spec(prompt_from=1))
+    net.train()
+    out = net(make_batch())
+    out.pooled.square().mean().backward()
+    gen = net.block.at(net.block.distributors, 0).gens["vit"]
+    assert gen.layers == 2 and gen.layer_emb.grad is not None
+    assert all(p.grad is None for p in net.neurons["vit"].parameters())
