@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
 from ._frozen import Frozen
 from .network_spec import NetworkSpec, stable_hash
@@ -26,25 +26,34 @@ class DataEntry(Frozen):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class TrainSpec(Frozen):
-    """Optimisation settings (see docs/training.md)."""
+_BIG = 10**9  # bound for counts (steps, batches): far above any real run, far below overflow
 
-    steps: int = Field(default=200, ge=0)
-    batch_size: int = Field(default=8, ge=1)
-    lr: float = Field(default=1e-3, gt=0)
-    weight_decay: float = Field(default=0.01, ge=0)
-    warmup_steps: int = Field(default=10, ge=0)
+
+class TrainSpec(Frozen):
+    """Optimisation settings (see docs/training.md).
+
+    Strict: a boolean is not a number (``warmup_steps: true`` is refused, not read as 1), a float
+    is not an integer, every float is finite and every integer bounded.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    steps: int = Field(default=200, ge=0, le=_BIG)
+    batch_size: int = Field(default=8, ge=1, le=2**16)
+    lr: float = Field(default=1e-3, gt=0, le=1e3)
+    weight_decay: float = Field(default=0.01, ge=0, le=1e3)
+    warmup_steps: int = Field(default=10, ge=0, le=_BIG)
     grad_clip: float | None = Field(default=1.0, gt=0)
-    accumulate: int = Field(default=1, ge=1)
+    accumulate: int = Field(default=1, ge=1, le=2**16)
     bf16: bool = False
-    seed: int = 0
-    checkpoint_every: int = Field(default=100, ge=1)
-    eval_every: int | None = Field(default=None, ge=1)
-    log_every: int = Field(default=10, ge=1)
-    eval_batches: int = Field(default=8, ge=1)
-    num_workers: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, description="NumPy accepts 32-bit seeds")
+    checkpoint_every: int = Field(default=100, ge=1, le=_BIG)
+    eval_every: int | None = Field(default=None, ge=1, le=_BIG)
+    log_every: int = Field(default=10, ge=1, le=_BIG)
+    eval_batches: int = Field(default=8, ge=1, le=_BIG)
+    num_workers: int = Field(default=0, ge=0, le=256)
     keep_checkpoints: int = Field(
-        default=2, ge=1, description="newest checkpoints kept in the run dir"
+        default=2, ge=1, le=_BIG, description="newest checkpoints kept in the run dir"
     )
     eval_split: str = Field(default="val", description="held-out split evaluated during training")
     device: str = Field(
@@ -65,10 +74,34 @@ class TrainSpec(Frozen):
 class RunConfig(Frozen):
     """Everything one training run needs: model, data, training."""
 
-    name: str = "run"
+    name: str = Field(
+        default="run",
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.+=@-]{0,127}$",
+        description="one path part: the run directory is runs/<name>, never outside runs/",
+    )
     model: NetworkSpec
     data: DataEntry = DataEntry()
     train: TrainSpec = TrainSpec()
+
+    @field_validator("name")
+    @classmethod
+    def _inside_runs(cls, name: str) -> str:
+        if name in (".", "..") or name.startswith(".."):
+            raise ValueError("must not name a parent directory")
+        return name
+
+    def loss_problem(self) -> str | None:
+        """Why this config cannot train (nothing to minimise), or None.
+
+        Checked by ``train()`` before the run directory is touched, not at validation: a config
+        without heads is still a valid network to show, build or encode with.
+        """
+        if any(h.weight > 0 for h in self.model.heads) or self.model.distill_weight > 0:
+            return None
+        return (
+            "model.heads: a run needs at least one head with a loss weight > 0 "
+            f"(got {len(self.model.heads)} head(s)); add one, e.g. sen/classify-linear@1"
+        )
 
     def hash(self) -> str:
         # where a run is logged does not change what it computes: tracking keys stay out of the
