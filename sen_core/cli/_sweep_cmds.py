@@ -79,6 +79,14 @@ def sweep_group() -> None:
     type=click.Path(file_okay=False),
     help="Feature cache location (default $SEN_CACHE_DIR or ~/.cache/sen/features).",
 )
+@click.option(
+    "--log",
+    "log",
+    metavar="NAMES",
+    default=None,
+    help="Experiment trackers for every trial, comma-separated: tensorboard, mlflow "
+    "(MLflow: one parent run, a nested run per trial).",
+)
 @click.option("--dry-run", is_flag=True, help="List the trials and which are done; run nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No live progress display.")
 def sweep_run(
@@ -94,12 +102,15 @@ def sweep_run(
     cache_dir: str | None,
     dry_run: bool,
     quiet: bool,
+    log: str | None,
 ) -> None:
     """Run or resume SWEEP (a .yaml file or a preset name such as sen/sweep-depth@1)."""
     from ..sweep import load_sweep, plan_trials
     from ..sweep.report import format_best
     from ..sweep.runner import default_out_dir, run_sweep
+    from ..train.trackers import parse_loggers
 
+    loggers = parse_loggers(log)
     loaded = load_sweep(sweep)
     if jobs is None:
         jobs = 0 if backend == "ray" else 1
@@ -138,6 +149,7 @@ def sweep_run(
         cache=cache,
         ray_address=address,
         ray_resources={"cpus_per_trial": cpus_per_trial, "gpus_per_trial": gpus_per_trial},
+        loggers=loggers,
     )
     click.echo(
         f"{summary['name']}: {summary['ok']} ok, {summary['failed']} failed, "

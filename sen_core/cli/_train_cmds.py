@@ -46,6 +46,14 @@ def _is_main_process() -> bool:
     help="Reuse prompt-free (step-0) neuron features from an on-disk cache "
     "(DIR, or $SEN_CACHE_DIR / ~/.cache/sen/features when given without a value).",
 )
+@click.option(
+    "--log",
+    "log",
+    metavar="NAMES",
+    default=None,
+    help="Experiment trackers, comma-separated: tensorboard, mlflow (sets train.loggers; "
+    "MLflow store: train.mlflow_uri, else $MLFLOW_TRACKING_URI, else sqlite:///runs/mlflow.db).",
+)
 def train_cmd(
     config: str,
     overrides: tuple[str, ...],
@@ -54,6 +62,7 @@ def train_cmd(
     no_progress: bool,
     as_json: bool,
     feature_cache: str | None,
+    log: str | None,
 ) -> None:
     """Train CONFIG (a YAML file or a preset name such as sen/demo@1).
 
@@ -68,8 +77,12 @@ def train_cmd(
         raise SenError(f"override '{bad[0]}' must be key=value, e.g. train.steps=50")
     from ..config import load_run_config
     from ..train import train
+    from ..train.trackers import parse_loggers, require_extras
 
+    if log is not None:  # an override like any other, so config.yaml records it
+        overrides = (*overrides, f"train.loggers=[{','.join(parse_loggers(log))}]")
     cfg = load_run_config(config, list(overrides))
+    require_extras(cfg.train.loggers)  # before anything heavy is built
     run_dir = run_dir or Path("runs") / cfg.name
     cache = None
     if feature_cache is not None:

@@ -60,6 +60,7 @@ def run_sweep(
     catalogue: Any = None,
     ray_address: str | None = None,
     ray_resources: dict[str, float] | None = None,
+    loggers: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) a sweep; returns the ``summarise`` dict of the finished directory.
 
@@ -67,6 +68,8 @@ def run_sweep(
     the sweep's ``cache`` setting with the default FeatureCache, False disables it, or pass a
     FeatureCache. ``backend``: 'local' or 'ray' (``ray_address`` or $RAY_ADDRESS, else a local Ray;
     ``ray_resources``: ``{"cpus_per_trial": 1, "gpus_per_trial": 0}``; ``jobs`` 0 = no limit).
+    ``loggers``: experiment trackers ('tensorboard', 'mlflow') added to every trial's
+    ``train.loggers``; MLflow gets one parent run with a nested run per trial (sweep/tracking.py).
     """
     if backend not in ("local", "ray"):
         raise SenError(f"unknown backend '{backend}'; expected 'local' or 'ray'")
@@ -87,7 +90,11 @@ def run_sweep(
     done = read_results(out, [t.id for t in trials])
     keep = {"ok"} if retry_failed else {"ok", "failed"}
     todo = [t for t in trials if done.get(t.id, {}).get("status") not in keep]
-    tasks = [_task(out, loaded, t, cache) for t in todo]
+    from .tracking import SweepTracking
+
+    tracking = SweepTracking(out, loaded, trials, list(loggers or []))
+    tracking.catch_up(done)
+    tasks = [tracking.prepare(_task(out, loaded, t, cache)) for t in todo]
 
     display = _Display(loaded.name, len(trials), len(trials) - len(todo), enabled=progress)
     state = _State(out)
@@ -105,6 +112,7 @@ def run_sweep(
         for result in results:
             atomic_write_json(result_path(out, result["id"]), result)
             state.finished(result["id"])
+            tracking.trial_done(result)
             plot = time.monotonic() - last_plot > _PLOT_EVERY_S
             write_reports(out, plot=plot)
             if plot:
@@ -114,7 +122,9 @@ def run_sweep(
         display.stop()
         state.close()
     write_reports(out, plot=True)
-    return summarise(out)
+    summary = summarise(out)
+    tracking.finish(summary)
+    return summary
 
 
 def _refuse_if_running(out: Path) -> None:

@@ -1,5 +1,7 @@
 """Run metrics: ``metrics.jsonl`` (one JSON object per log step and per evaluation) and ``curves.png``.
 
+Each record written is also handed to the run's experiment trackers (TensorBoard, MLflow) if any.
+
 Records are appended one line at a time, so a long run never rewrites its log; a line torn by a
 kill is skipped when reading, and a resumed run rewrites the file (atomically) up to its checkpoint.
 The PNG is drawn with matplotlib's Agg canvas (no pyplot, no display) and replaced atomically.
@@ -51,6 +53,8 @@ class MetricsLog:
     def __init__(self, path: str | os.PathLike, *, enabled: bool = True) -> None:
         self.path = Path(path)
         self.enabled = enabled
+        # experiment trackers (a TrackerSet) that also receive every train/eval record
+        self.tracker: Any = None
 
     def reset(self, keep_until_step: int | None = None) -> None:
         """Start a new log, or keep only records up to ``keep_until_step`` (resume)."""
@@ -73,6 +77,8 @@ class MetricsLog:
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
+        if self.tracker is not None:
+            self.tracker.log_record(record, ignore=_NOT_METRICS)
 
     def records(self) -> list[dict[str, Any]]:
         return read_metrics(self.path)
