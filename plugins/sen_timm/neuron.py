@@ -18,7 +18,6 @@ from sen_core.neuron_inputs import (
     check_preprocessed_frames,
     frame_tokens,
     per_frame,
-    video_to_frames,
 )
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
@@ -26,6 +25,7 @@ from sen_core.weights import load_into
 
 from .checkpoint import load_timm_checkpoint
 from .layout import pooled_branches, sequence_layout
+from .preprocess import EvalTransform
 from .prompting import FilmHooks, TokenPrompter
 from .sizing import default_size, model_kwargs_for_size
 
@@ -124,6 +124,7 @@ class TimmNeuron(SuperNeuron):
         self.prompt_depth = prompt_depth
         self.width = int(net.num_features)
         self.image_size, self.mean, self.std = self._preprocessing(spec, net, image_size, kwargs)
+        self.transform = EvalTransform.for_model(net, self.image_size, self.mean, self.std)
 
         self._prompter: TokenPrompter | None = None
         self._film: FilmHooks | None = None
@@ -211,11 +212,10 @@ class TimmNeuron(SuperNeuron):
         return frame_tokens(x, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
 
     def preprocess(self, raw: Any) -> Tensor:
-        """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised."""
+        """Raw video (B, T, H, W, 3) uint8 or (B, T, 3, H, W) float -> (B, T, 3, S, S) normalised,
+        as timm's own eval transform does it (sen_timm.preprocess: resize, centre crop, mean/std)."""
         p = next(self.model.parameters())
-        frames = video_to_frames(
-            raw, size=self.image_size, mean=self.mean, std=self.std, device=p.device, name=self.name
-        )
+        frames = self.transform(raw, device=p.device, name=self.name)
         return frames.to(p.dtype)
 
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:

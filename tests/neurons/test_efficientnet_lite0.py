@@ -105,3 +105,42 @@ def test_remap_refuses_a_wrong_checkpoint(lite0):
         "checkpoint 'x.pth': 1 tensor of 247 does not match timm's efficientnet_lite0 by position: "
         "t0 [8, 3, 3, 3] -> conv_stem.weight [32, 3, 3, 3]"
     )
+
+
+def _rgb(img):
+    """A photo as (H, W, 3) uint8: grey images stacked, alpha dropped."""
+    import numpy as np
+
+    img = np.asarray(img)
+    if img.ndim == 2:
+        img = np.stack([img] * 3, axis=-1)
+    return np.ascontiguousarray(img[..., :3]).astype(np.uint8)
+
+
+def _photos():
+    from skimage import data
+    from sklearn.datasets import load_sample_images
+
+    names = ("astronaut", "cat", "chelsea", "coffee", "rocket", "immunohistochemistry")
+    names += ("hubble_deep_field", "retina", "colorwheel", "camera", "logo")
+    return [_rgb(getattr(data, n)()) for n in names] + [
+        _rgb(i) for i in load_sample_images().images
+    ]
+
+
+def test_preprocessing_follows_timms_own_transform(lite0):
+    """Resize to 256 (bicubic), centre crop 224, normalise: top-1 equals timm's create_transform on
+    13 real photos, and the pixels agree to within PIL's 8-bit rounding."""
+    import timm
+    from PIL import Image
+
+    cfg = timm.data.resolve_data_config({}, model=lite0.model)
+    assert (cfg["crop_pct"], cfg["interpolation"], cfg["crop_mode"]) == (0.875, "bicubic", "center")
+    reference = timm.data.create_transform(**cfg)
+    photos = _photos()
+    ref = torch.stack([reference(Image.fromarray(p)) for p in photos])
+    ours = torch.cat([lite0.preprocess(torch.from_numpy(p)[None, None])[0] for p in photos])
+    assert ours.shape == ref.shape == (13, 3, 224, 224)
+    assert float((ours - ref).abs().mean()) < 0.01
+    with torch.no_grad():
+        assert lite0.model(ours).argmax(-1).tolist() == lite0.model(ref).argmax(-1).tolist()
