@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .._io import atomic_write, sha256_file
+from .._io import atomic_write, loads_json, sha256_file
 from .._version import __version__
 from ..catalogue import Catalogue
 from ..errors import CheckpointError, ConfigError
@@ -100,6 +100,30 @@ def save_network(
     return out
 
 
+def _check_meta(meta: Any, meta_path: Path) -> None:
+    """The schema of sen.json: every key a load reads, with its type, before anything is built."""
+
+    def bad(key: str, expected: str) -> CheckpointError:
+        return CheckpointError(f"{meta_path}: '{key}' must be {expected}")
+
+    if not isinstance(meta, dict):
+        raise bad("the top level", "a JSON object")
+    if not isinstance(meta.get("spec"), dict):
+        raise bad("spec", "a JSON object (the resolved network spec)")
+    if not isinstance(meta.get("spec_hash"), str):
+        raise bad("spec_hash", "a string")
+    comps = meta.get("components", {})
+    if not isinstance(comps, dict) or not all(isinstance(v, dict) for v in comps.values()):
+        raise bad("components", "a map of component names to their provenance")
+    w = meta.get("weights")
+    if not isinstance(w, dict):
+        raise bad("weights", "a map with file, full, tensors and sha256")
+    if not (isinstance(w.get("sha256"), str) and len(w["sha256"]) == 64):
+        raise bad("weights.sha256", "the SHA-256 of model.safetensors (64 hex digits)")
+    if not isinstance(w.get("full", False), bool):
+        raise bad("weights.full", "true or false")
+
+
 def _version_problems(meta: dict[str, Any], catalogue: Catalogue) -> list[str]:
     problems = []
     if meta.get("sen_version") != __version__:
@@ -107,7 +131,7 @@ def _version_problems(meta: dict[str, Any], catalogue: Catalogue) -> list[str]:
     for name, saved in meta.get("components", {}).items():
         try:
             prov = catalogue.get(name).provenance
-        except Exception:
+        except Exception:  # noqa: BLE001 - a name no longer resolvable is reported when the network is rebuilt
             continue  # not installed: rebuilding reports it with suggestions
         now = prov.version if prov else None
         if now != saved.get("version"):
@@ -143,12 +167,13 @@ def load_network(
             f"{meta_path}: not found; is '{d}' a directory written by save_network?"
         )
     try:
-        meta = json.loads(meta_path.read_text())
-        spec_data, spec_hash = meta["spec"], meta["spec_hash"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CheckpointError(
-            f"{meta_path}: not a valid sen.json ({type(exc).__name__}: {exc})"
-        ) from None
+        meta = loads_json(meta_path.read_bytes())
+    except OSError as exc:
+        raise CheckpointError(f"{meta_path}: cannot read ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise CheckpointError(f"{meta_path}: not a valid sen.json ({exc})") from None
+    _check_meta(meta, meta_path)
+    spec_data, spec_hash = meta["spec"], meta["spec_hash"]
     if meta.get("format") != FORMAT:
         raise CheckpointError(
             f"{meta_path}: format {meta.get('format')!r}; this sen reads {FORMAT!r}"
@@ -177,17 +202,21 @@ def load_network(
             "strict_versions=False to use it anyway"
         )
 
-    winfo = meta.get("weights", {})
+    winfo = meta["weights"]
     if not weights.is_file():
         raise CheckpointError(f"{weights}: not found (sen.json expects it)")
-    if winfo.get("sha256") and sha256_file(weights) != winfo["sha256"]:
+    try:
+        digest = sha256_file(weights)
+    except OSError as exc:
+        raise CheckpointError(f"{weights}: cannot read ({exc.strerror or exc})") from None
+    if digest != winfo["sha256"]:  # mandatory: a deleted checksum does not switch the check off
         raise CheckpointError(
             f"{weights}: its SHA-256 does not match sen.json; the file is truncated, "
             "corrupt or from another save"
         )
     try:
         tensors = load_file(str(weights))
-    except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
+    except Exception as exc:  # noqa: BLE001 - safetensors raises its own error types for bad headers and sizes
         raise CheckpointError(
             f"{weights}: cannot read the safetensors file ({type(exc).__name__}: {exc})"
         ) from None
@@ -198,7 +227,9 @@ def load_network(
     missing = sorted(expected - set(tensors))
     unexpected = sorted(set(tensors) - set(state))
     shapes = sorted(
-        k for k in set(tensors) & set(state) if tuple(tensors[k].shape) != tuple(state[k].shape)
+        k
+        for k in set(tensors) & set(state)
+        if tuple(tensors[k].shape) != tuple(state[k].shape) or tensors[k].dtype != state[k].dtype
     )
     if missing or unexpected or shapes:
         detail = "; ".join(
@@ -206,7 +237,7 @@ def load_network(
             for what, ks in (
                 ("missing", missing),
                 ("unexpected", unexpected),
-                ("wrong shape", shapes),
+                ("wrong shape or dtype", shapes),
             )
             if ks
         )

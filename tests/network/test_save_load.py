@@ -82,12 +82,15 @@ def test_truncated_checkpoint(trained, catalogue, tmp_path):
 
 
 def test_corrupt_safetensors_without_checksum(trained, catalogue, tmp_path):
-    """Garbage in the weights file (no checksum to compare with) still gives a clean CheckpointError."""
+    """Garbage in the weights file with a matching checksum still gives a clean CheckpointError."""
+    import hashlib
+
     d = save_network(trained, tmp_path / "net")
+    garbage = b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}"
     meta = json.loads((d / "sen.json").read_text())
-    del meta["weights"]["sha256"]
+    meta["weights"]["sha256"] = hashlib.sha256(garbage).hexdigest()
     (d / "sen.json").write_text(json.dumps(meta))
-    (d / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}")
+    (d / "model.safetensors").write_bytes(garbage)
     with pytest.raises(
         CheckpointError, match=r"model\.safetensors: cannot read the safetensors file"
     ):
