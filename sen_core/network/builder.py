@@ -20,6 +20,7 @@ from ..network_spec import NetworkSpec, stable_hash
 from ..neuron import SuperNeuron
 from ..params import call_factory
 from .block import NeuronInfo, RABlock
+from .memory import check_fits
 from .network import SuperEncodingNetwork
 from .validate import ResolvedNetwork, resolve_network
 
@@ -41,6 +42,7 @@ def _raise(problems: list[str]) -> None:
 def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
     """Build from an already validated spec."""
     spec = resolved.spec
+    check_fits(spec)  # refuse before the allocator fails with a traceback
     problems: list[str] = []
     neurons: dict[str, SuperNeuron] = {}
     built: dict[
