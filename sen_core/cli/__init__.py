@@ -52,6 +52,7 @@ def _register_commands() -> None:
         _demo_cmds,
         _network_cmds,
         _neuron_cmds,
+        _new_cmds,
         _sweep_cmds,
         _train_cmds,
     )
@@ -64,6 +65,7 @@ def _register_commands() -> None:
         _config_cmds,
         _sweep_cmds,
         _demo_cmds,
+        _new_cmds,
     ):
         module.register(cli)
 
