@@ -8,7 +8,7 @@ from __future__ import annotations
 from sen_core.hookspecs import hookimpl
 from sen_core.specs import BlockSpec
 
-_CROSS = {"ffn_mult": 2}
+_CROSS = {"ffn_mult": 2, "zero_init_steps": True}
 
 BLOCKS = (
     BlockSpec(

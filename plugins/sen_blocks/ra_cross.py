@@ -5,13 +5,19 @@ for Video Understanding" (arXiv 2506.07576) -- our reading of its abstract (DESI
 state cross-attends to every neuron's adapted tokens, summed with per-neuron gates; learned
 queries turn the state into each promptable neuron's prompts (or FiLM parameters); those neurons
 run again with them.
+
+Steps 1..K are ReZero-gated (``zero_init_steps``, on by default): the state after step k is
+z + a_k * (integrate(z) - z) with a_k = 0 at initialisation (Bachlechner et al. 2020, ReZero;
+LLaMA-Adapter's zero-init attention, Zhang et al. 2023), so an untrained K>0 network computes exactly
+what the K=0 network does, and recursion is learned in only where it lowers the loss.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from torch import Tensor
+import torch
+from torch import Tensor, nn
 
 from sen_core.network.block import NeuronInfo, RABlock, StepContext
 from sen_core.network.prompts import Distributor
@@ -40,6 +46,7 @@ class CrossRA(RABlock):
         attn_heads: int = 4,
         prompt_tokens: int = 4,
         ffn_mult: int = 2,
+        zero_init_steps: bool = True,
     ) -> None:
         super().__init__(
             spec,
@@ -61,15 +68,23 @@ class CrossRA(RABlock):
             lambda: Distributor(width, neurons, prompt_tokens=prompt_tokens, heads=attn_heads),
             depth,
         )
+        # one scalar per recursive step; zero, so K>0 starts as K=0 (see the module docstring)
+        self.step_gates = (
+            nn.Parameter(torch.zeros(depth)) if zero_init_steps and depth > 0 else None
+        )
 
     @classmethod
     def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
         mult = params.get("ffn_mult", 2)
-        return (
+        problems = (
             []
             if isinstance(mult, int) and mult >= 1
             else [f"ffn_mult: must be an int >= 1, got {mult!r}"]
         )
+        zero = params.get("zero_init_steps", True)
+        if not isinstance(zero, bool):
+            problems.append(f"zero_init_steps: must be true or false, got {zero!r}")
+        return problems
 
     def integrator(self, step: int) -> Integrator:
         return self.at(self.integrators, step)  # type: ignore[return-value]
@@ -77,6 +92,15 @@ class CrossRA(RABlock):
     def integrate(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
     ) -> Tensor:
+        new = self.update(step, state, feats, ctx)
+        if step == 0 or self.step_gates is None:
+            return new
+        return state + self.step_gates[step - 1] * (new - state)
+
+    def update(
+        self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
+    ) -> Tensor:
+        """The variant's state update at ``step`` (before the step gate); subclasses override it."""
         return self.integrator(step)(state, feats)
 
     def distribute(self, step: int, state: Tensor, ctx: StepContext) -> dict[str, Tensor]:

@@ -51,6 +51,7 @@ class DynamicFocusRA(CrossRA):
         attn_heads: int = 4,
         prompt_tokens: int = 4,
         ffn_mult: int = 2,
+        zero_init_steps: bool = True,
         key_frames: int = 4,
         coarse_tokens: int = 2,
         sigma: float = 0.05,
@@ -66,6 +67,7 @@ class DynamicFocusRA(CrossRA):
             attn_heads=attn_heads,
             prompt_tokens=prompt_tokens,
             ffn_mult=ffn_mult,
+            zero_init_steps=zero_init_steps,
         )
         self.key_frames, self.coarse_tokens = key_frames, coarse_tokens
         self.sigma, self.samples = sigma, samples

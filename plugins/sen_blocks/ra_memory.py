@@ -68,6 +68,7 @@ class MemoryRA(CrossRA):
         attn_heads: int = 4,
         prompt_tokens: int = 4,
         ffn_mult: int = 2,
+        zero_init_steps: bool = True,
         memory_tokens: int = 8,
         write_tokens: int = 4,
     ) -> None:
@@ -81,6 +82,7 @@ class MemoryRA(CrossRA):
             attn_heads=attn_heads,
             prompt_tokens=prompt_tokens,
             ffn_mult=ffn_mult,
+            zero_init_steps=zero_init_steps,
         )
         self.memory_init = nn.Parameter(torch.randn(memory_tokens, width) * 0.02)
         self.memories = self.per_step(
@@ -96,7 +98,7 @@ class MemoryRA(CrossRA):
                 problems.append(f"{k}: must be an int >= 1, got {v!r}")
         return problems
 
-    def integrate(
+    def update(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
     ) -> Tensor:
         state = self.integrator(step)(state, feats)

@@ -54,7 +54,9 @@ class _GrayScott(nn.Module):
         b, length, d = z.shape
         shape = (b, frames, length // frames, d)
         v0 = torch.sigmoid(self.act_in(self.norm(z))).reshape(shape)  # activator in (0, 1)
-        feed = p["feed"] * torch.sigmoid(self.relevance(msg)).reshape(b, frames, length // frames, 1)
+        feed = p["feed"] * torch.sigmoid(self.relevance(msg)).reshape(
+            b, frames, length // frames, 1
+        )
         u = torch.ones_like(v0) if u is None else u
         v, dt = v0, p["dt"]
         for _ in range(p["rd_steps"]):
@@ -79,6 +81,7 @@ class ReactionDiffusionRA(CrossRA):
         attn_heads: int = 4,
         prompt_tokens: int = 4,
         ffn_mult: int = 2,
+        zero_init_steps: bool = True,
         dt: float = 1.0,
         diffusion_u: float = 0.16,
         diffusion_v: float = 0.08,
@@ -110,6 +113,7 @@ class ReactionDiffusionRA(CrossRA):
             attn_heads=attn_heads,
             prompt_tokens=prompt_tokens,
             ffn_mult=ffn_mult,
+            zero_init_steps=zero_init_steps,
         )
         self.rd = self.per_step(lambda: _GrayScott(width), depth + 1)
 
@@ -134,7 +138,7 @@ class ReactionDiffusionRA(CrossRA):
                 )
         return problems
 
-    def integrate(
+    def update(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
     ) -> Tensor:
         integ = self.integrator(step)

@@ -109,7 +109,7 @@ def test_resolved_spec_is_explicit_and_hash_stable(catalogue):
     """The resolved spec names every key and default parameter; equal specs give equal hashes."""
     a = build_network(make_spec(), catalogue=catalogue)
     b = build_network(make_spec(block_params={"ffn_mult": 2}), catalogue=catalogue)
-    assert a.spec.block_params == {"ffn_mult": 2}
+    assert a.spec.block_params == {"ffn_mult": 2, "zero_init_steps": True}
     assert a.spec.neuron("vit").params == {"tokens_per_frame": "all", "seed": 0}
     assert [n.key for n in a.spec.neurons] == ["vit", "film", "vid", "question"]
     assert a.spec_hash == b.spec_hash == a.spec.hash()
