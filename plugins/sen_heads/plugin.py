@@ -59,7 +59,7 @@ HEADS = (
     ),
     HeadSpec(
         name="sen/moments@1",
-        summary="Moment retrieval + highlights: DETR queries over frames, Hungarian matching; R1@0.5/0.7, mAP, HIT@1",
+        summary="Moment retrieval + highlights: DETR queries over frames, Hungarian matching; R1@0.5/0.7, mAP, HIT@1, HL-mAP",
         factory="sen_heads.moments:build",
         task="moments",
         needs=("frames",),
@@ -68,7 +68,7 @@ HEADS = (
     ),
     HeadSpec(
         name="sen/tracking@1",
-        summary="Point tracking: query features correlated with every frame's anchor grid; TAP-Vid AJ, delta_avg, OA",
+        summary="Point tracking: query features correlated with every frame's anchor grid; TAP-Vid AJ, delta_avg, OA; TC",
         factory="sen_heads.tracking:build",
         task="tracking",
         needs=("spatial",),
