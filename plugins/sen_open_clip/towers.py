@@ -16,6 +16,7 @@ from sen_core.errors import CheckpointError, ConfigError
 from sen_core.weights import load_into, load_state_dict_file
 
 from .configs import arch_config, tower_kind
+from .trunk_grid import resample_trunk_pos_embed
 
 __all__ = ["build_text", "build_visual", "load_tower_checkpoint"]
 
@@ -91,4 +92,6 @@ def load_tower_checkpoint(tower_module: nn.Module, path: str, *, tower: str, nam
         wrapped = {"visual.positional_embedding": sd["positional_embedding"]}
         resize_pos_embed(wrapped, SimpleNamespace(visual=tower_module))
         sd["positional_embedding"] = wrapped["visual.positional_embedding"]
+    if tower == "image":  # a timm ViT trunk built for another image_size
+        sd = resample_trunk_pos_embed(tower_module, sd)
     load_into(tower_module, sd, name=f"{name}: checkpoint '{path}'")
