@@ -149,6 +149,9 @@ class SuperNeuron(nn.Module):
     """
 
     prompt_from: int = 0
+    # a suffix that needs the preprocessed inputs too (e.g. token ids to pool by) says so, and
+    # the network preprocesses again when the boundary came from a cache
+    suffix_reads_inputs: bool = False
 
     def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none") -> None:
         super().__init__()
@@ -364,7 +367,6 @@ def select_tokens(
 def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
     """Build a neuron by catalogue name (or from a spec) with ``params`` over the spec's defaults."""
     from .catalogue import get_catalogue, import_ref
-
     from .params import call_factory, check_params
 
     spec = get_catalogue().get(name, kind="encoder") if isinstance(name, str) else name

@@ -101,6 +101,7 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
             "checkpoint": None,
             "trainable": "none",
             **({"prompt_depth": "shallow"} if prompting == "tokens" else {}),
+            "prompt_from": 0,
         },
         param_types={
             "tokens_per_frame": "int|str",
@@ -139,6 +140,7 @@ def _text_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
             "checkpoint": None,
             "trainable": "none",
             "prompt_depth": "shallow",
+            "prompt_from": 0,
         },
         modality="text",
         width=embed if has_proj else int(t.get("width", 512)),

@@ -9,13 +9,14 @@ goes through the tower's projection, so the class token equals open_clip's ``enc
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.neuron import PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.neuron_inputs import (
     check_preprocessed_frames,
     check_prompt_depth,
@@ -53,6 +54,7 @@ class OpenClipImageNeuron(SuperNeuron):
         mean: Any = None,
         std: Any = None,
         prompt_depth: str = "shallow",
+        prompt_from: int = 0,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
@@ -72,6 +74,9 @@ class OpenClipImageNeuron(SuperNeuron):
         self._prompter: Any = None
         self._film: Any = None
         getattr(self, f"_setup_{self.kind}")()
+        self.set_prompt_from(prompt_from)
+        if self.kind == "vit" and self.deep:  # one prompt set per block from the boundary on
+            self._slot = replace(self._slot, depth=self._slot.depth - prompt_from)
         self.apply_trainable(self.visual)
         self.train()
 
@@ -136,6 +141,38 @@ class OpenClipImageNeuron(SuperNeuron):
     def prompt_slot(self) -> PromptSlot | None:
         return self._slot
 
+    def prompt_boundaries(self) -> tuple[int, ...]:
+        """ViT towers split before any block; the other kinds take prompts from the start."""
+        if self.kind == "vit":
+            return tuple(range(len(self.visual.transformer.resblocks)))
+        return (0,)
+
+    @property
+    def splits(self) -> bool:
+        return self.kind == "vit"
+
+    def encode_prefix(self, inputs: Tensor) -> Boundary:
+        """ViT towers: the tokens entering block ``prompt_from`` (B, T, 1 + P, W) + prompt-free
+        Tokens; other towers run whole."""
+        if not self.splits:
+            return super().encode_prefix(inputs)
+        b, t = check_preprocessed_frames(inputs, name=self.name)
+        x = inputs.flatten(0, 1).to(next(self.visual.parameters()).dtype)
+        h = self.visual._embeds(x)  # (N, 1 + P, W)
+        for blk in self.visual.transformer.resblocks[: self.prompt_from]:
+            h = self._block(blk, h)
+        feats, special, grid = self._vit_from(h, None)
+        out = frame_tokens(feats, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
+        return Boundary(output=out, hidden=h.reshape(b, t, *h.shape[1:]))
+
+    def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
+        if boundary.hidden is None:
+            return super().encode_suffix(boundary, prompts)
+        b, t = boundary.hidden.shape[:2]
+        prompts = shallow_if_single(self.check_prompts(prompts, b))
+        feats, special, grid = self._vit_from(boundary.hidden.flatten(0, 1), per_frame(prompts, t))
+        return frame_tokens(feats, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
+
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.visual.parameters()).device
         return video_to_frames(
@@ -150,18 +187,29 @@ class OpenClipImageNeuron(SuperNeuron):
         return frame_tokens(feats, b, t, special=special, grid=grid, mode=self.tokens_per_frame)
 
     # ---- per-kind forward: (N, 3, S, S) [+ prompts] -> (N, S', D), special tokens, grid --------
+    def _block(self, blk: nn.Module, x: Tensor) -> Tensor:
+        batch_first = getattr(self.visual.transformer, "batch_first", True)
+        return blk(x) if batch_first else blk(x.transpose(0, 1)).transpose(0, 1)
+
     def _forward_vit(self, x: Tensor, prompts: Tensor | None):
         v = self.visual
         x = v._embeds(x)  # (N, 1 + P, W): class token + patches, position-embedded, ln_pre'd
+        for blk in v.transformer.resblocks[: self.prompt_from]:
+            x = self._block(blk, x)
+        return self._vit_from(x, prompts)
+
+    def _vit_from(self, x: Tensor, prompts: Tensor | None):
+        """Tokens entering block ``prompt_from`` [+ prompts] -> the tower's output tokens."""
+        v = self.visual
         deep = prompts is not None and prompts.ndim == 4
         m = 0 if prompts is None else prompts.shape[-2]
         if prompts is not None:
             x = insert_tokens(x, prompts[:, 0] if deep else prompts, 1)
-        batch_first = getattr(v.transformer, "batch_first", True)
-        for i, blk in enumerate(v.transformer.resblocks):
-            if deep and i > 0:  # VPT-deep: fresh prompts at every layer's input
-                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m :]], dim=1)
-            x = blk(x) if batch_first else blk(x.transpose(0, 1)).transpose(0, 1)
+        start = self.prompt_from
+        for i, blk in enumerate(v.transformer.resblocks[start:], start):
+            if deep and i > start:  # VPT-deep: fresh prompts at every layer's input
+                x = torch.cat([x[:, :1], prompts[:, i - start].to(x.dtype), x[:, 1 + m :]], dim=1)
+            x = self._block(blk, x)
         x = remove_tokens(x, 1, m)
         if v.attn_pool is None:
             y, grid = (

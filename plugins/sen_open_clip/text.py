@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, Trainable
+from sen_core.neuron import Boundary, Layout, PromptSlot, SuperNeuron, Tokens, Trainable
 from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
@@ -76,6 +76,7 @@ class OpenClipTextNeuron(SuperNeuron):
         checkpoint: str | None = None,
         trainable: Trainable = "none",
         prompt_depth: str = "shallow",
+        prompt_from: int = 0,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         deep = check_prompt_depth(prompt_depth, name=spec.name)
@@ -97,9 +98,9 @@ class OpenClipTextNeuron(SuperNeuron):
             )
         else:
             self.width = int(text.width)
-        self._slot = PromptSlot(
-            kind="tokens", dim=int(text.width), depth=len(text.transformer.resblocks) if deep else 1
-        )
+        self.set_prompt_from(prompt_from)
+        blocks = len(text.transformer.resblocks) - prompt_from  # prompted blocks
+        self._slot = PromptSlot(kind="tokens", dim=int(text.width), depth=blocks if deep else 1)
         self.apply_trainable(self.text)
         self.train()
 
@@ -131,24 +132,63 @@ class OpenClipTextNeuron(SuperNeuron):
             raise InputError(
                 f"{self.name}: encode() takes token ids (B, L) from preprocess(), got {got}"
             )
+        x, mask = self._embeds(inputs)
+        for blk in self.text.transformer.resblocks[: self.prompt_from]:
+            x = blk(x, attn_mask=mask)
+        return self._from_boundary(inputs, x, mask, prompts)
+
+    # ---- prompt boundary ----------------------------------------------------------------------
+    suffix_reads_inputs = True  # the suffix pools and masks by the token ids
+
+    def prompt_boundaries(self) -> tuple[int, ...]:
+        return tuple(range(len(self.text.transformer.resblocks)))
+
+    @property
+    def splits(self) -> bool:
+        return True
+
+    def encode_prefix(self, inputs: Tensor) -> Boundary:
+        """Token ids (B, L) -> the tokens entering block ``prompt_from`` (B, S, W) + prompt-free
+        Tokens; the boundary keeps the ids (the suffix pools and masks by them)."""
+        x, mask = self._embeds(inputs)
+        for blk in self.text.transformer.resblocks[: self.prompt_from]:
+            x = blk(x, attn_mask=mask)
+        out = self._from_boundary(inputs, x, mask, None)
+        return Boundary(output=out, hidden=x, inputs=inputs)
+
+    def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
+        if boundary.hidden is None:
+            return super().encode_suffix(boundary, prompts)
+        _, mask = self._embeds(boundary.inputs, tokens=False)
+        return self._from_boundary(boundary.inputs, boundary.hidden, mask, prompts)
+
+    def _embeds(self, inputs: Tensor, *, tokens: bool = True) -> tuple[Tensor | None, Any]:
+        """(B, S, W) embedded tokens (None when ``tokens`` is False) and the attention mask."""
+        x, mask = self.text._embeds(inputs)  # S = L (+1 for CoCa's appended class token)
+        s = x.shape[1]
+        if mask is not None and mask.shape[-1] != s:
+            mask = mask[..., :s, :s]
+        return (x if tokens else None), mask
+
+    def _from_boundary(
+        self, inputs: Tensor, x: Tensor, mask: Tensor | None, prompts: Tensor | None
+    ) -> Tokens:
+        """Tokens entering block ``prompt_from`` [+ prompts] -> the tower's output Tokens."""
         from open_clip.transformer import text_global_pool
 
         tt = self.text
         b = inputs.shape[0]
         prompts = shallow_if_single(self.check_prompts(prompts, b))
-        x, mask = tt._embeds(inputs)  # (B, S, W); S = L (+1 for CoCa's appended class token)
-        s = x.shape[1]
-        if mask is not None and mask.shape[-1] != s:
-            mask = mask[..., :s, :s]
         deep = prompts is not None and prompts.ndim == 4
         m = 0 if prompts is None else prompts.shape[-2]
         if prompts is not None:
             p0 = prompts[:, 0] if deep else prompts
             x = torch.cat([x[:, :1], p0.to(x.dtype), x[:, 1:]], dim=1)
             mask = prompt_attn_mask(mask, m, causal=tt.attn_mask is not None)
-        for i, blk in enumerate(tt.transformer.resblocks):
-            if deep and i > 0:
-                x = torch.cat([x[:, :1], prompts[:, i].to(x.dtype), x[:, 1 + m :]], dim=1)
+        start = self.prompt_from
+        for i, blk in enumerate(tt.transformer.resblocks[start:], start):
+            if deep and i > start:
+                x = torch.cat([x[:, :1], prompts[:, i - start].to(x.dtype), x[:, 1 + m :]], dim=1)
             x = blk(x, attn_mask=mask)
         x = torch.cat(
             [x[:, :1], x[:, 1 + m :]], dim=1

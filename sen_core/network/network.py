@@ -205,8 +205,10 @@ class SuperEncodingNetwork(nn.Module):
                         f"block '{self.block.spec.name}' sent prompts to '{key}', which is not prompted"
                     )
                 bnd = boundaries[key]
-                if bnd.hidden is None and bnd.inputs is None:  # a cache gave the output only
-                    bnd.inputs = self.neurons[key].preprocess(self.raw_input(key, batch))
+                neuron = self.neurons[key]
+                needs = bnd.hidden is None or neuron.suffix_reads_inputs
+                if needs and bnd.inputs is None:  # the cache holds no inputs
+                    bnd.inputs = neuron.preprocess(self.raw_input(key, batch))
                 final[key] = self._reencode(key, bnd, p)
                 adapted[key] = self.adapters[key](final[key], b)
             state = self.block.integrate(step, state, adapted, ctx)

@@ -116,3 +116,41 @@ def test_prompt_from_must_be_an_int(bad):
     """A prompt_from that is not an int is a ConfigError naming the param."""
     with pytest.raises(ConfigError, match=r"prompt_from.*expect"):
         _build(VIT, prompt_from=bad)
+
+
+# ---- open_clip towers --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_open_clip():
+    from sen_open_clip.configs import register_tiny_configs
+
+    register_tiny_configs()
+
+
+@pytest.mark.parametrize(
+    ("name", "deep"),
+    [
+        ("open_clip/sen-tiny-vit/image", False),
+        ("open_clip/sen-tiny-vit/image", True),
+        ("open_clip/sen-tiny-vit/text", False),
+        ("open_clip/sen-tiny-vit/text", True),
+        ("open_clip/sen-tiny-rn/text", False),
+        ("open_clip/sen-tiny-timm/text", True),
+    ],
+)
+def test_open_clip_suffix_equals_full_encode(tiny_open_clip, name, deep):
+    """open_clip ViT image towers and text towers split at every block boundary."""
+    depth = {"prompt_depth": "deep"} if deep else {}
+    raw = ["a cat", "a photo of a dog on the grass"] if name.endswith("/text") else _video()
+    allowed = _build((name, {}), **depth).prompt_boundaries()
+    assert len(allowed) >= 2
+    for start in allowed:
+        neuron = _build((name, {}), prompt_from=start, **depth)
+        assert neuron.splits
+        inputs = neuron.preprocess(raw)
+        prompts = _prompts(neuron, deep=deep)
+        with torch.no_grad():
+            boundary = neuron.encode_prefix(inputs)
+            assert _max_diff(boundary.output.x, neuron.encode(inputs).x) <= 1e-5
+            got, want = neuron.encode_suffix(boundary, prompts), neuron.encode(inputs, prompts)
+        assert _max_diff(got.x, want.x) <= 1e-5, start
+        assert _max_diff(want.x, boundary.output.x) > 1e-4
