@@ -47,4 +47,5 @@ def build(spec: EncoderSpec, **params: Any) -> HFTextNeuron:
         padding=params.get("padding", "longest"),
         trainable=params.get("trainable", "none"),
         prompt_depth=params.get("prompt_depth", "shallow"),
+        prompt_from=params.get("prompt_from", 0),
     )

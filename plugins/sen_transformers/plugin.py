@@ -23,6 +23,7 @@ _TEXT_PARAMS = {
     "max_length": None,
     "padding": "longest",
     "prompt_depth": "shallow",
+    "prompt_from": 0,
 }
 _VISION_PARAMS = {
     "path": None,
@@ -32,6 +33,7 @@ _VISION_PARAMS = {
     "tokens_per_frame": "all",
     "image_size": None,
     "prompt_depth": "shallow",
+    "prompt_from": 0,
 }
 
 
@@ -135,6 +137,7 @@ SPECS = (
             "max_length": 256,
             "padding": "longest",
             "prompt_depth": "shallow",
+            "prompt_from": 0,
         },
         modality="text",
         width=384,

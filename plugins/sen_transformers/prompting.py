@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.neuron import PromptSlot, SuperNeuron
+from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens
 from sen_core.neuron_inputs import insert_tokens
 
 __all__ = ["PromptHooks", "layer_list"]
@@ -26,48 +26,92 @@ _LAYER_PATHS = ("encoder.layer", "encoder.layers", "layers", "layer")
 
 def layer_list(model: nn.Module) -> nn.ModuleList:
     """The model's stack of transformer layers (its location differs between architectures)."""
+    return model.get_submodule(_layer_path(model))
+
+
+def _layer_path(model: nn.Module) -> str:
     for path in _LAYER_PATHS:
         try:
             mod = model.get_submodule(path)
         except AttributeError:
             continue
         if isinstance(mod, nn.ModuleList) and len(mod) > 0:
-            return mod
+            return path
     raise ConfigError(
         f"{type(model).__name__} has no layer list at any of {_LAYER_PATHS}; cannot prompt it"
     )
 
 
 class PromptHooks:
-    """Hooks that feed shallow (B, M, D) or deep (B, depth, M, D) prompts into ``model``."""
+    """Hooks that feed shallow (B, M, D) or deep (B, depth, M, D) prompts into ``model``.
+
+    With ``start`` > 0 (the prompt boundary) the model runs in two parts: ``captured()`` records
+    the hidden states entering layer ``start`` during a prompt-free forward, and
+    ``from_boundary(h)`` runs only layers ``start..`` with ``h`` in place of the embeddings (the
+    model still builds its attention mask and final norm/pooling itself).
+    """
 
     def __init__(self, model: nn.Module, *, at: int) -> None:
         self.at = at
+        self.model = model
+        self._path = _layer_path(model)
         self.layers = layer_list(model)
         self.depth = len(self.layers)
+        self.start = 0
         self._prompts: Tensor | None = None
+        self._boundary: Tensor | None = None
+        self._captured: list[Tensor] | None = None
         model.embeddings.register_forward_hook(self._insert)
-        for i in range(1, self.depth):
+        for i in range(self.depth):
             self.layers[i].register_forward_pre_hook(self._replacer(i), with_kwargs=True)
 
     def _insert(self, module: nn.Module, args: Any, out: Any) -> Tensor | None:
-        p = self._prompts
-        if p is None:
+        p, h = self._prompts, self._boundary
+        if p is None and h is None:
             return None
         if not isinstance(out, Tensor):
             raise ConfigError(
                 f"{type(module).__name__} returns {type(out).__name__}; expected a tensor to prompt"
             )
+        if h is not None:  # positions past a cached (unpadded) boundary are masked padding
+            out = torch.cat([h.to(out.dtype), out[:, h.shape[1] :]], dim=1)
+        if p is None:
+            return out
         return insert_tokens(out, p[:, 0] if p.ndim == 4 else p, self.at)
+
+    @contextmanager
+    def captured(self) -> Iterator[list[Tensor]]:
+        """Within the block, the hidden states entering layer ``start`` are appended to the list."""
+        self._captured = []
+        try:
+            yield self._captured
+        finally:
+            self._captured = None
+
+    @contextmanager
+    def from_boundary(self, hidden: Tensor) -> Iterator[None]:
+        """Within the block the model runs layers ``start..`` on ``hidden`` (B, L, D)."""
+        parent, _, attr = self._path.rpartition(".")
+        owner = self.model.get_submodule(parent) if parent else self.model
+        full = getattr(owner, attr)
+        setattr(owner, attr, nn.ModuleList(list(full)[self.start :]))
+        self._boundary = hidden
+        try:
+            yield
+        finally:
+            self._boundary = None
+            setattr(owner, attr, full)
 
     def _replacer(self, i: int):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
+            if self._captured is not None and i == self.start:
+                self._captured.append(args[0] if args else kwargs["hidden_states"])
             p = self._prompts
-            if p is None or p.ndim != 4:
+            if p is None or p.ndim != 4 or i <= self.start:
                 return None
             at, m = self.at, p.shape[-2]
             h = args[0] if args else kwargs["hidden_states"]
-            h = torch.cat([h[:, :at], p[:, i].to(h.dtype), h[:, at + m :]], dim=1)
+            h = torch.cat([h[:, :at], p[:, i - self.start].to(h.dtype), h[:, at + m :]], dim=1)
             if args:
                 return (h, *args[1:]), kwargs
             return args, {**kwargs, "hidden_states": h}
@@ -85,17 +129,57 @@ class PromptHooks:
 
 
 class HFPromptedNeuron(SuperNeuron):
-    """Shared tail of the transformers neurons: prompt hooks, the prompt slot, freezing."""
+    """Shared tail of the transformers neurons: prompt hooks, the prompt slot, freezing, and the
+    split at the prompt boundary (subclasses' ``encode`` runs the model inside the hooks)."""
 
-    def _setup_prompting(self, model: nn.Module, *, at: int, deep: bool) -> None:
+    suffix_reads_inputs = True  # the suffix re-runs the model's own forward on its inputs
+
+    def _setup_prompting(
+        self, model: nn.Module, *, at: int, deep: bool, prompt_from: int = 0
+    ) -> None:
         """Width from the config, hooks that insert M prompts at position ``at``, then freeze."""
         self.width = int(model.config.hidden_size)
         self._hooks = PromptHooks(model, at=at)
-        self._slot = PromptSlot(
-            kind="tokens", dim=self.width, depth=self._hooks.depth if deep else 1
-        )
+        self.set_prompt_from(prompt_from)
+        self._hooks.start = prompt_from
+        depth = self._hooks.depth - prompt_from
+        self._slot = PromptSlot(kind="tokens", dim=self.width, depth=depth if deep else 1)
         self.apply_trainable(model)
         self.train()
 
     def prompt_slot(self) -> PromptSlot | None:
         return self._slot
+
+    def prompt_boundaries(self) -> tuple[int, ...]:
+        return tuple(range(self._hooks.depth))
+
+    @property
+    def splits(self) -> bool:
+        return True
+
+    def _hidden_mask(self, inputs: Any, hidden: Tensor) -> Tensor | None:
+        """(B, L) validity of the boundary tokens (text: the attention mask), or None."""
+        return None
+
+    def encode_prefix(self, inputs: Any) -> Boundary:
+        """One prompt-free forward that also records the hidden states entering layer
+        ``prompt_from``, batch first: (B, L, D), or (B, T, L, D) for frame batches."""
+        with self._hooks.captured() as seen:
+            out = self.encode(inputs, None)
+        h = seen[0]
+        b = out.x.shape[0]
+        hidden = h if h.shape[0] == b else h.reshape(b, h.shape[0] // b, *h.shape[1:])
+        return Boundary(
+            output=out, hidden=hidden, mask=self._hidden_mask(inputs, hidden), inputs=inputs
+        )
+
+    def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
+        if boundary.hidden is None:
+            return super().encode_suffix(boundary, prompts)
+        h = boundary.hidden
+        with self._hooks.from_boundary(h.flatten(0, 1) if h.ndim == 4 else h):
+            return self.encode(boundary.inputs, prompts)
+
+    def _late(self, inputs: Any, prompts: Tensor | None) -> bool:
+        """Whether ``encode`` must run as prefix + suffix (prompts entering after layer 0)."""
+        return prompts is not None and self.prompt_from > 0 and self._hooks._boundary is None

@@ -66,6 +66,7 @@ class HFTextNeuron(HFPromptedNeuron):
         padding: str = "longest",
         trainable: Trainable = "none",
         prompt_depth: str = "shallow",
+        prompt_from: int = 0,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         deep = check_prompt_depth(prompt_depth, name=spec.name)
@@ -86,7 +87,7 @@ class HFTextNeuron(HFPromptedNeuron):
         self.max_length = int(
             max_length or min(limit, getattr(tokenizer, "model_max_length", limit))
         )
-        self._setup_prompting(model, at=1, deep=deep)
+        self._setup_prompting(model, at=1, deep=deep, prompt_from=prompt_from)
 
     def preprocess(self, raw: Any) -> dict[str, Tensor]:
         texts = check_texts(raw, name=self.name)
@@ -101,6 +102,10 @@ class HFTextNeuron(HFPromptedNeuron):
         keep = ("input_ids", "attention_mask", "token_type_ids")
         return {k: v.to(dev) for k, v in enc.items() if k in keep}
 
+    def _hidden_mask(self, inputs: dict[str, Tensor], hidden: Tensor) -> Tensor | None:
+        mask = inputs.get("attention_mask")
+        return None if mask is None else mask.bool()
+
     def encode(self, inputs: dict[str, Tensor], prompts: Tensor | None = None) -> Tokens:
         if (
             not isinstance(inputs, dict)
@@ -114,6 +119,8 @@ class HFTextNeuron(HFPromptedNeuron):
         b, n = ids.shape
         mask = inputs.get("attention_mask", torch.ones_like(ids))
         prompts = shallow_if_single(self.check_prompts(prompts, b))
+        if self._late(inputs, prompts):  # prompts enter at layer prompt_from: split the forward
+            return self.encode_suffix(self.encode_prefix(inputs), prompts)
         m = 0 if prompts is None else prompts.shape[-2]
         kwargs = dict(inputs)
         if m:  # prompts are always attended; they sit right after the first token
@@ -168,6 +175,7 @@ def _build(
         padding=params.get("padding", "longest"),
         trainable=params.get("trainable", "none"),
         prompt_depth=params.get("prompt_depth", "shallow"),
+        prompt_from=params.get("prompt_from", 0),
     )
 
 

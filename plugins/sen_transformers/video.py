@@ -66,6 +66,7 @@ class HFVideoNeuron(HFPromptedNeuron):
         tokens_per_frame: str | int = "all",
         trainable: Trainable = "none",
         prompt_depth: str = "shallow",
+        prompt_from: int = 0,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
@@ -75,7 +76,7 @@ class HFVideoNeuron(HFPromptedNeuron):
         self.image_size, self.patch = int(cfg.image_size), int(cfg.patch_size)
         self.num_frames, self.tubelet = int(cfg.num_frames), int(cfg.tubelet_size)
         self.mean, self.std = tuple(mean), tuple(std)
-        self._setup_prompting(model, at=0, deep=deep)
+        self._setup_prompting(model, at=0, deep=deep, prompt_from=prompt_from)
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device
@@ -94,6 +95,8 @@ class HFVideoNeuron(HFPromptedNeuron):
             )
         b = inputs.shape[0]
         prompts = shallow_if_single(self.check_prompts(prompts, b))
+        if self._late(inputs, prompts):  # prompts enter at layer prompt_from: split the forward
+            return self.encode_suffix(self.encode_prefix(inputs), prompts)
         m = 0 if prompts is None else prompts.shape[-2]
         with self._hooks.applied(prompts):
             h = self.model(pixel_values=inputs).last_hidden_state  # (B, M + T'*h*w, D)
@@ -138,4 +141,5 @@ def build_videomae(spec: EncoderSpec, **params: Any) -> HFVideoNeuron:
         tokens_per_frame=params.get("tokens_per_frame", "all"),
         trainable=params.get("trainable", "none"),
         prompt_depth=params.get("prompt_depth", "shallow"),
+        prompt_from=params.get("prompt_from", 0),
     )

@@ -62,6 +62,7 @@ class HFImageNeuron(HFPromptedNeuron):
         trainable: Trainable = "none",
         prompt_depth: str = "shallow",
         post_norm: nn.Module | None = None,
+        prompt_from: int = 0,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         self.tokens_per_frame = check_tokens_per_frame(tokens_per_frame, name=spec.name)
@@ -73,7 +74,7 @@ class HFImageNeuron(HFPromptedNeuron):
         # a model trained at another size resamples its position grid
         self.interpolate = self.image_size != int(model.config.image_size)
         self.post_norm = post_norm
-        self._setup_prompting(model, at=1, deep=deep)
+        self._setup_prompting(model, at=1, deep=deep, prompt_from=prompt_from)
 
     def preprocess(self, raw: Any) -> Tensor:
         dev = next(self.model.parameters()).device
@@ -84,6 +85,8 @@ class HFImageNeuron(HFPromptedNeuron):
     def encode(self, inputs: Tensor, prompts: Tensor | None = None) -> Tokens:
         b, t = check_preprocessed_frames(inputs, name=self.name)
         prompts = shallow_if_single(self.check_prompts(prompts, b))
+        if self._late(inputs, prompts):  # prompts enter at layer prompt_from: split the forward
+            return self.encode_suffix(self.encode_prefix(inputs), prompts)
         p = per_frame(prompts, t)
         m = 0 if p is None else p.shape[-2]
         x = inputs.flatten(0, 1)
@@ -134,6 +137,7 @@ def _build(
         tokens_per_frame=params.get("tokens_per_frame", "all"),
         trainable=params.get("trainable", "none"),
         prompt_depth=params.get("prompt_depth", "shallow"),
+        prompt_from=params.get("prompt_from", 0),
         post_norm=getattr(model, "post_layernorm", None),
     )
 

@@ -90,3 +90,50 @@ def test_backward_reaches_prompts_not_the_frozen_prefix():
     gen = net.block.at(net.block.distributors, 0).gens["vit"]
     assert gen.layers == 2 and gen.layer_emb.grad is not None
     assert all(p.grad is None for p in net.neurons["vit"].parameters())
+
+
+def test_text_boundary_from_cache_gives_the_same_output(tmp_path):
+    """A late-prompted BERT reading questions of different lengths: cached boundaries (trimmed,
+    re-padded) and re-tokenised ids reproduce the uncached forward."""
+    torch.manual_seed(0)
+    vit = {
+        "name": "timm/vit_tiny_patch16_224",
+        "key": "vit",
+        "input": "frames",
+        "params": {**VIT, "prompt_from": 2},
+    }
+    bert = {
+        "name": "transformers/bert@1",
+        "key": "question",
+        "input": "question",
+        "params": {
+            "config": {
+                "num_hidden_layers": 2,
+                "intermediate_size": 64,
+                "hidden_size": 32,
+                "num_attention_heads": 2,
+            },
+            "prompt_from": 1,
+        },
+    }
+    spec = NetworkSpec.model_validate(
+        {
+            "neurons": [vit, bert],
+            "anchor": "vit",
+            "depth": 2,
+            "width": 32,
+            "attn_heads": 2,
+            "token_budget": 8,
+            "prompt_tokens": 2,
+        }
+    )
+    net = build_network(spec).eval()
+    assert net.boundary_of("question") == 1
+    batch = make_batch()
+    cache = FeatureCache(tmp_path / "c")
+    with torch.no_grad():
+        want = net(batch)
+        net.step(batch, cache)
+        out, _, _ = net.step(batch, cache)
+    assert cache.hits == 4
+    torch.testing.assert_close(out.state, want.state, rtol=0, atol=1e-5)

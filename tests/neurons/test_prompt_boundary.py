@@ -154,3 +154,40 @@ def test_open_clip_suffix_equals_full_encode(tiny_open_clip, name, deep):
             got, want = neuron.encode_suffix(boundary, prompts), neuron.encode(inputs, prompts)
         assert _max_diff(got.x, want.x) <= 1e-5, start
         assert _max_diff(want.x, boundary.output.x) > 1e-4
+
+
+# ---- transformers models -----------------------------------------------------------------------
+HF_SMALL = {"num_hidden_layers": 3, "intermediate_size": 256}
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "deep"),
+    [
+        ("transformers/bert@1", {"config": HF_SMALL}, False),
+        ("transformers/roberta@1", {"config": HF_SMALL}, True),
+        ("transformers/clip-text@1", {"config": HF_SMALL}, True),
+        ("transformers/vit@1", {"image_size": 32, "config": {"patch_size": 16}}, True),
+    ],
+)
+def test_transformers_suffix_equals_full_encode(name, params, deep):
+    """Hugging Face text and vision models split at every layer boundary (hooks + layer slice)."""
+    depth = {"prompt_depth": "deep"} if deep else {}
+    raw = ["a cat", "a photo of a dog on the grass"] if "vit" not in name else _video()
+    allowed = _build((name, params), **depth).prompt_boundaries()
+    assert len(allowed) >= 2
+    for start in allowed:
+        neuron = _build((name, params), prompt_from=start, **depth)
+        inputs = neuron.preprocess(raw)
+        prompts = _prompts(neuron, deep=deep)
+        with torch.no_grad():
+            boundary = neuron.encode_prefix(inputs)
+            assert _max_diff(boundary.output.x, neuron.encode(inputs).x) <= 1e-5
+            got = neuron.encode_suffix(boundary, prompts)
+            # independent references: the model's own hidden states, and at start 0 the
+            # one-pass prompted forward (later starts run encode() itself as prefix + suffix)
+            kw = inputs if isinstance(inputs, dict) else {"pixel_values": inputs.flatten(0, 1)}
+            ref = neuron.model(**kw, output_hidden_states=True).hidden_states[start]
+            want = neuron.encode(inputs, prompts)
+        assert _max_diff(boundary.hidden.reshape(ref.shape), ref) <= 1e-5, start
+        assert _max_diff(got.x, want.x) <= 1e-5, start
+        assert _max_diff(want.x, boundary.output.x) > 1e-4
