@@ -95,7 +95,7 @@ class OpenClipImageNeuron(SuperNeuron):
             self.width = int(v.output_dim if v.attn_pool is not None else v.transformer.width)
 
     def _setup_resnet(self) -> None:
-        from sen_timm.prompting import FilmHooks
+        from sen_core.timm_prompting import FilmHooks
 
         v = self.visual
         # ModifiedResNet has no timm feature_info; declare its four stages so FilmHooks can hook them
@@ -107,7 +107,7 @@ class OpenClipImageNeuron(SuperNeuron):
         self.width = int(pool.c_proj.out_features if self.project else pool.c_proj.in_features)
 
     def _setup_timm(self) -> None:
-        from sen_timm.prompting import FilmHooks, TokenPrompter
+        from sen_core.timm_prompting import FilmHooks, TokenPrompter
 
         trunk = self.visual.trunk
         if self.spec.prompting == "tokens":

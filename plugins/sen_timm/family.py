@@ -8,16 +8,10 @@ from __future__ import annotations
 
 from sen_core.errors import UnknownNameError, suggest
 from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
+from sen_core.timm_prompting import model_module, prompting_for
 
 NAMESPACE = "timm"
 FACTORY = "sen_timm.neuron:build"
-
-# timm model modules whose models are plain ViT-style token transformers (patch_embed, prefix
-# tokens + position embedding, a list of blocks, final norm): prompts go in as extra tokens.
-# Every other family prompts by FiLM on the stages named in the model's ``feature_info``.
-TOKEN_MODULES = frozenset(
-    {"vision_transformer", "vision_transformer_hybrid", "deit", "eva", "beit"}
-)
 
 
 def _timm_name(name: str) -> str:
@@ -33,18 +27,6 @@ def list_names(pattern: str | None = None) -> list[str]:
     if not any(c in pat for c in "*?["):
         pat = f"*{pat}*"  # same rule as the catalogue: a bare word is a substring search
     return [f"{NAMESPACE}/{n}" for n in timm.list_models(pat)]
-
-
-def model_module(arch: str) -> str:
-    """The timm module an architecture lives in, e.g. ``'vision_transformer'``."""
-    from timm.models import model_entrypoint
-
-    return model_entrypoint(arch).__module__.rsplit(".", 1)[-1]
-
-
-def prompting_for(arch: str) -> str:
-    """``'tokens'`` for ViT-style transformers, ``'film'`` for everything with feature stages."""
-    return "tokens" if model_module(arch) in TOKEN_MODULES else "film"
 
 
 def resolve(name: str) -> EncoderSpec:

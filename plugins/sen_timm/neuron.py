@@ -21,12 +21,12 @@ from sen_core.neuron_inputs import (
 )
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
+from sen_core.timm_prompting import FilmHooks, TokenPrompter
 from sen_core.weights import load_into
 
 from .checkpoint import load_timm_checkpoint
 from .layout import pooled_branches, sequence_layout
 from .preprocess import EvalTransform
-from .prompting import FilmHooks, TokenPrompter
 from .sizing import default_size, model_kwargs_for_size
 
 __all__ = ["TimmNeuron", "build"]

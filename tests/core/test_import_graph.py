@@ -119,11 +119,6 @@ def test_find_cycle_reports_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 14): sen_open_clip imports sen_timm.family and sen_timm.prompting "
-    "(being edited for the prompt boundary); remove this mark once they move to sen_core",
-)
 def test_no_plugin_imports_another_plugin() -> None:
     """A plugin package imports sen_core and itself only."""
     bad = sorted(

@@ -1,21 +1,23 @@
-"""Where FiLM prompts enter a timm model: the stage modules, and how one stage output is modulated.
+"""Where FiLM prompts enter a timm-style model: the stage modules, and how a stage output is modulated.
 
 timm's ``feature_info`` names each stage for its ``features_only`` wrapper; on the classification
 model a name can be missing (mvitv2/twins say ``block.i``; gemma4 nests it under ``encoder.``), a
 ``ModuleList`` that never runs as such (coat, twins), or a module returning a tuple or list (pit,
 tnt, selecsls, crossvit, efficientvim, mvitv2). ``film_stages`` maps each name to the module that
 really runs; ``modulate`` scales and shifts the tensor of a stage output that carries its channels.
-Used by ``sen_timm.prompting.FilmHooks``.
+Used by ``sen_core.timm_prompting.FilmHooks`` (shared by the sen_timm and sen_open_clip plugins);
+torch is imported only inside the functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from torch import Tensor, nn
+from typing import TYPE_CHECKING, Any
 
 from sen_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
 
 __all__ = ["channel_shape", "film_stages", "modulate"]
 
@@ -38,6 +40,8 @@ _OVERRIDES = {"HighResolutionNet": _hrnet_stages, "HighResolutionNetFeatures": _
 
 def _runs(model: nn.Module, name: str) -> str | None:
     """``name`` if it is a submodule whose forward runs; a ModuleList -> its last member."""
+    from torch import nn
+
     try:
         mod = model.get_submodule(name)
     except AttributeError:
@@ -108,6 +112,8 @@ def modulate(
 ) -> Any:
     """Apply x * (1 + s) + b for each (C, s, b) in ``films`` to ``out``: a tensor, or the first
     not-yet-modulated tensor element of a tuple/list output with C channels and the batch size."""
+    from torch import Tensor
+
     if isinstance(out, Tensor):
         c, s, b = films[0]
         shape = channel_shape(out, c, channels_last)

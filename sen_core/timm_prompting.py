@@ -1,25 +1,52 @@
 """How prompts enter a timm model: prompt tokens for ViT-style transformers, FiLM for staged models.
 
-``TokenPrompter`` re-runs a ViT / DeiT / EVA / BEiT forward step by step with M prompt tokens
-inserted after the prefix (CLS/register) tokens; ``FilmHooks`` scales and shifts the outputs of the
-stages named in the model's ``feature_info``. Both are used by ``sen_timm.neuron.TimmNeuron``.
+``prompting_for`` says which a timm architecture takes; ``TokenPrompter`` re-runs a ViT / DeiT /
+EVA / BEiT forward step by step with M prompt tokens inserted after the prefix (CLS/register)
+tokens; ``FilmHooks`` scales and shifts the outputs of the stages named in the model's
+``feature_info``. Shared here because two plugins prompt timm models (sen_timm's neurons and
+sen_open_clip's timm-trunk and ModifiedResNet towers) and a plugin must not import another.
+timm and torch are imported only inside functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import torch
-from torch import Tensor, nn
+from typing import TYPE_CHECKING, Any
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron_inputs import insert_tokens, remove_tokens
+from sen_core.timm_film_stages import film_stages, modulate
 
-from .film_stages import film_stages, modulate
+if TYPE_CHECKING:
+    from torch import Tensor, nn
 
-__all__ = ["FilmHooks", "TokenPrompter", "film_chain", "insert_tokens", "remove_tokens"]
+__all__ = [
+    "TOKEN_MODULES",
+    "FilmHooks",
+    "TokenPrompter",
+    "film_chain",
+    "model_module",
+    "prompting_for",
+]
+
+# timm model modules whose models are plain ViT-style token transformers (patch_embed, prefix
+# tokens + position embedding, a list of blocks, final norm): prompts go in as extra tokens.
+# Every other family prompts by FiLM on the stages named in the model's ``feature_info``.
+TOKEN_MODULES = frozenset(
+    {"vision_transformer", "vision_transformer_hybrid", "deit", "eva", "beit"}
+)
+
+
+def model_module(arch: str) -> str:
+    """The timm module an architecture lives in, e.g. ``'vision_transformer'``."""
+    from timm.models import model_entrypoint
+
+    return model_entrypoint(arch).__module__.rsplit(".", 1)[-1]
+
+
+def prompting_for(arch: str) -> str:
+    """``'tokens'`` for ViT-style transformers, ``'film'`` for everything with feature stages."""
+    return "tokens" if model_module(arch) in TOKEN_MODULES else "film"
 
 
 # helpers
@@ -27,18 +54,12 @@ __all__ = ["FilmHooks", "TokenPrompter", "film_chain", "insert_tokens", "remove_
 
 def _pad_square(bias: Tensor, at: int, m: int) -> Tensor:
     """(..., S, S) attention bias -> (..., S + m, S + m) with zero bias to and from inserted tokens."""
+    import torch
+
     rows = bias.new_zeros(*bias.shape[:-2], m, bias.shape[-1])
     bias = torch.cat([bias[..., :at, :], rows, bias[..., at:, :]], dim=-2)
     cols = bias.new_zeros(*bias.shape[:-1], m)
     return torch.cat([bias[..., :at], cols, bias[..., at:]], dim=-1)
-
-
-def _has_submodule(model: nn.Module, name: str) -> bool:
-    try:
-        model.get_submodule(name)
-    except AttributeError:
-        return False
-    return True
 
 
 # classes
@@ -84,6 +105,8 @@ class TokenPrompter:
             mixed = getattr(m, "rope_mixed", False) and rope is not None
             return x, lambda i, n_prompts: {"rope": rope[i] if mixed else rope}
         # beit: cls token + absolute position embedding, optional shared relative position bias
+        import torch
+
         x = m.patch_embed(x)
         x = torch.cat((m.cls_token.expand(x.shape[0], -1, -1), x), dim=1)
         if m.pos_embed is not None:
@@ -152,6 +175,10 @@ class TokenPrompter:
 
         Prompts enter before block ``start``; blocks before it run unprompted.
         """
+        import torch
+
+        from sen_core.neuron_inputs import insert_tokens, remove_tokens
+
         self._check(prompts, start)
         deep = prompts.ndim == 4
         n_prompts = prompts.shape[-2]
@@ -180,6 +207,10 @@ class TokenPrompter:
 
     def suffix(self, h: Tensor, prompts: Tensor | None, start: int) -> Tensor:
         """Tokens entering block ``start`` [+ prompts] -> (N, S, D), as ``forward`` would give."""
+        import torch
+
+        from sen_core.neuron_inputs import insert_tokens, remove_tokens
+
         if prompts is None:
             for blk in self.model.blocks[start:]:
                 h = blk(h)
@@ -228,7 +259,7 @@ class FilmHooks:
     """
 
     def __init__(self, model: nn.Module) -> None:
-        # stage modules that really run, mapped from feature_info (sen_timm.film_stages)
+        # stage modules that really run, mapped from feature_info (sen_core.timm_film_stages)
         stages = film_stages(model)
         self.modules: list[str] = [name for name, _ in stages]
         self.channels: tuple[int, ...] = tuple(c for _, c in stages)
