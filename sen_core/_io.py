@@ -11,13 +11,18 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 def _tmp_path(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # ``.<name>.<pid>.<random>.tmp``: the pid lets a later process tell a dead writer's leftover
+    # from a live writer's file (``tmp_writer_gone``).
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     os.close(fd)
     return Path(name)
 
@@ -43,6 +48,31 @@ def atomic_write(
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+_TMP_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def tmp_writer_gone(path: Path, *, max_age_s: float, now: float | None = None) -> bool:
+    """Whether a temporary file of ``atomic_write`` was left by a writer that is gone: its pid
+    (in the name) is no longer alive, or it is older than ``max_age_s`` (an unknown name, a pid
+    reused by another process, a writer on another machine)."""
+    try:
+        age = (time.time() if now is None else now) - path.stat().st_mtime
+    except OSError:
+        return False
+    if age > max_age_s:
+        return True
+    m = _TMP_NAME.match(path.name)
+    if m is None:
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -6,7 +6,9 @@ spec, params, preprocessing, prompt boundary) and the input content. This module
 ``sen_core.network.step0.cached_features`` looks samples up here and encodes only the misses.
 One safetensors file per (neuron, sample),
 written to a temporary name then renamed (concurrent writers are safe), evicted oldest-used first
-when the cache grows past ``max_bytes``. Importing this module does not import torch.
+when the cache grows past ``max_bytes``. Each entry carries a checksum of its whole content
+(checked on every read: a damaged entry is a miss, deleted and rewritten); non-finite tensors are
+never stored. Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._io import atomic_write
+from ._io import atomic_write, tmp_writer_gone
 from .errors import SenError
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ DEFAULT_MAX_BYTES = 20 * 2**30
 SUFFIX = ".safetensors"
 _NEURON_FILE = "neuron.json"
 _STALE_TMP_S = 3600  # a temporary file this old belongs to a writer that died
+_CHECKSUM_KEY = "sen_sha256"  # metadata key of an entry's content checksum
 _RESCAN_EVERY = 512  # puts between size re-scans (other processes write too)
 
 
@@ -72,12 +75,18 @@ class FeatureCache:
 
     ``max_bytes`` bounds the total size (default ``$SEN_CACHE_MAX_BYTES`` or 20 GB); when a write
     pushes past it, the least recently used entries (by modification time, refreshed on every hit)
-    are removed down to 90 % of the bound. The object holds only paths and counters, so it
-    pickles to worker processes.
+    are removed down to 90 % of the bound. Opening a cache removes the temporary files of writers
+    that are gone (``tmp_found`` / ``tmp_removed`` count them). ``corrupt`` counts entries that
+    failed their checksum, ``refused`` puts that held non-finite values. The object holds only
+    paths and counters, so it pickles to worker processes.
     """
 
     def __init__(
-        self, root: str | os.PathLike | None = None, max_bytes: int | str | None = None
+        self,
+        root: str | os.PathLike | None = None,
+        max_bytes: int | str | None = None,
+        *,
+        sweep: bool = True,
     ) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         if max_bytes is None:
@@ -85,8 +94,14 @@ class FeatureCache:
         self.max_bytes = parse_size(max_bytes)
         self.hits = 0
         self.misses = 0
+        self.corrupt = 0
+        self.refused = 0
+        self.tmp_found = 0
+        self.tmp_removed = 0
         self._approx_bytes: int | None = None
         self._puts = 0
+        if sweep:
+            self.sweep_tmp()
 
     def __repr__(self) -> str:
         return f"FeatureCache({str(self.root)!r}, max_bytes={self.max_bytes})"
@@ -95,7 +110,8 @@ class FeatureCache:
         return {"root": self.root, "max_bytes": self.max_bytes}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["root"], state["max_bytes"])  # type: ignore[misc]
+        # the opening process already swept the temporary files: workers need not walk again
+        self.__init__(state["root"], state["max_bytes"], sweep=False)  # type: ignore[misc]
 
     # ---- entries ----------------------------------------------------------------------------
     def path(self, neuron_id: str, input_hash: str) -> Path:
@@ -104,7 +120,11 @@ class FeatureCache:
     def get(
         self, neuron_id: str, input_hash: str
     ) -> tuple[dict[str, Tensor], dict[str, str]] | None:
-        """The tensors and metadata stored for this key, or None (counted as a miss)."""
+        """The tensors and metadata stored for this key, or None (counted as a miss).
+
+        An entry whose checksum does not match its content (flipped bits, a foreign or older file)
+        is a miss too: it is deleted, counted in ``corrupt``, and the caller's put rewrites it.
+        """
         path = self.path(neuron_id, input_hash)
         try:
             # One read of the whole file: tensors and metadata come from the same version of it,
@@ -115,8 +135,9 @@ class FeatureCache:
         except FileNotFoundError:  # never written, or evicted by another process meanwhile
             self.misses += 1
             return None
-        except Exception:  # noqa: BLE001 - unreadable (disk trouble): drop it and recompute
+        except Exception:  # noqa: BLE001 - damaged or unreadable: drop it and recompute
             path.unlink(missing_ok=True)
+            self.corrupt += 1
             self.misses += 1
             return None
         self.hits += 1
@@ -128,23 +149,27 @@ class FeatureCache:
         input_hash: str,
         tensors: dict[str, Tensor],
         metadata: dict[str, str] | None = None,
-    ) -> None:
-        """Store an entry atomically: a reader sees the whole file or none (last writer wins)."""
-        from safetensors.torch import save_file
+    ) -> bool:
+        """Store an entry atomically: a reader sees the whole file or none (last writer wins).
 
-        path = self.path(neuron_id, input_hash)
+        Returns False (and counts ``refused``) without writing when a floating tensor holds NaN
+        or inf: a diverged encoder must not poison every later trial that reads the entry.
+        """
+        import torch
+
         data = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-        sizes: list[int] = []
-
-        def write(tmp: Path) -> None:
-            save_file(data, str(tmp), metadata=dict(metadata or {}))
-            sizes.append(
-                tmp.stat().st_size
-            )  # before the rename: another process may evict the entry at once
-
-        atomic_write(path, write, fsync=False)
-        size = sizes[0]
-        self._account(size)
+        if any(v.is_floating_point() and not bool(torch.isfinite(v).all()) for v in data.values()):
+            self.refused += 1
+            return False
+        blob = _encode(data, dict(metadata or {}))
+        try:
+            atomic_write(
+                self.path(neuron_id, input_hash), lambda tmp: tmp.write_bytes(blob), fsync=False
+            )
+        except FileNotFoundError:  # our temporary file was swept (taken for a dead writer's)
+            return False
+        self._account(len(blob))
+        return True
 
     def describe_neuron(self, neuron_id: str, info: dict[str, Any]) -> None:
         """Record what a neuron id stands for (shown by ``sen cache info``); written once."""
@@ -154,7 +179,26 @@ class FeatureCache:
         text = json.dumps({"id": neuron_id, **info}, sort_keys=True)
         atomic_write(target, lambda tmp: tmp.write_text(text), fsync=False)
 
-    # ---- size bound -------------------------------------------------------------------------
+    # ---- temporary files and size bound -----------------------------------------------------
+    def sweep_tmp(self) -> tuple[int, int]:
+        """Remove temporary files whose writer is gone (its pid is dead, or the file is older
+        than an hour); returns (found, removed). A live writer's file is left alone."""
+        found = removed = 0
+        if self.root.is_dir():
+            now = time.time()
+            for dirpath, _, files in os.walk(self.root):
+                for name in files:
+                    if not name.endswith(".tmp"):
+                        continue
+                    found += 1
+                    p = Path(dirpath, name)
+                    if tmp_writer_gone(p, max_age_s=_STALE_TMP_S, now=now):
+                        p.unlink(missing_ok=True)
+                        removed += 1
+        self.tmp_found += found
+        self.tmp_removed += removed
+        return found, removed
+
     def _entries(self) -> list[tuple[Path, os.stat_result]]:
         out = []
         if not self.root.is_dir():
@@ -169,7 +213,7 @@ class FeatureCache:
                     continue
                 if name.endswith(SUFFIX):
                     out.append((p, st))
-                elif name.endswith(".tmp") and now - st.st_mtime > _STALE_TMP_S:
+                elif name.endswith(".tmp") and tmp_writer_gone(p, max_age_s=_STALE_TMP_S, now=now):
                     p.unlink(missing_ok=True)
         return out
 
@@ -222,6 +266,9 @@ class FeatureCache:
             "bytes": sum(r["bytes"] for r in per.values()),
             "max_bytes": self.max_bytes,
             "size": format_size(sum(r["bytes"] for r in per.values())),
+            # temporary files seen and removed when this cache was opened (writers that are gone)
+            "tmp_found": self.tmp_found,
+            "tmp_removed": self.tmp_removed,
             "neurons": per,
         }
 
@@ -240,12 +287,47 @@ class FeatureCache:
         return n
 
 
+# ---- entry format: safetensors whose metadata holds a checksum of everything else ---------------
+def _digest(header: dict[str, Any], payload: bytes) -> str:
+    """sha256 of the header (tensor names, dtypes, shapes, offsets, metadata; checksum left out)
+    in a canonical form, then of the tensor bytes."""
+    header = dict(header)
+    meta = {k: v for k, v in (header.pop("__metadata__", None) or {}).items() if k != _CHECKSUM_KEY}
+    if meta:
+        header["__metadata__"] = meta
+    h = hashlib.sha256(json.dumps(header, sort_keys=True, separators=(",", ":")).encode())
+    h.update(payload)
+    return h.hexdigest()
+
+
+def _encode(tensors: dict[str, Tensor], metadata: dict[str, str]) -> bytes:
+    """safetensors bytes with ``metadata[_CHECKSUM_KEY]`` set to the digest of the content."""
+    from safetensors.torch import save
+
+    raw = save(tensors, metadata={k: v for k, v in metadata.items() if k != _CHECKSUM_KEY})
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + n])
+    payload = raw[8 + n :]
+    digest = _digest(header, payload)
+    header["__metadata__"] = {**(header.get("__metadata__") or {}), _CHECKSUM_KEY: digest}
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # safetensors keeps the tensor data 8-byte aligned
+    return len(text).to_bytes(8, "little") + text + payload
+
+
 def _decode(data: bytes) -> tuple[dict[str, Tensor], dict[str, str]]:
-    """safetensors bytes -> (tensors, metadata); the header is 8 bytes of length, then JSON."""
+    """Checked entry bytes -> (tensors, metadata); ValueError when the checksum is missing or
+    does not match. The header is 8 bytes of length, then JSON, then the tensor bytes."""
     from safetensors.torch import load
 
     n = int.from_bytes(data[:8], "little")
-    meta = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
+    if not 0 < n <= len(data) - 8:
+        raise ValueError("bad header length")
+    header = json.loads(data[8 : 8 + n])
+    meta = dict(header.get("__metadata__") or {})
+    stored = meta.pop(_CHECKSUM_KEY, None)
+    if stored is None or stored != _digest(header, data[8 + n :]):
+        raise ValueError("checksum mismatch")
     return load(data), meta
 
 

@@ -71,7 +71,8 @@ def cache_info(directory: str | None, as_json: bool) -> None:
         return
     click.echo(
         f"location: {info['location']}\nentries:  {info['entries']}\n"
-        f"size:     {info['size']} (bound {format_size(info['max_bytes'])})"
+        f"size:     {info['size']} (bound {format_size(info['max_bytes'])})\n"
+        f"temp files: {info['tmp_found']} found, {info['tmp_removed']} removed (writer gone)"
     )
     if info["neurons"]:
         rows = [
