@@ -214,7 +214,7 @@ def test_missing_root_annotations_and_bad_params(make_dataset, tmp_path, video_r
         make_dataset(NAME, split="test", root=str(video_root))
     with pytest.raises(ConfigError) as err:
         make_dataset(NAME, root=str(video_root), frame=4)
-    assert "  - params.frame: unknown parameter" in str(err.value)
+    assert "params.frame: unknown parameter" in str(err.value)
     with pytest.raises(ConfigError, match=r"params.root: Field required"):
         make_dataset(NAME)
 
