@@ -23,7 +23,8 @@ def run(*args: str):
 
 def read(path):
     with safe_open(str(path), "pt") as f:
-        return {k: f.get_tensor(k) for k in f}, f.metadata()
+        names = f.keys()  # safe_open is not iterable itself
+        return {k: f.get_tensor(k) for k in names}, f.metadata()
 
 
 def test_encode_writes_tokens_and_metadata(tiny_catalogue, bikes, tmp_path):
