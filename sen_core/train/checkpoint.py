@@ -3,7 +3,8 @@
 One checkpoint is a directory ``checkpoints/step_NNNNNN/`` holding ``model.safetensors`` (trainable
 parameters and buffers, the resolved spec in the metadata), ``optimizer.safetensors`` (AdamW
 moments keyed by parameter name) and ``trainer.json`` (step, data position, scheduler, RNG states,
-optimizer hyper-parameters, sha256 of both tensor files). The directory is built under a temporary
+optimizer hyper-parameters, sha256 of both tensor files) and ``trainer.sha256`` (the sha256 of
+``trainer.json`` itself, so every byte of a checkpoint is covered). The directory is built under a temporary
 name and renamed into place; ``checkpoints/latest`` then names it. Nothing here can execute code
 on load, so a shared run directory is safe to resume or evaluate.
 """
@@ -11,6 +12,7 @@ on load, so a shared run directory is safe to resume or evaluate.
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import random
 import shutil
@@ -29,6 +31,9 @@ FORMAT = 1
 MODEL_FILE = "model.safetensors"
 OPTIM_FILE = "optimizer.safetensors"
 TRAINER_FILE = "trainer.json"
+TRAINER_SUM_FILE = (
+    "trainer.sha256"  # sha256 of trainer.json (which holds those of the tensor files)
+)
 
 
 # ---- model weights ---------------------------------------------------------------------------
@@ -238,6 +243,7 @@ def save_checkpoint(
         "files": {f: sha256_file(tmp / f) for f in (MODEL_FILE, OPTIM_FILE)},
     }
     atomic_write_json(tmp / TRAINER_FILE, state)
+    atomic_write_text(tmp / TRAINER_SUM_FILE, sha256_file(tmp / TRAINER_FILE) + "\n")
     if final.exists():  # a step re-run after a resume: the old copy is not the one `latest` names
         shutil.rmtree(final)
     tmp.rename(final)
@@ -326,17 +332,18 @@ def _check_rng(rng: Any, tfile: Path) -> None:
 
 
 def read_trainer_state(path: str | Path) -> dict[str, Any]:
-    """Parse and verify ``trainer.json`` of checkpoint ``path`` (schema, files present, checksums)."""
+    """Parse and verify ``trainer.json`` of checkpoint ``path`` (its own checksum, schema, files
+    present, their checksums)."""
     path = Path(path)
     tfile = path / TRAINER_FILE
-    try:
-        state = loads_json(tfile.read_bytes())
-    except FileNotFoundError:
+    raw = _read_checked(path, TRAINER_FILE)
+    digest = _read_checked(path, TRAINER_SUM_FILE)
+    if digest.rstrip(b"\n") != hashlib.sha256(raw).hexdigest().encode():
         raise CheckpointError(
-            f"checkpoint {path} is incomplete: {TRAINER_FILE} is missing"
-        ) from None
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {tfile}: {exc.strerror or exc}") from None
+            f"checkpoint file {tfile} is corrupt: its sha256 does not match {TRAINER_SUM_FILE}"
+        )
+    try:
+        state = loads_json(raw)
     except ValueError as exc:
         raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
     _check_schema(state, tfile)
@@ -353,6 +360,16 @@ def read_trainer_state(path: str | Path) -> dict[str, Any]:
                 f"checkpoint file {fpath} is corrupt (its sha256 does not match {TRAINER_FILE})"
             )
     return state
+
+
+def _read_checked(path: Path, name: str) -> bytes:
+    """The bytes of one small checkpoint file; a missing or unreadable file is a CheckpointError."""
+    try:
+        return (path / name).read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint {path} is incomplete: {name} is missing") from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path / name}: {exc.strerror or exc}") from None
 
 
 def _check_model_tensors(path: Path, tensors: dict[str, Tensor], model: nn.Module) -> None:

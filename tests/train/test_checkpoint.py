@@ -26,6 +26,7 @@ def test_checkpoint_layout_and_formats(run_train, fk):
         "model.safetensors",
         "optimizer.safetensors",
         "trainer.json",
+        "trainer.sha256",
     ]
     assert (run_dir / "checkpoints" / "latest").read_text() == "step_000003\n"
     for f in ("model.safetensors", "optimizer.safetensors"):
@@ -80,6 +81,8 @@ def _valid_sum_bad_content(ckpt):
     state = json.loads((ckpt / "trainer.json").read_text())
     state["files"]["model.safetensors"] = hashlib.sha256(b"\x00" * 16).hexdigest()
     (ckpt / "trainer.json").write_text(json.dumps(state))
+    digest = hashlib.sha256((ckpt / "trainer.json").read_bytes()).hexdigest()
+    (ckpt / "trainer.sha256").write_text(digest + "\n")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,10 @@ def _trainer(ckpt: Path) -> dict[str, Any]:
 
 
 def _put(ckpt: Path, state: dict[str, Any]) -> None:
+    """Write trainer.json and fix its own checksum (only the content checks can catch it)."""
     (ckpt / "trainer.json").write_text(json.dumps(state))
+    digest = hashlib.sha256((ckpt / "trainer.json").read_bytes()).hexdigest()
+    (ckpt / "trainer.sha256").write_text(digest + "\n")
 
 
 def _edit(fn: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
