@@ -135,5 +135,10 @@ def read_image_norm(
     f = Path(path).expanduser() / "preprocessor_config.json"
     if not f.is_file():
         return default_mean, default_std
-    cfg = json.loads(f.read_text())
+    try:
+        cfg = json.loads(f.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+        raise ConfigError(f"cannot read {f}: {exc}") from None
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{f} must hold a JSON object (image_mean, image_std)")
     return tuple(cfg.get("image_mean", default_mean)), tuple(cfg.get("image_std", default_std))

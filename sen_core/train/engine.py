@@ -8,7 +8,6 @@ LambdaLR (warm-up + cosine). Rank 0 logs, evaluates on the held-out split, and c
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import random
 import sys
@@ -259,9 +258,7 @@ class _Trainer:
             self.step >= total and self.run_dir.final.is_file()
         ):  # resuming a finished run: nothing to do
             return self._finish(
-                json.loads(self.run_dir.final.read_text())
-                if self.info.is_main
-                else {"step": self.step}
+                self.run_dir.read_final() if self.info.is_main else {"step": self.step}
             )
         pin = self.device.type == "cuda"
         source = BatchStream(

@@ -100,24 +100,58 @@ class RunDir:
         )
 
     def read_config(self) -> RunConfig:
+        """The run's resolved config; any damage (not UTF-8, bad YAML, wrong schema, unreadable)
+        is a one-line ConfigError naming the file."""
         import yaml
         from pydantic import ValidationError
+
+        from ..config._yaml import load_yaml
 
         if not self.config.is_file():
             raise ConfigError(
                 f"run directory {self.root} has no config.yaml; is it a run directory?"
             )
         try:
-            return RunConfig.model_validate(yaml.safe_load(self.config.read_text()))
-        except (yaml.YAMLError, ValidationError) as exc:
-            raise ConfigError(f"{self.config} is not a valid run config: {exc}") from None
+            text = self.config.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.config}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{self.config} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                "expected the YAML run config that sen train wrote"
+            ) from None
+        try:
+            return RunConfig.model_validate(load_yaml(text))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"{self.config} is not valid YAML{where}: {problem}") from None
+        except ValidationError as exc:
+            errors = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()[:3]
+            )
+            raise ConfigError(f"{self.config} is not a valid run config: {errors}") from None
+
+    def read_final(self) -> dict[str, Any]:
+        """``final.json`` of a finished run; a damaged one is a one-line CheckpointError."""
+        try:
+            data = json.loads(self.final.read_bytes().decode("utf-8"))
+        except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
+            raise CheckpointError(
+                f"cannot read {self.final}: {exc}; delete it to evaluate the run again"
+            ) from None
+        if not isinstance(data, dict):
+            raise CheckpointError(f"{self.final} must hold a JSON object of final metrics")
+        return data
 
     # ---- provenance -------------------------------------------------------------------------
     def read_info(self) -> dict[str, Any]:
         try:
-            return json.loads(self.info.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            info: dict[str, Any] = json.loads(self.info.read_text())
+        except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
             return {}
+        return info
 
     def write_info(self, config: RunConfig, *, world_size: int, status: str, **extra: Any) -> None:
         info = self.read_info()
