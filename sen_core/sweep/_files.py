@@ -8,6 +8,7 @@ file either absent, old or new: never partial, so every table can be rebuilt fro
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,23 @@ def result_path(sweep_dir: Path, trial_id: str) -> Path:
 
 def trial_dir(sweep_dir: Path, trial_id: str) -> Path:
     return Path(sweep_dir) / TRIALS_DIR / trial_id
+
+
+def remove_temp_files(sweep_dir: Path) -> int:
+    """Delete what killed writers left: ``.*.tmp`` files (and temporary checkpoint directories) in
+    the sweep directory, ``trials/`` and every trial's run directory (e.g.
+    ``trials/<id>/.curves.png.<pid>.<random>.tmp``). Called only while no driver of this sweep is
+    alive, so no writer can still own them; the real files they would have replaced are intact.
+    Returns how many were removed."""
+    root = Path(sweep_dir)
+    found = [*root.glob(".*.tmp"), *(root / TRIALS_DIR).glob(".*.tmp")]
+    found += (root / TRIALS_DIR).glob("*/**/.*.tmp")
+    for p in found:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return len(found)
 
 
 def read_json(path: Path) -> Any | None:

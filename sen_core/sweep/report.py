@@ -288,8 +288,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def reports_current(sweep_dir: Path, ids: list[str], *, plot: bool) -> bool:
+    """Whether results.csv and results.md (and plot.png when ``plot``) exist and were written
+    after every trial result: the driver writes them last, so until then a sweep is not finished."""
+    from ._files import result_path
+
+    newest = 0
+    for tid in ids:
+        try:
+            newest = max(newest, result_path(sweep_dir, tid).stat().st_mtime_ns)
+        except OSError:
+            continue
+    for name in (CSV_FILE, MD_FILE, *((PLOT_FILE,) if plot else ())):
+        try:
+            if (Path(sweep_dir) / name).stat().st_mtime_ns < newest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def summarise(sweep_dir: Path) -> dict[str, Any]:
-    """Counts (done, failed, pending, running), the best combination so far, whether it runs."""
+    """Counts (done, failed, pending, running), the best combination so far, whether it runs.
+
+    ``state`` is ``running`` while the driver is alive, ``finished`` once every trial has a result
+    and the reports are written after the last of them, ``stopped`` otherwise (rerun to resume,
+    or to rebuild the reports).
+    """
     plan, rows, axes, metrics = collect(sweep_dir)
     total = len(plan["trials"])
     ok = sum(r["status"] == "ok" for r in rows)
@@ -315,7 +340,16 @@ def summarise(sweep_dir: Path) -> dict[str, Any]:
         "failed": failed,
         "pending": total - ok - failed,
         "running": len(state.get("running", [])) if running_now else 0,
-        "state": "running" if running_now else ("finished" if ok + failed == total else "stopped"),
+        "state": "running"
+        if running_now
+        else (
+            "finished"
+            if ok + failed == total
+            and reports_current(
+                Path(sweep_dir), [t["id"] for t in plan["trials"]], plot=bool(metrics and rows)
+            )
+            else "stopped"
+        ),
         "best": best,
         "metrics": metrics,
     }

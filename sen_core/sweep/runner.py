@@ -118,10 +118,11 @@ def run_sweep(
             if plot:
                 last_plot = time.monotonic()
             display.finished(result, summarise(out))
+        # before the state says the driver is done: `sen sweep status` says finished only now
+        write_reports(out, plot=True)
     finally:
         display.stop()
         state.close()
-    write_reports(out, plot=True)
     summary = summarise(out)
     tracking.finish(summary)
     return summary
@@ -148,9 +149,9 @@ def _refuse_if_running(out: Path) -> None:
 
 def _remove_stale_tmp(out: Path) -> None:
     """Temporary files left by a killed run (their writer is gone; the real files are intact)."""
-    for d in (out, out / "trials"):
-        for p in d.glob(".*.tmp") if d.is_dir() else ():
-            p.unlink(missing_ok=True)
+    from ._files import remove_temp_files
+
+    remove_temp_files(out)
 
 
 def _task(out: Path, sweep: LoadedSweep, trial: Trial, cache: Any) -> dict[str, Any]:
