@@ -12,7 +12,7 @@ Batch schema (docs/tasks.md): ``video`` uint8 (B, T, H, W, 3); ``label`` int64 (
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -45,13 +45,93 @@ class NetworkOutput:
 
 
 class Meter:
-    """Accumulates predictions over an evaluation set; ``compute`` returns {metric: float}."""
+    """Base class of metric meters: accumulates predictions over an evaluation set.
+
+    Subclass it, implement ``update`` and ``compute``, and name the attributes that hold the
+    accumulated state in ``state`` (lists, numbers, dicts of numbers, tensors): the default
+    ``reset`` empties them and the default ``merge`` adds another meter's state to this one (lists
+    concatenated, numbers added), which is how evaluation shards are combined. A meter whose state
+    needs other handling overrides ``reset`` and ``merge``. ``ranges`` gives the closed interval
+    of each metric (keys are metric names or fnmatch patterns); a metric it does not name must lie
+    in [0, 1]. The conformance kit checks all of this (sen_core.testing).
+    """
+
+    state: ClassVar[tuple[str, ...]] = ()
+    ranges: ClassVar[dict[str, tuple[float, float]]] = {}
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
+        """Add one batch: ``preds`` from ``Head.forward``, ``batch`` in the dataset schema."""
         raise NotImplementedError
 
     def compute(self) -> dict[str, float]:
+        """The metrics over everything added so far (does not clear the state)."""
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget every update (the default empties each attribute named in ``state``).
+
+        Raises:
+            NotImplementedError: the meter names no ``state`` and does not override ``reset``.
+        """
+        if not self.state:
+            raise NotImplementedError(
+                f"{type(self).__name__}: set Meter.state (the accumulator attributes) "
+                "or override reset() and merge()"
+            )
+        for name in self.state:
+            setattr(self, name, _empty(getattr(self, name)))
+
+    def merge(self, other: Meter) -> None:
+        """Add ``other``'s updates to this meter (e.g. from another evaluation shard).
+
+        Args:
+            other: a meter of the same class and settings.
+
+        Raises:
+            TypeError: ``other`` is of another class.
+            NotImplementedError: the meter names no ``state`` and does not override ``merge``.
+        """
+        if type(other) is not type(self):
+            raise TypeError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
+        if not self.state:
+            raise NotImplementedError(
+                f"{type(self).__name__}: set Meter.state (the accumulator attributes) "
+                "or override reset() and merge()"
+            )
+        for name in self.state:
+            setattr(self, name, _combine(getattr(self, name), getattr(other, name)))
+
+    def range_of(self, metric: str) -> tuple[float, float]:
+        """The closed interval ``metric`` must lie in: from ``ranges``, else [0, 1]."""
+        import fnmatch
+
+        if metric in self.ranges:
+            return self.ranges[metric]
+        for pattern, bounds in self.ranges.items():
+            if fnmatch.fnmatchcase(metric, pattern):
+                return bounds
+        return (0.0, 1.0)
+
+
+def _empty(value: Any) -> Any:
+    """An empty accumulator of ``value``'s type: [] , 0, {k: empty}, zeros."""
+    if isinstance(value, list):
+        return []
+    if isinstance(value, dict):
+        return {k: _empty(v) for k, v in value.items()}
+    if isinstance(value, Tensor):
+        return value.new_zeros(value.shape)
+    return type(value)()  # int, float
+
+
+def _combine(a: Any, b: Any) -> Any:
+    """``a`` and ``b`` accumulated together: lists concatenated, numbers and tensors added."""
+    if isinstance(a, list):
+        return [*a, *b]
+    if isinstance(a, dict):
+        keys = [*a, *(k for k in b if k not in a)]
+        return {k: _combine(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k)) for k in keys}
+    return a + b
 
 
 class Head(nn.Module):

@@ -35,6 +35,8 @@ def topk_accuracy(logits: Tensor, labels: Tensor, ks: Sequence[int] = (1, 5)) ->
 class TopKMeter(Meter):
     """Counts top-k hits over batches; ``compute`` gives fractions in [0, 1]."""
 
+    state = ("hits", "total")
+
     def __init__(self, ks: Sequence[int] = (1, 5)) -> None:
         self.ks = tuple(ks)
         self.hits = dict.fromkeys(self.ks, 0)

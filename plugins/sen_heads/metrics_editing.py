@@ -11,7 +11,7 @@ between frames' image embeddings over the pairs ``PAIRS`` names (default: all pa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -156,6 +156,9 @@ class EditingEvaluator:
 
 class DenoiseMeter(Meter):
     """Mean one-step denoising MSE of the edit-conditioning head, weighted by batch size."""
+
+    state = ("total", "count")
+    ranges: ClassVar[dict[str, tuple[float, float]]] = {"denoise_mse": (0.0, float("inf"))}
 
     def __init__(self) -> None:
         self.total, self.count = 0.0, 0

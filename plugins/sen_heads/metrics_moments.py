@@ -207,6 +207,8 @@ class MomentsMeter(Meter):
     seconds before IoU, as the reference evaluates them; otherwise they stay clip fractions.
     """
 
+    state = ("preds", "gts", "saliency")
+
     def __init__(self, hit_threshold: float = 0.5, max_windows: int = 10) -> None:
         self.hit_threshold = hit_threshold
         self.max_windows = max_windows

@@ -36,6 +36,8 @@ def exact_match(preds: Sequence[str], answers: Sequence[str]) -> float:
 class ExactMatchMeter(Meter):
     """Decodes generated token ids (preds['answer_ids']) and counts exact matches with batch['answer']."""
 
+    state = ("hits", "total")
+
     def __init__(self, decode: Callable[[Any], list[str]]) -> None:
         self.decode = decode
         self.hits = 0

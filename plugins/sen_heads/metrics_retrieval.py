@@ -8,7 +8,7 @@ conventions of the field's reference code (``TIES``); on a matrix without ties t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -88,6 +88,12 @@ def retrieval_metrics(
 
 class RetrievalMeter(Meter):
     """Keeps the normalised video and text embeddings of every batch; ranks them all at the end."""
+
+    state = ("video", "text")
+    ranges: ClassVar[dict[str, tuple[float, float]]] = {
+        "*MdR": (1.0, float("inf")),
+        "*MnR": (1.0, float("inf")),
+    }
 
     def __init__(self, ks: Sequence[int] = (1, 5, 10), ties: str = "average") -> None:
         _check_ties(ties)

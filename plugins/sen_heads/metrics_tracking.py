@@ -9,7 +9,7 @@ have a number. Tracks are (Q, T, 2) pixel (x, y); visibility (Q, T) bool; query 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -137,6 +137,12 @@ class TrackingMeter(Meter):
 
     Keys: OA, delta_{1,2,4,8,16}, delta_avg, jaccard_{1,2,4,8,16}, AJ, TC, pred_accel.
     """
+
+    state = ("videos", "acc_sum", "acc_n")
+    ranges: ClassVar[dict[str, tuple[float, float]]] = {
+        "pred_accel": (0.0, float("inf")),
+        "TC": (0.0, float("inf")),
+    }
 
     def __init__(self, query_mode: str = "strided", visibility_threshold: float = 0.5) -> None:
         self.query_mode = query_mode

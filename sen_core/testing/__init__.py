@@ -23,14 +23,18 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
+from ._block_checks import BLOCK_CHECKS
 from ._cases import Case, case_ids, collect_cases, selected
 from ._data_checks import DATASET_CHECKS, PRESET_CHECKS
 from ._encoder_checks import ENCODER_CHECKS, SkipCheck
+from ._head_checks import HEAD_CHECKS
 
 __all__ = [
+    "BLOCK_CHECKS",
     "CHECKS",
     "DATASET_CHECKS",
     "ENCODER_CHECKS",
+    "HEAD_CHECKS",
     "PRESET_CHECKS",
     "Case",
     "SkipCheck",
@@ -42,6 +46,8 @@ __all__ = [
 
 CHECKS: dict[str, tuple[Callable[[Case], None], ...]] = {
     "encoder": ENCODER_CHECKS,
+    "block": BLOCK_CHECKS,
+    "head": HEAD_CHECKS,
     "dataset": DATASET_CHECKS,
     "preset": PRESET_CHECKS,
 }

@@ -25,7 +25,7 @@ def _case_files() -> tuple[list[tuple[str, dict[str, Any]]], dict[str, str]]:
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             cases += [(n, dict(p)) for n, p in module.CASES]
-        except Exception as exc:  # noqa: BLE001 - report it as a failing test, keep collecting
+        except Exception as exc:
             broken[path.name] = f"{type(exc).__name__}: {exc}"
     return cases, broken
 

@@ -1,0 +1,154 @@
+"""Head conformance checks: loss, metrics and meters keep the contract of ``sen_core.head``.
+
+Each ``check_*(case)`` builds the case's head at width ``D`` (seeded, once per case) and feeds it
+the kit's random ``NetworkOutput`` and full-schema batch (``sen_core.testing.batches``), so no
+network is built. A head whose defaults cannot build (a required param such as ``num_classes``)
+is skipped with a hint to add a case that sets it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._cases import Case
+from ._encoder_checks import SkipCheck
+from .batches import D, make_batch, make_output
+
+__all__ = ["HEAD_CHECKS"]
+
+_HEADS: dict[tuple[str, str], Any] = {}
+
+
+def build_head(case: Case) -> Any:
+    """The case's head (spec defaults, then the case's params), built once per process, seeded."""
+    key = (case.name, repr(sorted(case.params.items())))
+    if key not in _HEADS:
+        import torch
+
+        from ..catalogue import get_catalogue, import_ref
+        from ..errors import ConfigError
+        from ..params import call_factory, check_params
+
+        spec = get_catalogue().get(case.name, kind="head")
+        check_params(spec, case.params)
+        torch.manual_seed(0)
+        try:
+            factory = import_ref(spec.factory)
+            _HEADS[key] = call_factory(spec, factory, width=D, **{**spec.params, **case.params})
+        except ConfigError as exc:
+            if "need" not in str(exc).lower():
+                raise
+            raise SkipCheck(
+                f"needs params its defaults lack; add a case that sets them ({exc})"
+            ) from None
+    return _HEADS[key]
+
+
+def _preds(head: Any, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Eval-mode predictions on the seeded output/batch pair ``seed``, and that batch."""
+    import torch
+
+    head.eval()
+    batch = make_batch(seed=seed)
+    with torch.no_grad():
+        return head(make_output(seed=seed), batch), batch
+
+
+def _metrics(meter: Any) -> dict[str, float]:
+    out = meter.compute()
+    assert isinstance(out, dict), f"compute() returned {type(out).__name__}, expected a dict"
+    return {k: float(v) for k, v in out.items()}
+
+
+def _same(a: dict[str, float], b: dict[str, float], what: str) -> None:
+    assert a.keys() == b.keys(), f"{what}: metric names {sorted(a)} != {sorted(b)}"
+    for k, v in a.items():
+        assert math.isclose(v, b[k], rel_tol=1e-6, abs_tol=1e-9), f"{what}: {k} {v} != {b[k]}"
+
+
+def check_builds_as_declared(case: Case) -> None:
+    """The factory returns a Head for this spec, at the width it was given."""
+    from ..head import Head
+
+    head = build_head(case)
+    assert isinstance(head, Head), type(head)
+    assert head.spec.name == case.name and head.width == D
+
+
+def check_loss_is_finite_and_differentiable(case: Case) -> None:
+    """In train mode the loss is a finite scalar; backward reaches the network output, all finite."""
+    import torch
+
+    head = build_head(case).train()
+    head.zero_grad(set_to_none=True)
+    out, batch = make_output(seed=0), make_batch(seed=0)
+    loss = head.loss(head(out, batch), batch)
+    assert isinstance(loss, torch.Tensor) and loss.ndim == 0, f"loss is {loss!r}, not a scalar"
+    assert torch.isfinite(loss), f"loss is {float(loss)}"
+    assert loss.requires_grad, "the loss does not depend on anything trainable"
+    loss.backward()
+    inputs = {"state": out.state.grad, "anchor tokens": out.anchor_tokens.x.grad}
+    reached = [n for n, g in inputs.items() if g is not None and g.abs().sum() > 0]
+    assert reached, "no gradient reaches the network output (state or anchor tokens)"
+    bad = [n for n, g in inputs.items() if g is not None and not torch.isfinite(g).all()]
+    bad += [
+        n for n, p in head.named_parameters() if p.grad is not None and not p.grad.isfinite().all()
+    ]
+    assert bad == [], f"non-finite gradients: {bad}"
+
+
+def check_metrics_in_range(case: Case) -> None:
+    """The meter computes every metric the spec declares, each a finite number in its range."""
+    head = build_head(case)
+    preds, batch = _preds(head, 0)
+    meter = head.meter()
+    meter.update(preds, batch)
+    metrics = _metrics(meter)
+    missing = [m for m in head.spec.metrics if m not in metrics]
+    assert missing == [], f"declared metrics not computed: {missing}"
+    for name, value in metrics.items():
+        lo, hi = meter.range_of(name)
+        assert math.isfinite(value), f"{name} = {value}"
+        assert lo <= value <= hi, f"{name} = {value}, outside [{lo}, {hi}] (see Meter.ranges)"
+
+
+def check_meter_accumulates(case: Case) -> None:
+    """compute() reads without clearing: update, compute, update equals update, update."""
+    head = build_head(case)
+    (p0, b0), (p1, b1) = _preds(head, 0), _preds(head, 1)
+    a, b = head.meter(), head.meter()
+    a.update(p0, b0)
+    first = _metrics(a)
+    _same(first, _metrics(a), "compute() twice")
+    a.update(p1, b1)
+    b.update(p0, b0)
+    b.update(p1, b1)
+    _same(_metrics(a), _metrics(b), "a compute() between updates")
+
+
+def check_meter_resets_and_merges(case: Case) -> None:
+    """reset() forgets every update; merging two meters equals one meter given both batches."""
+    head = build_head(case)
+    (p0, b0), (p1, b1) = _preds(head, 0), _preds(head, 1)
+    both, fresh = head.meter(), head.meter()
+    both.update(p0, b0)
+    both.update(p1, b1)
+    expected = _metrics(both)
+    both.reset()
+    both.update(p0, b0)
+    fresh.update(p0, b0)
+    _same(_metrics(both), _metrics(fresh), "after reset()")
+    other = head.meter()
+    other.update(p1, b1)
+    fresh.merge(other)
+    _same(_metrics(fresh), expected, "merge()")
+
+
+HEAD_CHECKS = (
+    check_builds_as_declared,
+    check_loss_is_finite_and_differentiable,
+    check_metrics_in_range,
+    check_meter_accumulates,
+    check_meter_resets_and_merges,
+)
