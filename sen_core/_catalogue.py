@@ -8,6 +8,7 @@ loading, which fills a Catalogue, and ``get_catalogue``, which calls plugin load
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import importlib
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ class Catalogue:
             out = [s for s in out if getattr(s, "modality", None) == modality]
         return sorted(out, key=lambda s: s.name)
 
-    def _expand(self, fam: FamilySpec, pattern: str) -> list[Any]:
+    def _expand(self, fam: FamilySpec, pattern: str) -> builtins.list[Any]:
         names = [n for n in import_ref(fam.lister)(pattern) if _match(n, pattern)]
         return [self._resolve(fam, n) for n in names]
 

@@ -121,4 +121,4 @@ class UnknownNameError(SenError, KeyError):
         super().__init__(msg)
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return self.args[0]
+        return str(self.args[0])

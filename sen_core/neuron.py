@@ -302,11 +302,12 @@ def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
         raise InputError(
             f"{name}: video must have 3 colour channels, got shape {tuple(video.shape)}"
         )
-    if video.dtype == torch.uint8:
-        return video.float().div_(255.0)
-    if not video.is_floating_point():
-        raise InputError(f"{name}: video dtype must be uint8 or floating point, got {video.dtype}")
-    return video
+    frames: Tensor = video  # a tensor by now (``video`` may arrive as any array)
+    if frames.dtype == torch.uint8:
+        return frames.float() / 255.0
+    if not frames.is_floating_point():
+        raise InputError(f"{name}: video dtype must be uint8 or floating point, got {frames.dtype}")
+    return frames
 
 
 def resize_frames(

@@ -25,9 +25,9 @@ __all__ = [
 
 def check_tokens_per_frame(value: Any, *, name: str) -> str | int:
     """Validate the ``tokens_per_frame`` param early: 'all', 'cls' or a positive int."""
-    if value in ("all", "cls") or (
-        isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    ):
+    if value in ("all", "cls"):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
     raise InputError(
         f"{name}: tokens_per_frame must be 'all', 'cls' or a positive int, got {value!r}"
@@ -42,7 +42,7 @@ def check_prompt_depth(value: Any, *, name: str, prompting: str = "tokens") -> b
         raise ConfigError(
             f"{name}: prompt_depth='deep' needs token prompting; this neuron takes {prompting}"
         )
-    return value == "deep"
+    return bool(value == "deep")
 
 
 def shallow_if_single(prompts: Tensor | None) -> Tensor | None:

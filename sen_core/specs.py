@@ -90,7 +90,23 @@ class Preprocess(_Frozen):
     sample_rate: int | None = Field(default=None, ge=1)
 
 
-class _Spec(_Frozen):
+def _valid_factory(v: str) -> str:
+    if not _FACTORY_RE.match(v):
+        raise ValueError(f"factory {v!r} must be 'package.module:attribute'")
+    return v
+
+
+class _Named:
+    """``namespace`` of a spec named 'namespace/...' (components and presets share it)."""
+
+    name: str
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split("/", 1)[0]
+
+
+class _Spec(_Named, _Frozen):
     name: str
     summary: str
     factory: str
@@ -135,13 +151,7 @@ class _Spec(_Frozen):
     @field_validator("factory")
     @classmethod
     def _check_factory(cls, v: str) -> str:
-        if not _FACTORY_RE.match(v):
-            raise ValueError(f"factory {v!r} must be 'package.module:attribute'")
-        return v
-
-    @property
-    def namespace(self) -> str:
-        return self.name.split("/", 1)[0]
+        return _valid_factory(v)
 
 
 class EncoderSpec(_Spec):
@@ -182,7 +192,7 @@ class DatasetSpec(_Spec):
     tasks: tuple[str, ...] = ()
 
 
-class PresetSpec(_Frozen):
+class PresetSpec(_Named, _Frozen):
     """A named declarative config (network or sweep) shipped as YAML inside a package."""
 
     kind: Literal["preset"] = "preset"
@@ -202,8 +212,6 @@ class PresetSpec(_Frozen):
         if ":" not in v or not v.split(":", 1)[1]:
             raise ValueError(f"resource {v!r} must be 'package:relative/path.yaml'")
         return v
-
-    namespace = _Spec.namespace
 
 
 class FamilySpec(_Frozen):
@@ -232,7 +240,7 @@ class FamilySpec(_Frozen):
     def _check_ref(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        return _Spec._check_factory.__func__(cls, v)  # type: ignore[attr-defined]
+        return _valid_factory(v)
 
     @property
     def name(self) -> str:

@@ -29,7 +29,8 @@ _ALIASES = {"block": ("stages", "blocks")}
 def _hrnet_stages(model: nn.Module) -> list[tuple[str, int]]:
     """HRNet: ``feature_info`` counts the ``incre_modules`` outputs (after stem), which are tensors;
     the ``stage*`` modules it names return lists of branches with other widths."""
-    info = list(model.feature_info)[1:]
+    feature_info: Any = model.feature_info  # timm attribute: a list of dicts
+    info = list(feature_info)[1:]
     names = [f"incre_modules.{i}" for i in range(len(info))]
     return [(n, int(f["num_chs"])) for n, f in zip(names, info, strict=True)]
 

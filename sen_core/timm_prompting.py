@@ -88,7 +88,8 @@ class TokenPrompter:
                 f"timm model {type(model).__name__} does not support prompt tokens; token prompting "
                 "works for VisionTransformer (vit, deit), Eva and Beit models"
             )
-        self.model = model
+        # family-specific timm attributes (blocks, _pos_embed, rel_pos_bias...) are read dynamically
+        self.model: Any = model
         self.num_prefix_tokens: int = int(getattr(model, "num_prefix_tokens", 1))
         self.depth: int = len(model.blocks)
         self.dim: int = int(model.num_features)
@@ -214,7 +215,8 @@ class TokenPrompter:
         if prompts is None:
             for blk in self.model.blocks[start:]:
                 h = blk(h)
-            return self.model.norm(h)
+            out: Tensor = self.model.norm(h)
+            return out
         self._check(prompts, start)
         deep = prompts.ndim == 4
         at, n_prompts = self.num_prefix_tokens, prompts.shape[-2]
@@ -305,11 +307,13 @@ class FilmHooks:
                 h = mod(h)
         return h
 
-    def _hook(self, stage: int) -> Callable[[nn.Module, Any, Tensor], Tensor | None]:
-        def hook(module: nn.Module, args: Any, out: Tensor) -> Tensor | None:
-            if self._film is None or self._film[stage] is None:
+    def _hook(self, stage: int) -> Callable[[nn.Module, Any, Any], Any]:
+        # a stage output is a tensor, or a tuple/list of them (its modulated copy is returned)
+        def hook(module: nn.Module, args: Any, out: Any) -> Any:
+            film = None if self._film is None else self._film[stage]
+            if film is None:
                 return None
-            s, b = self._film[stage]  # (N, C) each
+            s, b = film  # (N, C) each
             # tuple/list outputs (pit, tnt, crossvit, ...): the element carrying this stage's channels
             return modulate(
                 out,

@@ -9,7 +9,16 @@ import click
 
 from ..catalogue import Catalogue, get_catalogue, import_ref, normalise_kind
 from ..errors import SenError
-from ..specs import KINDS, SPEC_TYPES, FamilySpec
+from ..specs import (
+    KINDS,
+    SPEC_TYPES,
+    BlockSpec,
+    DatasetSpec,
+    EncoderSpec,
+    FamilySpec,
+    HeadSpec,
+    PresetSpec,
+)
 from ._output import print_json, print_table
 
 _KIND_CHOICES = [k + "s" for k in KINDS]
@@ -25,7 +34,10 @@ def _split_kind_pattern(kind: str | None, pattern: str | None) -> tuple[str | No
     return kind, pattern
 
 
-def _row(spec) -> list[str]:
+_AnySpec = EncoderSpec | BlockSpec | HeadSpec | DatasetSpec | PresetSpec | FamilySpec
+
+
+def _row(spec: _AnySpec) -> list[str]:
     p = spec.provenance
     extra = ""
     if spec.kind == "encoder":

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-def console():  # rich is imported lazily: it is not needed for --help
+
+def console() -> Console:  # rich is imported lazily: it is not needed for --help
     import sys
 
     from rich.console import Console

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..errors import UnknownNameError, suggest
 from ..network_spec import default_key
@@ -166,7 +168,9 @@ def _param_problems(
     return out
 
 
-def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):
+def _find(
+    node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]
+) -> Iterator[tuple[tuple[Any, ...], Any]]:
     if not pattern:
         yield loc, node
         return
@@ -182,7 +186,7 @@ def _find(node: Any, pattern: tuple[str, ...], loc: tuple[Any, ...]):
 # ---- pydantic error -> message ---------------------------------------------------------------
 def _describe(
     model: type[BaseModel],
-    err: dict[str, Any],
+    err: ErrorDetails,
     origins: Origins,
     default: str,
     prefix: tuple[Any, ...],

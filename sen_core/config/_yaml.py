@@ -16,12 +16,19 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
-from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.error import Mark
+from yaml.events import AliasEvent, Event, MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node
 
 MAX_DEPTH = 64  # configs are a handful of levels deep; PyYAML recurses once per level
 MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 100_000  # nodes after expanding every alias (a config has a few hundred)
+
+
+def _refuse(problem: str, event: Event) -> ComposerError:
+    # the stubs also allow the C parser's mark type; this pure-Python loader makes yaml.error.Mark
+    mark = event.start_mark if isinstance(event.start_mark, Mark) else None
+    return ComposerError(None, None, problem, mark)
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -35,33 +42,22 @@ class SafeLoader(yaml.SafeLoader):
         self._sizes: dict[int, int] = {}  # id(node) -> nodes below it, aliases expanded
         self._open: set[str] = set()  # anchors of nodes still being composed
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
         if isinstance(event, AliasEvent):
             self._aliases += 1
             if event.anchor in self._open:
-                raise ComposerError(
-                    None, None, f"alias *{event.anchor} refers to its own node", event.start_mark
-                )
+                raise _refuse(f"alias *{event.anchor} refers to its own node", event)
             if self._aliases > MAX_ALIASES:
-                raise ComposerError(
-                    None, None, f"more than {MAX_ALIASES} aliases", event.start_mark
-                )
+                raise _refuse(f"more than {MAX_ALIASES} aliases", event)
             node = super().compose_node(parent, index)
             self._expanded += self._sizes.get(id(node), 1)
             if self._expanded > MAX_EXPANDED_NODES:
-                raise ComposerError(
-                    None,
-                    None,
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes",
-                    event.start_mark,
-                )
+                raise _refuse(f"aliases expand to more than {MAX_EXPANDED_NODES} nodes", event)
             return node
         if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
             if self._depth >= MAX_DEPTH:
-                raise ComposerError(
-                    None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark
-                )
+                raise _refuse(f"nesting deeper than {MAX_DEPTH} levels", event)
             anchor = event.anchor
             if anchor is not None:
                 self._open.add(anchor)
@@ -73,6 +69,7 @@ class SafeLoader(yaml.SafeLoader):
                 self._depth -= 1
                 if anchor is not None:
                     self._open.discard(anchor)
+            assert node is not None  # a start event always composes a node
             children = (
                 len(node.value) * (2 if isinstance(node, MappingNode) else 1)
                 + self._expanded
@@ -81,9 +78,7 @@ class SafeLoader(yaml.SafeLoader):
             self._sizes[id(node)] = 1 + children
             self._expanded += 1
             if self._expanded > MAX_EXPANDED_NODES:
-                raise ComposerError(
-                    None, None, f"more than {MAX_EXPANDED_NODES} nodes", event.start_mark
-                )
+                raise _refuse(f"more than {MAX_EXPANDED_NODES} nodes", event)
             return node
         if isinstance(event, ScalarEvent):
             self._expanded += 1
@@ -106,7 +101,8 @@ class SafeLoader(yaml.SafeLoader):
                     f"duplicate key {key!r} (first set at line {first.start_mark.line + 1})",
                     key_node.start_mark,
                 )
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 _FLOAT = re.compile(
@@ -132,6 +128,7 @@ def load_yaml(text: str) -> Any:
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML in the key order given (what ``sen config show`` prints)."""
-    return yaml.safe_dump(
+    text: str = yaml.safe_dump(
         data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
     )
+    return text

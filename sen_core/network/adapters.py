@@ -21,7 +21,12 @@ __all__ = ["NeuronAdapter", "frame_position_embedding", "reduce_tokens"]
 
 
 def frame_position_embedding(
-    frames: int, per_frame: int, width: int, *, device=None, dtype=None
+    frames: int,
+    per_frame: int,
+    width: int,
+    *,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
 ) -> torch.Tensor:
     """(frames * per_frame, width): sin/cos of the frame index on the first half of the channels,
     of the token index within the frame on the second half (frame-major, as frame layouts are)."""

@@ -42,7 +42,8 @@ class CrossAttention(nn.Module):
         k, v = self.kv(context).chunk(2, dim=-1)
         if k.shape[0] != x.shape[0]:  # context shared by the batch (e.g. class names): (1, N, D)
             k, v = k.expand(x.shape[0], -1, -1), v.expand(x.shape[0], -1, -1)
-        return self.out(attend(self.q(x), k, v, self.heads, mask))
+        out: Tensor = self.out(attend(self.q(x), k, v, self.heads, mask))
+        return out
 
 
 class SelfAttention(nn.Module):
@@ -56,7 +57,8 @@ class SelfAttention(nn.Module):
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         q, k, v = self.qkv(x).chunk(3, dim=-1)
-        return self.out(attend(q, k, v, self.heads, mask))
+        out: Tensor = self.out(attend(q, k, v, self.heads, mask))
+        return out
 
 
 class FeedForward(nn.Module):
@@ -72,4 +74,5 @@ class FeedForward(nn.Module):
         )
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.net(x)
+        out: Tensor = self.net(x)
+        return out

@@ -75,7 +75,12 @@ class ResolvedNetwork:
     def components(self) -> dict[str, dict[str, Any]]:
         """name -> {kind, plugin, distribution, version} for every component the network uses."""
         out: dict[str, dict[str, Any]] = {}
-        for s in [*self.encoders.values(), self.block, *self.heads.values()]:
+        specs: list[EncoderSpec | BlockSpec | HeadSpec] = [
+            *self.encoders.values(),
+            self.block,
+            *self.heads.values(),
+        ]
+        for s in specs:
             p = s.provenance
             out[s.name] = {
                 "kind": s.kind,
@@ -111,7 +116,7 @@ def _effective_trainable(entry: NeuronEntry, path: str, problems: list[str]) -> 
             f"{path}.params.trainable: {t_param!r}; expected one of 'none', 'prompts', 'norms', 'all'"
         )
         return entry.trainable
-    return t_param
+    return str(t_param)
 
 
 def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) -> ResolvedNetwork:
@@ -169,6 +174,7 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
     )
     # Round-trip through validation so the resolved spec is a plain, hashable NetworkSpec.
     resolved = NetworkSpec.model_validate(resolved.model_dump(mode="json"))
+    assert block is not None  # no problems, so the block resolved
     return ResolvedNetwork(spec=resolved, encoders=encoders, block=block, heads=heads)
 
 

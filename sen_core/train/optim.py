@@ -27,7 +27,9 @@ def _is_norm(module: nn.Module) -> bool:
 
 def split_decay(model: nn.Module) -> tuple[list[str], list[str]]:
     """Names of trainable parameters (decay, no_decay): 1-D tensors and norm weights get none."""
-    decay, no_decay, seen = [], [], set()
+    decay: list[str] = []
+    no_decay: list[str] = []
+    seen: set[int] = set()  # id() of parameters already placed
     for mod_name, module in model.named_modules():
         for p_name, p in module.named_parameters(recurse=False):
             if not p.requires_grad or id(p) in seen:

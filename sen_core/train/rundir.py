@@ -67,7 +67,7 @@ def latest_checkpoint(root: str | Path) -> Path | None:
 class RunDir:
     """Paths and small readers/writers of one run directory."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     config = property(lambda self: self.root / "config.yaml")
