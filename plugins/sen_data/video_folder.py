@@ -2,7 +2,10 @@
 
 The annotation file is read and checked when the dataset is built (every problem names the file
 and line); clips are decoded with PyAV (``sen_core.video.decode_video``) when a sample is read.
-Moments are given in seconds and become fractions of the decoded window.
+Moments are given in seconds and become fractions of the decoded window; each sample also carries
+the window's ``duration`` and the moments in seconds, so the moments meter measures IoU in seconds
+(as QVHighlights does). A clip that decodes to fewer frames than its container declares is reported
+(a warning with the counts, or an error with ``strict_decode``), never padded silently.
 """
 
 from __future__ import annotations
@@ -66,6 +69,11 @@ class VideoFolderParams(BaseModel):
         default=None, description="label vocabulary; default: the sorted unique labels"
     )
     max_samples: int | None = Field(default=None, ge=1, description="use only the first N lines")
+    strict_decode: bool = Field(
+        default=False,
+        description="a clip that decodes to fewer frames than its container declares is an error "
+        "(default: a warning with the counts, and frames sampled from those that decode)",
+    )
 
 
 @dataclass
@@ -127,7 +135,13 @@ class VideoFolderDataset(Dataset):
             if f.get("end") is not None:
                 end = min(end, float(f["end"]))
             frames, info = decode_video(
-                clip.path, fps=p.fps, size=p.image_size, crop=True, start=t0, end=end
+                clip.path,
+                fps=p.fps,
+                size=p.image_size,
+                crop=True,
+                start=t0,
+                end=end,
+                strict=p.strict_decode,
             )
             window = T / p.fps  # the nominal window: frame t covers [t/T, (t+1)/T) of it
             pad = T - len(frames)
@@ -137,10 +151,21 @@ class VideoFolderDataset(Dataset):
             frames, info["indices"] = frames[:T], info["indices"][:T]
         else:
             frames, info = decode_video(
-                clip.path, num_frames=T, size=p.image_size, crop=True, start=start, end=f.get("end")
+                clip.path,
+                num_frames=T,
+                size=p.image_size,
+                crop=True,
+                start=start,
+                end=f.get("end"),
+                strict=p.strict_decode,
             )
             window = info["duration"]
-        sample: dict[str, Any] = {"video": torch.from_numpy(frames), "fps": float(info["fps"])}
+        sample: dict[str, Any] = {
+            "video": torch.from_numpy(frames),
+            "fps": float(info["fps"]),
+            # seconds that the fractions of `moments` and `saliency` are fractions of
+            "duration": torch.tensor(window, dtype=torch.float64),
+        }
         if "label" in f:
             sample["label"] = torch.tensor(self._label_ids[clip.line], dtype=torch.int64)
         for key in _TEXT_KEYS:
@@ -149,6 +174,10 @@ class VideoFolderDataset(Dataset):
         if "moments" in f:
             moments = _to_fractions(f["moments"], info["start"], window)
             sample["moments"] = torch.from_numpy(moments)
+            # the same spans in seconds from the start of the video (clipped to the window)
+            sample["moments_seconds"] = torch.from_numpy(
+                (info["start"] + moments.astype(np.float64) * window).reshape(-1, 2)
+            )
             centres = (np.arange(T) + 0.5) / T
             inside = [(centres >= s) & (centres < e) for s, e in moments]
             sample["saliency"] = torch.from_numpy(

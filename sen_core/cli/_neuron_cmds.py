@@ -7,6 +7,7 @@ frames in chunks with a progress bar on stderr, and writes the file atomically.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,12 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
     help="Local weights file for the neuron (its 'checkpoint' param).",
 )
 @click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda.")
+@click.option(
+    "--strict-decode",
+    is_flag=True,
+    help="Fail when the video decodes to fewer frames than its container declares "
+    "(default: warn with the counts and sample from the frames that decode).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def encode_cmd(
     video: Path,
@@ -183,6 +190,7 @@ def encode_cmd(
     params: tuple[str, ...],
     checkpoint: Path | None,
     device: str,
+    strict_decode: bool,
     quiet: bool,
 ) -> None:
     """Encode VIDEO with one neuron and save the tokens to a safetensors file.
@@ -198,7 +206,7 @@ def encode_cmd(
     """
     from .._version import __version__
     from ..catalogue import get_catalogue
-    from ..video import decode_video
+    from ..video import ShortDecodeWarning, decode_video
 
     if frames is not None and fps is not None:
         raise SenError("give either --frames or --fps, not both")
@@ -236,7 +244,22 @@ def encode_cmd(
     if size is None:  # decode straight to the neuron's input scale: less to convert and resize
         size = getattr(neuron, "image_size", None) or spec.preprocess.image_size
         size = size if isinstance(size, int) else None
-    clip, info = decode_video(video, num_frames=frames, fps=fps, size=size, start=start, end=end)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ShortDecodeWarning)
+        clip, info = decode_video(
+            video,
+            num_frames=frames,
+            fps=fps,
+            size=size,
+            start=start,
+            end=end,
+            strict=strict_decode,
+        )
+    for w in caught:  # a short decode is one line on stderr; anything else as Python shows it
+        if issubclass(w.category, ShortDecodeWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
     with _progress(quiet) as progress:
         tokens = encode_frames(neuron, clip, batch_frames, progress)
@@ -254,6 +277,8 @@ def encode_cmd(
         "timestamps": json.dumps(info["timestamps"]),
         "source": str(video.resolve()),
         "source_fps": repr(float(info["source_fps"])),
+        "source_frames": str(info["source_frames"]),  # frames that decode
+        "declared_frames": str(info["declared_frames"]),  # frames the container declares
         "frame_size": json.dumps([info["height"], info["width"]]),
         "sen_version": __version__,
     }

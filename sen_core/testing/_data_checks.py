@@ -25,6 +25,7 @@ SCHEMA = {
     "answer",
     "answers",
     "moments",
+    "moments_seconds",
     "saliency",
     "tracks",
     "visible",

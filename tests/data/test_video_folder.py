@@ -97,7 +97,7 @@ def test_short_clip_is_padded_with_its_last_frame(make_dataset, video_root, json
     s = make_dataset(NAME, root=str(video_root), frames=8, image_size=16, fps=1.0)[0]
     assert s["video"].shape == (8, 16, 16, 3)
     assert all(torch.equal(s["video"][4], s["video"][k]) for k in range(5, 8))
-    assert set(s) == {"video", "fps"}
+    assert set(s) == {"video", "fps", "duration"} and s["duration"].item() == 8.0  # nominal window
 
 
 def test_integer_labels_and_given_class_names(make_dataset, video_root, jsonl):
