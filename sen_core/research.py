@@ -194,7 +194,7 @@ def write_report(
     atomic_write_bytes(png, plot(nets, order, metrics))
     failed = [r for r in rows if r.get("status") != "ok"]
     wall = sum(float(r.get("wall_time_s") or 0.0) for r in rows)
-    settings = ", ".join(plan.get("overrides") or []) or "none"
+    settings = ", ".join((plan.get("spec") or {}).get("overrides") or []) or "none"
     lines = [
         "# Research benchmark results",
         "",
