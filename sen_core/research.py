@@ -21,6 +21,9 @@ from typing import Any
 SWEEP = "sen/sweep-research@1"
 BASELINE = "ra-k0"
 AXIS = "network"
+MIN_SEEDS = (
+    3  # fewer paired seeds give no verdict (two equal differences make a zero-width interval)
+)
 # metrics where lower is better (the field's TC: predicted minus true acceleration, in pixels)
 LOWER_IS_BETTER = frozenset({"tracking/TC", "loss"})
 # two-sided 95% quantiles of Student's t by degrees of freedom (df > 30: normal approximation)
@@ -89,7 +92,7 @@ def _fmt_diff(iv: tuple[float, float, float, int]) -> str:
         return "-"
     if math.isnan(lo):
         return f"{m:+.3f} (n={n})"
-    sig = "" if lo <= 0 <= hi else " *"
+    sig = "" if lo <= 0 <= hi or n < MIN_SEEDS else " *"
     return f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}"
 
 
@@ -107,7 +110,7 @@ def markdown_tables(nets: dict[str, dict[str, Any]], order: list[str], metrics: 
         cells = [_fmt(*e[m][:2]) for m in metrics]
         out.append(f"| {n} | {len(e['seeds'])} | " + " | ".join(cells) + " |")
     out += ["", f"Paired difference against `{BASELINE}` (same seed), mean [95% t-interval]; "
-            "`*`: the interval excludes 0.", ""]  # fmt: skip
+            f"`*`: the interval excludes 0 (with at least {MIN_SEEDS} seeds).", ""]  # fmt: skip
     out.append("| network | " + " | ".join(_label(m) for m in metrics) + " |")
     out.append("|---|" + "---|" * len(metrics))
     for n in names:
@@ -123,8 +126,8 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
     lines = []
     for n in (n for n in order if n in nets and n != BASELINE):
         for m in metrics:
-            mean, lo, hi, _ = nets[n]["diff:" + m]
-            if math.isnan(lo) or lo <= 0 <= hi:
+            mean, lo, hi, k = nets[n]["diff:" + m]
+            if math.isnan(lo) or lo <= 0 <= hi or k < MIN_SEEDS:
                 continue
             better = (mean < 0) if m in LOWER_IS_BETTER else (mean > 0)
             word = "better" if better else "worse"
@@ -209,7 +212,7 @@ def write_report(
         f"- Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
         "Mean ± sample std over seeds (↑ higher is better, ↓ lower is better; TC is the field's "
-        "temporal coherence, docs/tasks.md).",
+        "temporal coherence, docs/tasks.md). " + _chance(plan),
         "",
         markdown_tables(nets, order, metrics),
         f"![results]({png.name})",
@@ -226,6 +229,27 @@ def write_report(
         lines += [f"- {r.get(AXIS)} seed {r.get('seed')}: {r.get('error')}" for r in failed]
     atomic_write_text(out, "\n".join(lines) + "\n")
     return out
+
+
+def _chance(plan: dict[str, Any]) -> str:
+    """Chance levels of top-1 and R@1 under the plan's (first trial's) settings."""
+    try:
+        cfg = plan["trials"][0]["config"]
+        n_eval = min(
+            int(cfg["data"]["params"].get("num_samples", 512)),
+            int(cfg["train"]["eval_batches"]) * int(cfg["train"]["batch_size"]),
+        )
+        classes = next(
+            int(h["params"]["num_classes"])
+            for h in cfg["model"]["heads"]
+            if (h.get("params") or {}).get("num_classes")
+        )
+    except (KeyError, IndexError, StopIteration, TypeError, ValueError):
+        return ""
+    return (
+        f"Chance: top-1 {1 / classes:.3f} ({classes} classes), R@1 {1 / n_eval:.3f} "
+        f"({n_eval} held-out clips scored per trial)."
+    )
 
 
 def run_research(
