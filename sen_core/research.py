@@ -32,6 +32,27 @@ _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
          2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
 
 
+# what each non-baseline row tests; the verdicts are the tables' (regenerated with the numbers)
+TRIED = [
+    "## What each row tests",
+    "",
+    "- `single-frames`, `late-fusion`: the shallow baselines (the anchor alone; pooled features of "
+    "every neuron concatenated), no attention across frames.",
+    "- `ra-k0`: the control, integrate only (cross-attention across frames and neurons, no "
+    "re-encoding). Every paired interval is against it.",
+    "- `ra-k1`..`ra-k3`: recursion, with ReZero step gates (`zero_init_steps`, so each starts equal "
+    "to K=0) and late prompts (FiLM from EfficientNet-Lite0 stage 3 of 0-4).",
+    "- `ra-k1-ungated`: K=1 without the step gates (the update of every step is applied in full "
+    "from the start), the setting that made depth hurt retrieval before.",
+    "- `ra-k1-distill`: K=1 with collaborative distillation (`distill_weight` 0.5).",
+    "- `ra-<variant>-k1`: every other block variant at K=1 (the depth this CPU budget affords for "
+    "all of them; the depth rows above show what depth does for `sen/ra-cross@1`).",
+    "- Not measured here: separate learning rates for block and heads (train.lr is one "
+    "rate for every trainable parameter) and prompts conditioned on the text neurons (the distributor reads the "
+    "video state only).",
+]
+
+
 def t975(df: int) -> float:
     """The 97.5% quantile of Student's t with ``df`` degrees of freedom (95% two-sided)."""
     if df < 1:
@@ -224,6 +245,7 @@ def write_report(
     lines += found or [
         f"- No network differs from `{BASELINE}` on any metric with a 95% interval that excludes 0."
     ]
+    lines += ["", *TRIED]
     if failed:
         lines += ["", "## Failed trials", ""]
         lines += [f"- {r.get(AXIS)} seed {r.get('seed')}: {r.get('error')}" for r in failed]
