@@ -1,7 +1,8 @@
 """The ``sen`` command line. Commands live in the ``_*.py`` files beside this one.
 
 User errors (``SenError``, bad click usage) exit 2 with a one-line message; ``--debug`` shows the
-traceback. Command modules import heavy libraries only inside their functions.
+traceback. SEN's warnings print as one ``warning: ...`` line; third-party progress bars, logs and
+warnings are silenced unless ``--verbose`` (_quiet.py). Command modules import heavy libraries only inside their functions.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ class _SenGroup(click.Group):
     """Turns SenError into ``error: ...`` + exit 2 (a traceback only under --debug)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from ._quiet import cli_output
+
         try:
-            return super().invoke(ctx)
+            with cli_output(bool(ctx.params.get("verbose"))):
+                return super().invoke(ctx)
         except SenError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
@@ -34,7 +38,12 @@ class _SenGroup(click.Group):
 @click.group(cls=_SenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="sen")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Show third-party progress bars, logs and warnings (silenced by default).",
+)
+def cli(debug: bool, verbose: bool) -> None:
     """SEN: compose pretrained encoders (super neurons) into Super Encoding Networks.
 
     \b

@@ -22,6 +22,14 @@ def _is_main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 prints
 
 
+def _strict_versions(flag: bool) -> None:
+    """--strict-versions: through the environment, so every process of the run sees it."""
+    if flag:
+        from .._provenance import STRICT_ENV
+
+        os.environ[STRICT_ENV] = "1"
+
+
 @click.command("train")
 @click.argument("config")
 @click.argument("overrides", nargs=-1)
@@ -54,6 +62,12 @@ def _is_main_process() -> bool:
     help="Experiment trackers, comma-separated: tensorboard, mlflow (sets train.loggers; "
     "MLflow store: train.mlflow_uri, else $MLFLOW_TRACKING_URI, else sqlite:///runs/mlflow.db).",
 )
+@click.option(
+    "--strict-versions",
+    is_flag=True,
+    help="Refuse a run saved with other plugin versions than are installed "
+    "(default: warn; same as SEN_STRICT_VERSIONS=1).",
+)
 def train_cmd(
     config: str,
     overrides: tuple[str, ...],
@@ -63,6 +77,7 @@ def train_cmd(
     as_json: bool,
     feature_cache: str | None,
     log: str | None,
+    strict_versions: bool,
 ) -> None:
     """Train CONFIG (a YAML file or a preset name such as sen/demo@1).
 
@@ -72,6 +87,7 @@ def train_cmd(
     Data-parallel on one machine (gloo on CPU, NCCL on GPUs):
       torchrun --standalone --nproc_per_node=2 "$(which sen)" train CONFIG
     """
+    _strict_versions(strict_versions)
     bad = [o for o in overrides if "=" not in o or o.startswith("=")]
     if bad:
         raise SenError(f"override '{bad[0]}' must be key=value, e.g. train.steps=50")
@@ -122,6 +138,12 @@ def train_cmd(
     default=None,
     help="Also write the metrics to this JSON file.",
 )
+@click.option(
+    "--strict-versions",
+    is_flag=True,
+    help="Refuse a run saved with other plugin versions than are installed "
+    "(default: warn; same as SEN_STRICT_VERSIONS=1).",
+)
 def eval_cmd(
     run_dir: Path,
     split: str,
@@ -130,8 +152,10 @@ def eval_cmd(
     device: str,
     as_json: bool,
     output: Path | None,
+    strict_versions: bool,
 ) -> None:
     """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
+    _strict_versions(strict_versions)
     from .._io import atomic_write_json
     from ..train import RunDir, evaluate
 

@@ -3,13 +3,15 @@
 ``sen.json`` holds the resolved spec, its hash, the versions of every plugin used and the SHA-256
 of the weights file; weights are the trainable tensors (plus buffers of trained parts) by
 default, everything with ``full=True``. Both files are written atomically (temp file + rename).
-Loading rebuilds the network from the spec and refuses a hash or version mismatch clearly.
+Loading rebuilds the network from the spec, refuses a hash mismatch and warns about (or, strict,
+refuses) plugin versions other than those saved (sen_core._provenance).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from torch import Tensor
 from .._io import atomic_write, loads_json, sha256_file
 from .._version import __version__
 from ..catalogue import Catalogue
-from ..errors import CheckpointError, ConfigError
+from ..errors import CheckpointError, ConfigError, PluginWarning
 from ..network_spec import stable_hash
 from .network import SuperEncodingNetwork
 
@@ -124,38 +126,48 @@ def _check_meta(meta: Any, meta_path: Path) -> None:
         raise bad("weights.full", "true or false")
 
 
-def _version_problems(meta: dict[str, Any], catalogue: Catalogue) -> list[str]:
-    problems = []
-    if meta.get("sen_version") != __version__:
-        problems.append(f"sen: saved with {meta.get('sen_version')}, installed {__version__}")
-    for name, saved in meta.get("components", {}).items():
+def _saved_and_installed(
+    meta: dict[str, Any], catalogue: Catalogue
+) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """``{distribution: version}`` recorded in sen.json, and installed now (sen itself included)."""
+    from .._provenance import component_versions
+
+    comps = meta.get("components", {})
+    saved = {"sen": meta.get("sen_version")} | component_versions(comps.values())
+    installed: dict[str, str | None] = {
+        (p.distribution or p.name): p.version for p in catalogue.plugins if p.ok
+    }
+    for name in comps:
         try:
-            prov = catalogue.get(name).provenance
+            installed |= component_versions([catalogue.get(name).provenance])
         except Exception:  # noqa: BLE001 - a name no longer resolvable is reported when the network is rebuilt
-            continue  # not installed: rebuilding reports it with suggestions
-        now = prov.version if prov else None
-        if now != saved.get("version"):
-            who = saved.get("distribution") or saved.get("plugin")
-            problems.append(
-                f"{name}: saved with {who} {saved.get('version')}, installed "
-                f"{(prov.distribution or prov.plugin) if prov else '?'} {now}"
-            )
-    return problems
+            continue
+    return saved, installed | {"sen": __version__}
 
 
 def load_network(
     directory: str | os.PathLike[str],
-    strict_versions: bool = True,
+    strict_versions: bool | None = None,
     *,
     catalogue: Catalogue | None = None,
 ) -> SuperEncodingNetwork:
     """Rebuild the saved network, load its weights and return it in eval mode.
 
-    Refuses (CheckpointError) a missing, truncated or edited file, and -- unless
-    ``strict_versions=False`` -- plugin or sen versions, or a resolved spec, that differ from save time.
+    Args:
+        directory: written by ``save_network``.
+        strict_versions: refuse plugin or sen versions (or a resolved spec) that differ from save
+            time; default ``SEN_STRICT_VERSIONS`` (off: a ``PluginWarning`` names each difference).
+        catalogue: defaults to the installed plugins' catalogue.
+
+    Returns:
+        The network, in eval mode.
+
+    Raises:
+        CheckpointError: a missing, truncated or edited file; under strict versions, differences.
     """
     from safetensors.torch import load_file
 
+    from .. import _provenance
     from .. import catalogue as _catalogue
     from .builder import build_resolved
     from .validate import resolve_network
@@ -184,23 +196,20 @@ def load_network(
             f"(it hashes to {stable_hash(spec_data)}); the file was edited or is corrupt"
         )
     cat = catalogue if catalogue is not None else _catalogue.get_catalogue()
-    problems = _version_problems(meta, cat)
-    if problems and strict_versions:
-        raise CheckpointError(
-            f"{meta_path}: saved with other versions than are installed: "
-            + "; ".join(problems)
-            + ". Load with strict_versions=False (sen: --no-strict-versions) to use it anyway"
-        )
+    strict = _provenance.strict_versions(strict_versions)
+    _provenance.check_versions(*_saved_and_installed(meta, cat), what=str(meta_path), strict=strict)
     try:
         resolved = resolve_network(spec_data, cat)
     except ConfigError as exc:
         raise CheckpointError(f"{meta_path}: cannot rebuild the saved network: {exc}") from None
-    if resolved.spec.hash() != spec_hash and strict_versions:
-        raise CheckpointError(
+    if resolved.spec.hash() != spec_hash:
+        changed = (
             f"{meta_path}: the saved spec resolves differently with the installed plugins (hash "
-            f"{resolved.spec.hash()}, saved {spec_hash}): their default parameters changed. Load with "
-            "strict_versions=False to use it anyway"
+            f"{resolved.spec.hash()}, saved {spec_hash}): their default parameters changed"
         )
+        if strict:
+            raise CheckpointError(changed + f" (refused because {_provenance.STRICT_ENV}=1)")
+        warnings.warn(changed, PluginWarning, stacklevel=2)
 
     winfo = meta["weights"]
     if not weights.is_file():

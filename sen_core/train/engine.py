@@ -224,6 +224,13 @@ class _Trainer:
                 f"to {config.hash()} (see {run_dir.config}); use the same config or another --run-dir"
             )
         if resume and existing is not None:
+            from .._provenance import check_run_versions
+
+            resolved = getattr(self.net, "resolved", None)
+            if resolved is not None:  # frozen encoders come from the installed plugins
+                check_run_versions(
+                    run_dir.read_info(), resolved.components(), what=str(run_dir.root)
+                )
             state = load_checkpoint(
                 existing, model=self.net, optimizer=self.optimizer, scheduler=self.scheduler
             )

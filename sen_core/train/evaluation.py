@@ -33,11 +33,14 @@ def load_trained(
     ckpt = Path(checkpoint) if checkpoint is not None else directory.require_checkpoint()
     config = directory.read_config()
     read_trainer_state(ckpt)  # verifies the checksums before anything is loaded
+    from .._provenance import check_run_versions
     from ..network import build_network
 
     # the same seed as training: encoders built with random weights come out identical
     seed_everything(config.train.seed)
     net = build_network(config.model)
+    # frozen encoders are rebuilt, not loaded: other plugin versions can change the results
+    check_run_versions(directory.read_info(), net.resolved.components(), what=str(directory.root))
     load_model_weights(ckpt / MODEL_FILE, net)
     return net.to(device).eval(), config
 

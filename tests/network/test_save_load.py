@@ -8,7 +8,7 @@ import pytest
 import torch
 from _network_helpers import make_batch, make_spec, toy_catalogue
 
-from sen_core.errors import CheckpointError
+from sen_core.errors import CheckpointError, PluginWarning
 from sen_core.network import build_network, load_network, save_network
 
 
@@ -107,17 +107,20 @@ def test_edited_spec_is_refused(trained, catalogue, tmp_path):
         load_network(d, catalogue=catalogue)
 
 
-def test_version_mismatch(trained, tmp_path):
-    """Other plugin versions are refused with both versions named, unless strict_versions=False."""
+def test_version_mismatch(trained, tmp_path, monkeypatch):
+    """Other plugin versions warn naming each distribution; strict (flag or env) refuses them."""
     d = save_network(trained, tmp_path / "net")
     newer = toy_catalogue(version="2.0")
-    with pytest.raises(CheckpointError) as info:
-        load_network(d, catalogue=newer)
-    assert "toy/vit@1: saved with toys 1.0, installed toys 2.0" in str(info.value)
-    assert "strict_versions=False" in str(info.value)
-    loaded = load_network(d, strict_versions=False, catalogue=newer)
+    monkeypatch.delenv("SEN_STRICT_VERSIONS", raising=False)
+    with pytest.warns(PluginWarning, match=r"toys \(saved 1.0, installed 2.0\)"):
+        loaded = load_network(d, catalogue=newer)
     with torch.no_grad():
         assert torch.equal(loaded(make_batch()).state, trained(make_batch()).state)
+    with pytest.raises(CheckpointError, match=r"toys \(saved 1.0, installed 2.0\)"):
+        load_network(d, strict_versions=True, catalogue=newer)
+    monkeypatch.setenv("SEN_STRICT_VERSIONS", "1")
+    with pytest.raises(CheckpointError, match="SEN_STRICT_VERSIONS=1"):
+        load_network(d, catalogue=newer)
 
 
 def test_missing_directory(catalogue, tmp_path):

@@ -10,6 +10,8 @@ from sen_core.head import Head, Meter
 
 
 class _Top1(Meter):
+    state = ("correct", "total")  # accumulators: the inherited reset() and merge() use them
+
     def __init__(self) -> None:
         self.correct = 0
         self.total = 0
