@@ -28,7 +28,7 @@ def _tmp_path(path: Path) -> Path:
 
 
 def atomic_write(
-    path: str | os.PathLike, write: Callable[[Path], None], *, fsync: bool = True
+    path: str | os.PathLike[str], write: Callable[[Path], object], *, fsync: bool = True
 ) -> Path:
     """Call ``write(tmp_path)`` then move the result onto ``path`` in one step.
 
@@ -75,21 +75,21 @@ def tmp_writer_gone(path: Path, *, max_age_s: float, now: float | None = None) -
     return False
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
+def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:
     return atomic_write_text(
         path, json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n"
     )
 
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):

@@ -162,9 +162,11 @@ def run_demo(
             )
             echo(f"      done in {v.seconds[seed]:.0f} s: {shown}")
     # class names are a property of the dataset; one held-out sample is enough to get them
-    class_names = build_dataset(
+    # (class_names is an attribute of this demo's dataset, not of every torch Dataset)
+    val: Any = build_dataset(
         base.data.model_copy(update={"params": {**base.data.params, "num_samples": 1}}), "val"
-    ).class_names
+    )
+    class_names = val.class_names
     train_seconds = time.perf_counter() - started
     summary: dict[str, Any] = {
         "variants": runs,

@@ -108,7 +108,7 @@ def _csv(summary: dict[str, Any]) -> str:
 def _n_eval(base: Any) -> int:
     return min(
         int(base.data.params.get("num_samples", 512)),
-        base.train.eval_batches * base.train.batch_size,
+        int(base.train.eval_batches * base.train.batch_size),
     )
 
 

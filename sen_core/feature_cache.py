@@ -83,7 +83,7 @@ class FeatureCache:
 
     def __init__(
         self,
-        root: str | os.PathLike | None = None,
+        root: str | os.PathLike[str] | None = None,
         max_bytes: int | str | None = None,
         *,
         sweep: bool = True,
@@ -200,7 +200,7 @@ class FeatureCache:
         return found, removed
 
     def _entries(self) -> list[tuple[Path, os.stat_result]]:
-        out = []
+        out: list[tuple[Path, os.stat_result]] = []
         if not self.root.is_dir():
             return out
         now = time.time()
@@ -350,5 +350,5 @@ def content_hash(item: Any, source: str = "") -> str:
             else np.ascontiguousarray(item)
         )
         h.update(f"{arr.dtype.str}{arr.shape}\0".encode())
-        h.update(memoryview(arr).cast("B"))
+        h.update(np.ascontiguousarray(arr).data)  # the raw bytes, no copy
     return h.hexdigest()[:40]

@@ -104,7 +104,7 @@ def _output_size(width: int, height: int, size: int | Sequence[int] | None) -> t
             raise InputError(f"size must be a positive integer, got {size}")
         scale = size / min(width, height)
         return max(size, round(width * scale)), max(size, round(height * scale))
-    if len(size) == 2 and all(int(s) >= 1 for s in size):
+    if not isinstance(size, bool) and len(size) == 2 and all(int(s) >= 1 for s in size):
         return int(size[1]), int(size[0])
     raise InputError(f"size must be an int (shorter side) or (height, width), got {size!r}")
 
@@ -350,7 +350,7 @@ def _count_decodable(container: Any, stream: Any, src_fps: float, stream_start: 
 def _to_rgb(
     frame: Any, out_w: int, out_h: int, interp: str, crop_hw: tuple[int, int] | None
 ) -> np.ndarray:
-    rgb = frame.reformat(
+    rgb: np.ndarray = frame.reformat(
         width=out_w, height=out_h, format="rgb24", interpolation=interp
     ).to_ndarray()
     if crop_hw is not None:

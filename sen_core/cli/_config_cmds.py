@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ._output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..feature_cache import FeatureCache
 
 
 @click.group("config")
@@ -47,7 +52,7 @@ def cache_group() -> None:
     """The on-disk cache of prompt-free neuron features ($SEN_CACHE_DIR, default ~/.cache/sen/features)."""
 
 
-def _cache(directory: str | None):
+def _cache(directory: str | None) -> FeatureCache:
     from ..feature_cache import FeatureCache
 
     return FeatureCache(directory)

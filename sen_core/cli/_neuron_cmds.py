@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import InputError, SenError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 # helpers
 
@@ -35,7 +38,7 @@ def parse_params(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise SenError(
-                f"bad --param {item!r}: the value is not valid YAML ({exc.problem})"
+                f"bad --param {item!r}: the value is not valid YAML ({getattr(exc, 'problem', None) or exc})"
             ) from None
         node = out
         for p in parts[:-1]:
@@ -58,7 +61,7 @@ def _atomic_save(tensors: dict[str, Any], path: Path, metadata: dict[str, str]) 
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> Progress:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -112,6 +115,7 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
             if progress is not None:
                 progress.update(task, advance=chunk.shape[1])
         mask = torch.cat(masks, dim=1) if all(m is not None for m in masks) else None
+        assert first is not None  # the clip has at least one frame
         return Tokens(torch.cat(xs, dim=1), dataclasses.replace(first, frames=T), mask)
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
 from ._output import print_json, print_table
+
+if TYPE_CHECKING:
+    from ..feature_cache import FeatureCache
 
 
 class _SweepGroup(click.Group):
@@ -119,7 +125,7 @@ def sweep_run(
 
         trials = plan_trials(loaded)
         out = out_dir or default_out_dir(loaded.name)
-        done = read_results(out, [t.id for t in trials])
+        done = read_results(Path(out), [t.id for t in trials])
         rows = [
             [
                 t.id,
@@ -132,7 +138,7 @@ def sweep_run(
             f"{loaded.name}: {len(trials)} trials -> {out}", ["trial", "status", "axes"], rows
         )
         return
-    cache = None
+    cache: FeatureCache | bool | None = None
     if no_cache:
         cache = False
     elif cache_dir:

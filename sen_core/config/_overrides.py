@@ -30,7 +30,7 @@ def parse_override(item: Override) -> tuple[str, Any, str]:
         value = load_yaml(text) if text.strip() else ""
     except yaml.YAMLError as exc:
         raise ValueError(
-            f"override '{item}': the value is not valid YAML ({exc.problem})"
+            f"override '{item}': the value is not valid YAML ({getattr(exc, 'problem', None) or exc})"
         ) from None
     return key, value, f"override '{item}'"
 

@@ -9,7 +9,7 @@ boundary and the state integrates again. Heads read the ``NetworkOutput``; ``ste
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor, nn
@@ -76,6 +76,13 @@ class SuperEncodingNetwork(nn.Module):
         self.heads = nn.ModuleDict(heads)
         self.head_weights = {h.id: h.weight for h in spec.heads}
 
+    # nn.ModuleDict hands back plain nn.Module; these say what this network put in it
+    def _neuron(self, key: str) -> SuperNeuron:
+        return cast(SuperNeuron, self.neurons[key])
+
+    def _head_items(self) -> list[tuple[str, Head]]:
+        return [(hid, cast(Head, head)) for hid, head in self.heads.items()]
+
     # ---- step 0 -------------------------------------------------------------------------------------
     def raw_input(self, key: str, batch: dict[str, Any]) -> Any:
         """The batch field neuron ``key`` reads."""
@@ -87,20 +94,21 @@ class SuperEncodingNetwork(nn.Module):
             )
         return batch[field]
 
-    def _grad_ctx(self, key: str):
+    def _grad_ctx(self, key: str) -> contextlib.AbstractContextManager[None]:
         # A frozen neuron's prompt-free pass needs no graph: skip storing its activations.
-        frozen = not any(p.requires_grad for p in self.neurons[key].parameters())
+        frozen = not any(p.requires_grad for p in self._neuron(key).parameters())
         return torch.no_grad() if frozen else contextlib.nullcontext()
 
     def encode_step0(self, key: str, batch: dict[str, Any]) -> Tokens:
         """Neuron ``key``'s prompt-free tokens (native width): what a feature cache stores."""
         with self._grad_ctx(key):
-            return self.neurons[key](self.raw_input(key, batch))
+            tokens: Tokens = self._neuron(key)(self.raw_input(key, batch))
+        return tokens
 
     def encode_boundary(self, key: str, batch: dict[str, Any]) -> Boundary:
         """Neuron ``key``'s prompt-independent work: for a prompted neuron that splits, the
         activations at its prompt boundary and its prompt-free output; else the output alone."""
-        neuron = self.neurons[key]
+        neuron = self._neuron(key)
         if key not in self.prompted:
             return Boundary(output=self.encode_step0(key, batch))
         inputs = neuron.preprocess(self.raw_input(key, batch))
@@ -110,7 +118,7 @@ class SuperEncodingNetwork(nn.Module):
     def boundary_of(self, key: str) -> int | None:
         """Where neuron ``key``'s step-0 work stops: its ``prompt_from`` when it is prompted here
         and splits, None when step 0 is the whole prompt-free encode."""
-        neuron = self.neurons[key]
+        neuron = self._neuron(key)
         return neuron.prompt_from if key in self.prompted and neuron.splits else None
 
     def neuron_cache_id(self, key: str) -> str:
@@ -139,18 +147,19 @@ class SuperEncodingNetwork(nn.Module):
             raise InputError(
                 f"features['{key}'] must be Tokens or a Boundary, got {type(item).__name__}"
             )
-        if tok.x.shape[-1] != self.neurons[key].width:
+        if tok.x.shape[-1] != self._neuron(key).width:
             raise InputError(
                 f"features['{key}'] has width {tok.x.shape[-1]}; neuron '{key}' "
-                f"({self.neurons[key].name}) outputs width {self.neurons[key].width}"
+                f"({self._neuron(key).name}) outputs width {self._neuron(key).width}"
             )
         return bnd
 
     def _reencode(self, key: str, boundary: Boundary, prompts: Tensor) -> Tokens:
-        neuron = self.neurons[key]
+        neuron = self._neuron(key)
         if self.checkpointing and torch.is_grad_enabled():
             # Recompute the suffix in backward instead of keeping K copies of its activations.
-            return checkpoint(neuron.encode_suffix, boundary, prompts, use_reentrant=False)
+            out: Tokens = checkpoint(neuron.encode_suffix, boundary, prompts, use_reentrant=False)
+            return out
         return neuron.encode_suffix(boundary, prompts)
 
     # ---- forward ------------------------------------------------------------------------------------
@@ -205,7 +214,7 @@ class SuperEncodingNetwork(nn.Module):
                         f"block '{self.block.spec.name}' sent prompts to '{key}', which is not prompted"
                     )
                 bnd = boundaries[key]
-                neuron = self.neurons[key]
+                neuron = self._neuron(key)
                 needs = bnd.hidden is None or neuron.suffix_reads_inputs
                 if needs and bnd.inputs is None:  # the cache holds no inputs
                     bnd.inputs = neuron.preprocess(self.raw_input(key, batch))
@@ -262,7 +271,7 @@ class SuperEncodingNetwork(nn.Module):
 
     # ---- heads --------------------------------------------------------------------------------------
     def run_heads(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, dict[str, Tensor]]:
-        return {hid: head(out, batch) for hid, head in self.heads.items()}
+        return {hid: head(out, batch) for hid, head in self._head_items()}
 
     def losses(
         self, out: NetworkOutput, preds: dict[str, dict[str, Tensor]], batch: dict[str, Any]
@@ -270,7 +279,7 @@ class SuperEncodingNetwork(nn.Module):
         """{"total": weighted sum, "<head_id>": head loss, "distill": ..., other aux losses}."""
         losses: dict[str, Tensor] = {}
         total = out.pooled.new_zeros(())
-        for hid, head in self.heads.items():
+        for hid, head in self._head_items():
             losses[hid] = head.loss(preds[hid], batch)
             total = total + self.head_weights[hid] * losses[hid]
         for name, value in out.aux_losses.items():
@@ -280,4 +289,4 @@ class SuperEncodingNetwork(nn.Module):
         return losses
 
     def meters(self) -> dict[str, Meter]:
-        return {hid: head.meter() for hid, head in self.heads.items()}
+        return {hid: head.meter() for hid, head in self._head_items()}

@@ -12,8 +12,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write, atomic_write_json, atomic_write_text  # noqa: F401 - re-exported
-
 PLAN_FILE = "sweep.json"
 TRIALS_DIR = "trials"
 

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._files import atomic_write, atomic_write_text, read_json, read_plan, read_results
+from .._io import atomic_write, atomic_write_text
+from ._files import read_json, read_plan, read_results
 
 CSV_FILE = "results.csv"
 MD_FILE = "results.md"
@@ -96,7 +97,7 @@ def group_rows(
 ) -> list[dict[str, Any]]:
     """Mean and std over seeds per combination of the other axes, best first by the first metric."""
     keys = [a for a in axes if a != "seed"]
-    groups: dict[tuple, dict[str, Any]] = {}
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in rows:
         g = groups.setdefault(
             tuple(_hashable(r.get(a)) for a in keys),
@@ -227,7 +228,7 @@ def write_plot(
     if numeric:
         xs_all = sorted(xs_all)
     pos = {x: (x if numeric else i) for i, x in enumerate(xs_all)}
-    lines: dict[tuple, list[tuple[Any, float, float]]] = {}
+    lines: dict[tuple[Any, ...], list[tuple[Any, float, float]]] = {}
     for g in groups:
         mean, std, _ = g["stats"][metric]
         if mean is None:

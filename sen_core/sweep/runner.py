@@ -16,13 +16,17 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._io import atomic_write_json
 from ..errors import SenError
-from ._files import PLAN_FILE, atomic_write_json, read_results, result_path, trial_dir
+from ._files import PLAN_FILE, read_results, result_path, trial_dir
 from .report import STATE_FILE, format_best, summarise, write_reports
 from .spec import LoadedSweep, Trial, load_sweep, plan_trials
 from .trial import died_result, execute_trial, init_worker
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 _PLOT_EVERY_S = 60.0
 
@@ -50,7 +54,7 @@ def write_plan(out: Path, sweep: LoadedSweep, trials: list[Trial]) -> None:
 
 def run_sweep(
     sweep: str | LoadedSweep,
-    out_dir: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
     *,
     jobs: int = 1,
     backend: str = "local",
@@ -196,7 +200,10 @@ def _iter_local(
 
 
 def _run_pool(
-    queue: collections.deque, jobs: int, threads: int, on_start: Callable[[str], None]
+    queue: collections.deque[dict[str, Any]],
+    jobs: int,
+    threads: int,
+    on_start: Callable[[str], None],
 ) -> Generator[dict[str, Any], None, list[dict[str, Any]]]:
     """Run tasks from ``queue`` in one process pool, yielding results; if a worker dies, return the
     tasks whose outcome was lost with the pool (the queue keeps those not yet started)."""
@@ -288,7 +295,7 @@ class _Display:
     def __init__(self, name: str, total: int, done: int, *, enabled: bool) -> None:
         self.enabled = enabled
         self.total, self.done = total, done
-        self.progress = None
+        self.progress: Progress | None = None
         self.name = name
 
     def start(self) -> None:
@@ -302,21 +309,18 @@ class _Display:
             TimeElapsedColumn,
         )
 
-        self.progress = Progress(
+        progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TextColumn("{task.fields[best]}"),
         )
-        self.progress.start()
-        self.task = self.progress.add_task(
-            self.name, total=self.total, completed=self.done, best=""
-        )
+        self.progress = progress
+        progress.start()
+        self.task = progress.add_task(self.name, total=self.total, completed=self.done, best="")
         if self.done:
-            self.progress.console.print(
-                f"resuming: {self.done} of {self.total} trials already finished"
-            )
+            progress.console.print(f"resuming: {self.done} of {self.total} trials already finished")
 
     def finished(self, result: dict[str, Any], summary: dict[str, Any]) -> None:
         if self.progress is None:

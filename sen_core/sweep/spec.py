@@ -33,13 +33,15 @@ class RandomAxis(Frozen):
 
     @model_validator(mode="after")
     def _one_kind(self) -> RandomAxis:
-        ranged = self.low is not None and self.high is not None
+        low, high = self.low, self.high
+        ranged = low is not None and high is not None
         if (self.choices is None) == (not ranged):
             raise ValueError("give either 'choices: [...]' or both 'low' and 'high'")
-        if ranged and self.low > self.high:
-            raise ValueError(f"low {self.low} is above high {self.high}")
-        if ranged and self.log and self.low <= 0:
-            raise ValueError("log-uniform sampling needs low > 0")
+        if low is not None and high is not None:
+            if low > high:
+                raise ValueError(f"low {low} is above high {high}")
+            if self.log and low <= 0:
+                raise ValueError("log-uniform sampling needs low > 0")
         if self.choices is not None and not self.choices:
             raise ValueError("choices must not be empty")
         return self

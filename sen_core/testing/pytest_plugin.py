@@ -38,7 +38,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     marker = metafunc.definition.get_closest_marker("sen_conformance")
     args: tuple[Any, ...] = marker.args if marker else ()
-    kwargs: dict[str, Any] = marker.kwargs if marker else {}
+    kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     selectors = [*args, *metafunc.config.getoption("sen_select")]
     found = checks(kwargs.get("kinds") or tuple(CHECKS), selectors, kwargs.get("cases", ()))
     metafunc.parametrize(

@@ -172,7 +172,9 @@ def _unb64(s: str) -> Tensor:
 def capture_rng() -> dict[str, Any]:
     """Python, NumPy (legacy global), torch CPU and CUDA generator states as JSON-able data."""
     version, mt, gauss = random.getstate()
-    _, keys, pos, has_gauss, cached = np.random.get_state()
+    np_state = np.random.get_state()
+    assert isinstance(np_state, tuple)  # the legacy form (the default)
+    _, keys, pos, has_gauss, cached = np_state
     state: dict[str, Any] = {
         "python": [version, list(mt), gauss],
         "numpy": {
@@ -343,7 +345,7 @@ def read_trainer_state(path: str | Path) -> dict[str, Any]:
             f"checkpoint file {tfile} is corrupt: its sha256 does not match {TRAINER_SUM_FILE}"
         )
     try:
-        state = loads_json(raw)
+        state: dict[str, Any] = loads_json(raw)
     except ValueError as exc:
         raise CheckpointError(f"checkpoint file {tfile} is corrupt: {exc}") from None
     _check_schema(state, tfile)

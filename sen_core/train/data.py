@@ -22,19 +22,20 @@ from ..run_config import DataEntry
 from .distributed import DistInfo
 
 
-def build_dataset(data: DataEntry, split: str) -> Dataset:
+def build_dataset(data: DataEntry, split: str) -> Dataset[Any]:
     """``factory(spec, split=split, **params)`` of the catalogue dataset ``data.name``."""
     from ..catalogue import get_catalogue, import_ref
     from ..params import call_factory, check_params
 
     spec = get_catalogue().get(data.name, kind="dataset")
     check_params(spec, data.params)
-    return call_factory(
+    dataset: Dataset[Any] = call_factory(
         spec, import_ref(spec.factory), split=split, **{**spec.params, **data.params}
     )
+    return dataset
 
 
-def collate_fn(dataset: Dataset) -> Any:
+def collate_fn(dataset: Dataset[Any]) -> Any:
     from torch.utils.data import default_collate
 
     return getattr(dataset, "collate", None) or default_collate
@@ -80,7 +81,7 @@ class BatchStream:
 
     def __init__(
         self,
-        dataset: Dataset,
+        dataset: Dataset[Any],
         *,
         batch_size: int,
         seed: int,
@@ -92,7 +93,7 @@ class BatchStream:
     ) -> None:
         self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
         self.num_workers, self.pin_memory = num_workers, pin_memory
-        self.sampler = DistributedSampler(
+        self.sampler: DistributedSampler[int] = DistributedSampler(
             dataset,
             num_replicas=info.world_size,
             rank=info.rank,
@@ -129,8 +130,8 @@ class BatchStream:
 
 
 def eval_loader(
-    dataset: Dataset, *, batch_size: int, num_workers: int = 0, seed: int = 0
-) -> DataLoader:
+    dataset: Dataset[Any], *, batch_size: int, num_workers: int = 0, seed: int = 0
+) -> DataLoader[Any]:
     """In-order batches of a held-out split (the last partial batch included)."""
     return DataLoader(
         dataset,

@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -39,6 +39,9 @@ from .rundir import RunDir, step_dir_name
 from .schedule import make_scheduler
 from .trackers import open_run_trackers
 
+if TYPE_CHECKING:
+    from ..network.network import SuperEncodingNetwork
+
 
 class DivergedError(SenError):
     """The loss or the gradient norm became NaN or infinite; the run stopped without saving."""
@@ -54,7 +57,7 @@ def seed_everything(seed: int) -> None:
 class _StepModule(nn.Module):
     """forward = network + heads + losses, so DDP sees the whole step as one forward call."""
 
-    def __init__(self, net: nn.Module) -> None:
+    def __init__(self, net: SuperEncodingNetwork) -> None:
         super().__init__()
         self.net = net
 
@@ -64,7 +67,7 @@ class _StepModule(nn.Module):
 
 @torch.no_grad()
 def run_eval(
-    net: nn.Module,
+    net: SuperEncodingNetwork,
     batches: Any,
     *,
     device: torch.device,
@@ -100,8 +103,8 @@ def run_eval(
     # "loss" first, then per-head losses, then each head's metrics
     metrics = {k: sums[k] / max(n, 1) for k in sorted(sums, key=lambda k: (k != "loss", k))}
     for hid, meter in meters.items():
-        for k, v in meter.compute().items():
-            metrics[f"{hid}/{k}"] = float(v)
+        for k, value in meter.compute().items():
+            metrics[f"{hid}/{k}"] = float(value)
     return metrics
 
 
@@ -112,7 +115,7 @@ def train(
     resume: bool = False,
     feature_cache: Any = None,
     progress: bool = True,
-    model: nn.Module | None = None,
+    model: SuperEncodingNetwork | None = None,
     datasets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train ``config`` into ``run_dir`` and return the final metrics.
@@ -153,7 +156,7 @@ class _Trainer:
         resume: bool,
         feature_cache: Any,
         progress: bool,
-        model: nn.Module | None,
+        model: SuperEncodingNetwork | None,
         datasets: dict[str, Any] | None,
     ) -> None:
         self.config, self.spec = config, config.train
@@ -191,7 +194,8 @@ class _Trainer:
         )
         self.log.tracker = self.tracker
 
-        self.step_module: nn.Module = _StepModule(self.net)
+        # DDP(_StepModule) when distributed: both run the step; only DDP has no_sync
+        self.step_module: Any = _StepModule(self.net)
         if distributed.active():
             from torch.nn.parallel import DistributedDataParallel as DDP
 

@@ -29,7 +29,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
+def read_metrics(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """All records of a ``metrics.jsonl``; a torn (unparseable) line is skipped."""
     path = Path(path)
     if not path.is_file():
@@ -51,7 +51,7 @@ def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
 class MetricsLog:
     """Append-only JSONL writer (a no-op on ranks other than 0)."""
 
-    def __init__(self, path: str | os.PathLike, *, enabled: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, enabled: bool = True) -> None:
         self.path = Path(path)
         self.enabled = enabled
         # experiment trackers (a TrackerSet) that also receive every train/eval record
@@ -99,7 +99,9 @@ def _series(records: list[dict[str, Any]], kind: str) -> dict[str, tuple[list[fl
     return out
 
 
-def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike, *, title: str = "") -> Path:
+def plot_curves(
+    records: list[dict[str, Any]], path: str | os.PathLike[str], *, title: str = ""
+) -> Path:
     """Training losses, learning rate and every evaluation metric against the step, as one PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

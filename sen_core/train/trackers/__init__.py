@@ -149,14 +149,14 @@ def require_extras(names: Iterable[str]) -> None:
             )
 
 
-def default_mlflow_uri(run_dir: str | os.PathLike) -> str:
+def default_mlflow_uri(run_dir: str | os.PathLike[str]) -> str:
     """``sqlite:///<runs>/mlflow.db``: the nearest ``runs`` folder above ``run_dir``, else its parent."""
     path = Path(run_dir).resolve()
     root = next((p for p in path.parents if p.name == "runs"), path.parent)
     return f"sqlite:///{root / 'mlflow.db'}"
 
 
-def resolve_mlflow_uri(configured: str | None, run_dir: str | os.PathLike) -> str:
+def resolve_mlflow_uri(configured: str | None, run_dir: str | os.PathLike[str]) -> str:
     """The config's ``train.mlflow_uri``, else ``$MLFLOW_TRACKING_URI``, else the SQLite default."""
     return configured or os.environ.get("MLFLOW_TRACKING_URI") or default_mlflow_uri(run_dir)
 
