@@ -136,8 +136,8 @@ def test_refuses_a_directory_in_use(sweep_file, tmp_path):
     import os
     import socket
 
-    from sen_core.errors import SenError
     from sen_core._io import atomic_write_json
+    from sen_core.errors import SenError
 
     out = tmp_path / "out"
     atomic_write_json(
