@@ -73,12 +73,28 @@ class DuplicateNameError(SenError):
 
 
 def count(n: int, noun: str = "problem") -> str:
-    """``'1 problem'``, ``'3 problems'``: the one place the "N problem(s)" headline is worded."""
+    """``'1 problem'``, ``'3 problems'``: the one place the "N problem(s)" headline is worded.
+
+    Args:
+        n: how many; noun: the singular noun.
+
+    Returns:
+        ``"{n} {noun}"`` with an ``s`` unless n is 1.
+    """
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Close matches for ``name`` among ``candidates`` (case-insensitive, best first)."""
+    """Close matches for ``name`` among ``candidates`` (case-insensitive, best first).
+
+    Args:
+        name: what the user wrote.
+        candidates: valid names (also matched on the part after the namespace).
+        n: at most this many.
+
+    Returns:
+        Up to ``n`` candidates, best first (empty when nothing is close).
+    """
     cands = list(candidates)
     lowered = {c.lower(): c for c in cands}
     hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
@@ -94,7 +110,14 @@ def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 
 class UnknownNameError(SenError, KeyError):
-    """A component name is not in the catalogue; the message suggests close matches."""
+    """A component name is not in the catalogue; the message suggests close matches.
+
+    Args:
+        name: the unknown name.
+        kind: 'encoder', 'block', ... (None: any kind).
+        suggestions: close matches (``suggest``), named in the message.
+        failed_plugins: plugins that failed to load and may provide the name.
+    """
 
     def __init__(
         self,

@@ -19,6 +19,8 @@ from torch import Tensor, nn
 from .neuron import Tokens
 from .specs import HeadSpec
 
+__all__ = ["Head", "Meter", "NetworkOutput"]
+
 
 @dataclass
 class NetworkOutput:
@@ -29,6 +31,13 @@ class NetworkOutput:
     ``text``: text embeddings projected to D by input source: 'caption', 'question', 'query'
     -> (B, D), 'class_names' -> (C, D); ``anchor``: the anchor neuron's key;
     ``states``: the state after each step (K + 1 entries); ``aux_losses``: e.g. 'distill'.
+
+    Attributes:
+        state: (B, L, D) final state; pooled: (B, D).
+        features: neuron key -> its final ``Tokens`` (native width; the anchor's carry the grid).
+        text: input source -> projected text features ((B, D), or (C, D) for class names).
+        anchor: key of the anchor neuron (``anchor_tokens`` reads it).
+        states: K + 1 states, one per step; aux_losses: auxiliary losses by name.
     """
 
     state: Tensor
@@ -41,6 +50,7 @@ class NetworkOutput:
 
     @property
     def anchor_tokens(self) -> Tokens:
+        """The anchor neuron's final Tokens (frames layout; ``.spatial()`` gives its grid)."""
         return self.features[self.anchor]
 
 
@@ -60,7 +70,12 @@ class Meter:
     ranges: ClassVar[dict[str, tuple[float, float]]] = {}
 
     def update(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
-        """Add one batch: ``preds`` from ``Head.forward``, ``batch`` in the dataset schema."""
+        """Add one batch (override it).
+
+        Args:
+            preds: what ``Head.forward`` returned (eval mode).
+            batch: the batch, in the dataset schema.
+        """
         raise NotImplementedError
 
     def compute(self) -> dict[str, float]:
@@ -102,7 +117,14 @@ class Meter:
             setattr(self, name, _combine(getattr(self, name), getattr(other, name)))
 
     def range_of(self, metric: str) -> tuple[float, float]:
-        """The closed interval ``metric`` must lie in: from ``ranges``, else [0, 1]."""
+        """The closed interval ``metric`` must lie in: from ``ranges``, else [0, 1].
+
+        Args:
+            metric: a metric name ``compute`` returns.
+
+        Returns:
+            (low, high).
+        """
         import fnmatch
 
         if metric in self.ranges:
@@ -139,6 +161,10 @@ class Head(nn.Module):
 
     ``forward(out, batch) -> preds`` (a dict of tensors); ``loss(preds, batch) -> scalar``;
     ``meter() -> Meter``. ``needs`` on the spec declares inputs the network must provide.
+
+    Args:
+        spec: the registered ``HeadSpec`` (kept as ``self.spec``).
+        width: D, the network's state width (kept as ``self.width``); keyword-only.
     """
 
     def __init__(self, spec: HeadSpec, *, width: int) -> None:
@@ -147,10 +173,36 @@ class Head(nn.Module):
         self.width = width
 
     def forward(self, out: NetworkOutput, batch: dict[str, Any]) -> dict[str, Tensor]:
+        """Predictions from the network output (override it).
+
+        Args:
+            out: the network's output (state, pooled, features, text).
+            batch: the batch in the dataset schema (labels, captions, ...).
+
+        Returns:
+            A dict of tensors (e.g. ``{"logits": (B, C)}``) that ``loss`` and the meter read.
+        """
         raise NotImplementedError
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
+        """The training loss (override it).
+
+        Args:
+            preds: what ``forward`` returned.
+            batch: the batch.
+
+        Returns:
+            A finite scalar tensor, differentiable w.r.t. the network output.
+
+        Raises:
+            InputError: the batch lacks a field the head needs.
+        """
         raise NotImplementedError
 
     def meter(self) -> Meter:
+        """A fresh ``Meter`` for one evaluation (override it).
+
+        Returns:
+            A Meter whose metric names match ``spec.metrics``.
+        """
         raise NotImplementedError

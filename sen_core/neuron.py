@@ -15,10 +15,24 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .errors import ConfigError, InputError
-from .network_spec import Trainable as Trainable  # re-exported: plugins type their neurons with it
+from .network_spec import Trainable  # re-exported (__all__): plugins type their neurons with it
 from .specs import EncoderSpec
 
 TRAINABLE_MODES: tuple[str, ...] = get_args(Trainable)
+
+__all__ = [
+    "TRAINABLE_MODES",
+    "Boundary",
+    "Layout",
+    "PromptSlot",
+    "SuperNeuron",
+    "Tokens",
+    "Trainable",
+    "build_neuron",
+    "resize_frames",
+    "select_tokens",
+    "to_frames",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,13 @@ class Layout:
     ``frames``: N = frames * tokens_per_frame, frame-major; within a frame the first
     ``special_tokens`` are special (e.g. CLS), the rest a ``grid`` (h, w) of patches when kept.
     ``sequence``: N text/audio tokens (frames=1). ``pooled``: one token per sample (or per frame).
+
+    Attributes:
+        kind: 'frames', 'sequence' or 'pooled'.
+        frames: T (1 for sequences).
+        tokens_per_frame: P, tokens of each frame (special tokens included).
+        grid: (h, w) of the patch tokens of a frame, or None when they are not a kept grid.
+        special_tokens: leading special tokens of each frame (CLS, distillation, registers).
     """
 
     kind: Literal["frames", "sequence", "pooled"]
@@ -38,12 +59,22 @@ class Layout:
 
     @property
     def num_tokens(self) -> int:
+        """N = frames * tokens_per_frame."""
         return self.frames * self.tokens_per_frame
 
 
 @dataclass
 class Tokens:
-    """An encoder output: ``x`` (B, N, D), optional ``mask`` (B, N) with True = valid, ``layout``."""
+    """An encoder output: ``x`` (B, N, D), optional ``mask`` (B, N) with True = valid, ``layout``.
+
+    Attributes:
+        x: the tokens, (B, N, D) with N = ``layout.num_tokens``.
+        layout: how the N tokens are arranged.
+        mask: (B, N) bool, True for valid tokens (padded text); None when all are valid.
+
+    Raises:
+        InputError: ``x`` is not 3-D, N disagrees with the layout, or the mask's shape is not (B, N).
+    """
 
     x: Tensor
     layout: Layout
@@ -64,6 +95,7 @@ class Tokens:
 
     @property
     def shape(self) -> torch.Size:
+        """``x.shape``: (B, N, D)."""
         return self.x.shape
 
     def pooled(self) -> Tensor:
@@ -87,6 +119,7 @@ class Tokens:
         return pf.reshape(pf.shape[0], pf.shape[1], h, w, pf.shape[-1])
 
     def detach(self) -> Tokens:
+        """The same tokens cut from the autograd graph."""
         return replace(self, x=self.x.detach())
 
 
@@ -97,6 +130,12 @@ class Boundary:
     ``output``: the prompt-free Tokens (step 0). ``hidden``: the activations entering the first
     prompted layer/stage, batch first (B, ...), with ``mask`` (B, L) for sequences; None when the
     neuron cannot split, and then ``inputs`` (the preprocessed input) is re-encoded whole.
+
+    Attributes:
+        output: the prompt-free Tokens.
+        hidden: boundary activations (B, ...), or None.
+        mask: (B, L) mask of ``hidden`` for sequences, or None.
+        inputs: the preprocessed input (what ``encode`` takes), or None after a cache hit.
     """
 
     output: Tokens
@@ -123,6 +162,12 @@ class PromptSlot:
     ``film``: a tensor (B, 2 * sum(channels)): per-stage (scale, shift), applied as x * (1 + s) + b.
     With ``prompt_from`` > 0, ``depth`` counts the layers (and ``channels`` the stages) from the
     boundary on: earlier layers take no prompts.
+
+    Attributes:
+        kind: 'tokens' or 'film'.
+        dim: width of a prompt token (tokens).
+        depth: layers with their own prompt set (tokens; 1 = shallow).
+        channels: channels of each FiLM stage (film).
     """
 
     kind: Literal["tokens", "film"]
@@ -132,6 +177,7 @@ class PromptSlot:
 
     @property
     def film_size(self) -> int:
+        """Width of a FiLM prompt: 2 * sum(channels) (a scale and a shift per channel)."""
         return 2 * sum(self.channels)
 
 
@@ -146,6 +192,21 @@ class SuperNeuron(nn.Module):
     taking prompt tokens, or the first FiLM stage) override ``prompt_boundaries`` (the allowed
     values), ``encode_prefix`` (prompt-free, once per forward) and ``encode_suffix`` (the layers
     from the boundary on, once per RA step). The defaults run the whole encoder.
+
+    A factory is called ``factory(spec, trainable=..., **params)`` and always receives
+    ``trainable`` (and ``checkpoint`` when the spec's params declare it), even when they are not
+    in the spec's ``params``. It must pass ``trainable`` to this constructor, which stores it in
+    ``self.trainable``; ``apply_trainable(model)`` reads it after the model is built. ``width``
+    starts as ``spec.width`` (which may be None when it depends on params) and must be set to the
+    built model's width: the conformance kit checks ``spec.width == width`` for every declared
+    param set.
+
+    Args:
+        spec: the registered ``EncoderSpec`` (name, modality, prompting, layout).
+        trainable: 'none' (default: frozen), 'prompts', 'norms' or 'all'.
+
+    Raises:
+        InputError: ``trainable`` is not one of ``TRAINABLE_MODES``.
     """
 
     prompt_from: int = 0
@@ -166,26 +227,66 @@ class SuperNeuron(nn.Module):
     # ---- contract ---------------------------------------------------------------------------
     @property
     def name(self) -> str:
+        """The spec's catalogue name."""
         return self.spec.name
 
     @property
     def modality(self) -> str:
+        """The spec's modality ('video', 'image', 'text', 'audio', ...)."""
         return self.spec.modality
 
     @property
     def prompting(self) -> str:
+        """The spec's prompting: 'tokens', 'film' or 'none'."""
         return self.spec.prompting
 
     def prompt_slot(self) -> PromptSlot | None:
+        """What prompts this neuron takes (override it); None: it takes none.
+
+        Returns:
+            A ``PromptSlot`` of the spec's prompting kind, or None for prompting='none'.
+        """
         return None
 
     def preprocess(self, raw: Any) -> Any:
+        """Raw input -> model input (override it). Runs once per forward, even with K steps.
+
+        Args:
+            raw: uint8 (B, T, H, W, 3) or float (B, T, 3, H, W) video, or a list of B strings.
+
+        Returns:
+            Whatever ``encode`` takes (e.g. normalised (B, T, 3, S, S) frames, token ids + mask).
+
+        Raises:
+            InputError: malformed input (wrong rank, channels, dtype, not strings).
+        """
         raise NotImplementedError
 
     def encode(self, inputs: Any, prompts: Tensor | None = None) -> Tokens:
+        """Model input (+ prompts) -> Tokens (override it). Call ``check_prompts`` first.
+
+        Args:
+            inputs: what ``preprocess`` returned.
+            prompts: None, or a tensor in the shape ``prompt_slot()`` declares.
+
+        Returns:
+            ``Tokens`` (B, N, width) with the layout the spec declares.
+
+        Raises:
+            InputError: prompts of the wrong shape, or prompts for prompting='none'.
+        """
         raise NotImplementedError
 
     def forward(self, raw: Any, prompts: Tensor | None = None) -> Tokens:
+        """``encode(preprocess(raw), prompts)``.
+
+        Args:
+            raw: see ``preprocess``.
+            prompts: see ``encode``.
+
+        Returns:
+            The neuron's Tokens.
+        """
         return self.encode(self.preprocess(raw), prompts)
 
     # ---- prompt boundary --------------------------------------------------------------------
@@ -199,15 +300,37 @@ class SuperNeuron(nn.Module):
         return False
 
     def encode_prefix(self, inputs: Any) -> Boundary:
-        """Prompt-free work: the boundary activations and the prompt-free output Tokens."""
+        """Prompt-free work: the boundary activations and the prompt-free output Tokens.
+
+        Args:
+            inputs: what ``preprocess`` returned.
+
+        Returns:
+            A ``Boundary`` (the default: the whole prompt-free encoding, inputs kept).
+        """
         return Boundary(output=self.encode(inputs, None), inputs=inputs)
 
     def encode_suffix(self, boundary: Boundary, prompts: Tensor | None = None) -> Tokens:
-        """The layers from the boundary on, prompted: equal to ``encode(inputs, prompts)``."""
+        """The layers from the boundary on, prompted: equal to ``encode(inputs, prompts)``.
+
+        Args:
+            boundary: what ``encode_prefix`` returned.
+            prompts: see ``encode``.
+
+        Returns:
+            The prompted Tokens.
+        """
         return self.encode(boundary.inputs, prompts)
 
     def set_prompt_from(self, prompt_from: int) -> None:
-        """Check ``prompt_from`` against ``prompt_boundaries()`` (ConfigError) and keep it."""
+        """Check ``prompt_from`` against ``prompt_boundaries()`` and keep it.
+
+        Args:
+            prompt_from: the first layer (or stage) that takes prompts.
+
+        Raises:
+            ConfigError: not an int, or not one of ``prompt_boundaries()``.
+        """
         allowed = self.prompt_boundaries()
         if isinstance(prompt_from, bool) or not isinstance(prompt_from, int):
             raise ConfigError(
@@ -222,7 +345,18 @@ class SuperNeuron(nn.Module):
 
     # ---- helpers for subclasses -------------------------------------------------------------
     def check_prompts(self, prompts: Tensor | None, batch: int) -> Tensor | None:
-        """Validate prompts against ``prompt_slot()``; raise a clear error for a non-promptable neuron."""
+        """Validate prompts against ``prompt_slot()``; call it first thing in ``encode``.
+
+        Args:
+            prompts: None, (B, M, dim) or (B, depth, M, dim) for tokens, (B, film_size) for FiLM.
+            batch: B of the inputs.
+
+        Returns:
+            ``prompts`` unchanged (None stays None).
+
+        Raises:
+            InputError: prompts for a prompting='none' neuron, or of the wrong shape or batch.
+        """
         if prompts is None:
             return None
         slot = self.prompt_slot()
@@ -248,7 +382,15 @@ class SuperNeuron(nn.Module):
     def apply_trainable(
         self, model: nn.Module, prompt_params: list[nn.Parameter] | None = None
     ) -> None:
-        """Set requires_grad on ``model`` (the wrapped library model) for ``self.trainable``."""
+        """Set requires_grad on ``model`` (the wrapped library model) for ``self.trainable``.
+
+        Call it at the end of the constructor. 'none' freezes everything, 'prompts' trains only
+        ``prompt_params``, 'norms' the normalisation layers (and prompt params), 'all' everything.
+
+        Args:
+            model: the wrapped model (or any module of this neuron).
+            prompt_params: the neuron's own prompt parameters (learned prompt tokens), if any.
+        """
         mode = self.trainable
         for p in model.parameters():
             p.requires_grad_(mode == "all")
@@ -262,9 +404,18 @@ class SuperNeuron(nn.Module):
 
     @property
     def frozen(self) -> bool:
+        """True for trainable 'none' or 'prompts' (the wrapped weights do not train)."""
         return self.trainable in ("none", "prompts")
 
     def train(self, mode: bool = True) -> SuperNeuron:
+        """nn.Module.train, except that only trainable='all' leaves eval mode.
+
+        Args:
+            mode: True for training mode (ignored unless trainable='all').
+
+        Returns:
+            self.
+        """
         # A frozen encoder stays in eval mode: no dropout, no BatchNorm statistics updates.
         super().train(mode and self.trainable == "all")
         return self
@@ -282,6 +433,16 @@ def to_frames(video: Any, *, name: str = "neuron") -> Tensor:
 
     Accepts uint8 (B, T, H, W, 3) or (B, T, 3, H, W), float in [0, 1] in either layout, and a single
     image/clip without the batch axis ((H, W, 3), (T, H, W, 3) are *not* guessed: pass B and T).
+
+    Args:
+        video: a tensor or array, 5-D.
+        name: the neuron's name, for messages.
+
+    Returns:
+        float (B, T, 3, H, W) in [0, 1].
+
+    Raises:
+        InputError: not 5-D, not 3 channels, or neither uint8 nor floating point.
     """
     if not isinstance(video, Tensor):
         try:
@@ -317,7 +478,17 @@ def resize_frames(
     std: tuple[float, ...] | None,
     crop: Literal["center", "squash"] = "center",
 ) -> Tensor:
-    """(N, 3, H, W) in [0, 1] -> (N, 3, size, size) normalised; shorter side to ``size`` then centre crop."""
+    """(N, 3, H, W) in [0, 1] -> (N, 3, size, size) normalised; shorter side to ``size`` then centre crop.
+
+    Args:
+        frames: (N, 3, H, W) in [0, 1].
+        size: output side S.
+        mean, std: per-channel normalisation, or None for none.
+        crop: 'center' (keep the aspect, crop) or 'squash' (resize both sides to S).
+
+    Returns:
+        (N, 3, S, S).
+    """
     h, w = frames.shape[-2:]
     if (h, w) != (size, size):
         if crop == "center":
@@ -346,7 +517,17 @@ def select_tokens(
 
     ``mode``: 'all' keeps everything (grid kept), 'cls' keeps the first special token (or the mean
     when there is none), an int P pools the patch grid to P tokens (a square number pools 2-D).
-    Returns (tokens, tokens_per_frame, grid or None, special tokens kept).
+    Args:
+        x: (BT, S + h*w, D) tokens of each frame.
+        special: S, the leading special tokens.
+        grid: (h, w) of the patches, or None.
+        mode: 'all', 'cls' or a positive int.
+
+    Returns:
+        (tokens, tokens_per_frame, grid or None, special tokens kept).
+
+    Raises:
+        InputError: an unknown ``mode``.
     """
     if mode == "all":
         return x, x.shape[1], grid, special
@@ -366,7 +547,20 @@ def select_tokens(
 
 
 def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
-    """Build a neuron by catalogue name (or from a spec) with ``params`` over the spec's defaults."""
+    """Build a neuron by catalogue name (or from a spec) with ``params`` over the spec's defaults.
+
+    Args:
+        name: a catalogue name (``acme/tinyconv@1``) or an ``EncoderSpec``.
+        params: params over the spec's defaults (checked against its declared params first).
+
+    Returns:
+        The built ``SuperNeuron``.
+
+    Raises:
+        UnknownNameError: no such encoder.
+        ConfigError: unknown or mistyped params, or the factory refused them.
+        InputError: the factory returned something that is not a SuperNeuron.
+    """
     from .catalogue import get_catalogue, import_ref
     from .params import call_factory, check_params
 

@@ -18,6 +18,7 @@ from .errors import ConfigError, SenError, suggest
 __all__ = [
     "PARAM_TYPES",
     "call_factory",
+    "check_params",
     "check_type_string",
     "declared_params",
     "param_problems",
@@ -30,7 +31,17 @@ ENCODER_IMPLICIT = {"trainable": "str", "checkpoint": "str|null"}
 
 
 def check_type_string(t: str) -> str:
-    """``t`` if it is a valid type string ('int', 'int|str', ...), else ValueError."""
+    """``t`` if it is a valid type string ('int', 'int|str', ...), else ValueError.
+
+    Args:
+        t: a type string: ``PARAM_TYPES`` joined by ``|``.
+
+    Returns:
+        ``t``.
+
+    Raises:
+        ValueError: a part is not one of ``PARAM_TYPES`` (pydantic reports it on the spec).
+    """
     parts = t.split("|")
     bad = [p for p in parts if p not in PARAM_TYPES]
     if not t or bad:
@@ -52,7 +63,14 @@ def _type_of_default(value: Any) -> str:
 
 
 def declared_params(spec: Any) -> dict[str, str]:
-    """Every param ``spec``'s factory accepts -> its type string (defaults' types unless declared)."""
+    """Every param ``spec``'s factory accepts -> its type string (defaults' types unless declared).
+
+    Args:
+        spec: a component spec (its ``params`` and ``param_types``).
+
+    Returns:
+        name -> type string; encoders also get the implicit ``trainable`` and ``checkpoint``.
+    """
     out = dict(ENCODER_IMPLICIT) if getattr(spec, "kind", None) == "encoder" else {}
     out.update({k: _type_of_default(v) for k, v in getattr(spec, "params", {}).items()})
     out.update(getattr(spec, "param_types", {}))
@@ -110,7 +128,17 @@ def param_problems(spec: Any, params: Mapping[str, Any], prefix: str = "params")
 
 
 def check_params(spec: Any, params: Mapping[str, Any]) -> None:
-    """Raise ConfigError listing every ``param_problems`` of ``params`` (nothing when valid)."""
+    """Raise ConfigError listing every ``param_problems`` of ``params`` (nothing when valid).
+
+    Call it in a factory that is called directly (not through a config), before building.
+
+    Args:
+        spec: the component's spec.
+        params: the params given (over the spec's defaults).
+
+    Raises:
+        ConfigError: unknown keys (with did-you-mean) or wrong types, all at once.
+    """
     problems = param_problems(spec, params)
     if problems:
         raise ConfigError(f"invalid params for {spec.kind} '{spec.name}':", problems)
@@ -125,6 +153,15 @@ def call_factory(spec: Any, factory: Callable[..., Any], *args: Any, **params: A
     The error names the component and the param the factory's message quotes (or every param
     given when it quotes none), so a factory's own argument checks never reach the user as a
     traceback. SenErrors (which already say what is wrong) pass through unchanged.
+
+    Args:
+        spec: the component's spec (named in the error).
+        factory: the imported ``spec.factory``.
+        args: positional arguments after the spec.
+        params: keyword params (spec defaults merged with the user's).
+
+    Returns:
+        What the factory returned.
 
     Raises:
         ConfigError: the factory refused its params.

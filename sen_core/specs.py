@@ -43,7 +43,14 @@ Prompting = Literal["tokens", "film", "none"]
 
 
 def registered_name_problem(name: str) -> str | None:
-    """Why ``name`` is not a valid registered name (``namespace/name@VERSION``), or None."""
+    """Why ``name`` is not a valid registered name (``namespace/name@VERSION``), or None.
+
+    Args:
+        name: a name a plugin registers.
+
+    Returns:
+        The reason (one sentence naming the grammar), or None when it is valid.
+    """
     if REGISTERED_NAME_RE.match(name):
         return None
     return (
@@ -53,7 +60,14 @@ def registered_name_problem(name: str) -> str | None:
 
 
 def split_name(name: str) -> tuple[str, int | None]:
-    """``'sen/ra-cross@1'`` -> ``('sen/ra-cross', 1)``; no version -> ``None``."""
+    """``'sen/ra-cross@1'`` -> ``('sen/ra-cross', 1)``; no version -> ``None``.
+
+    Args:
+        name: a component name.
+
+    Returns:
+        (the name without ``@VERSION``, the version or None).
+    """
     base, _, ver = name.partition("@")
     return base, int(ver) if ver else None
 
@@ -244,6 +258,7 @@ class FamilySpec(_Frozen):
 
     @property
     def name(self) -> str:
+        """``namespace/*``: how listings show the family."""
         return f"{self.namespace}/*"
 
 

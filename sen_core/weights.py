@@ -39,6 +39,15 @@ def load_state_dict_file(path: str | Path) -> dict[str, Tensor]:
     ``.safetensors`` is read with safetensors; ``.pt``/``.pth``/``.bin``/``.ckpt`` with
     ``torch.load(weights_only=True)``. A missing, truncated or corrupt file, or one that holds
     anything but tensors, raises ``CheckpointError`` naming the file.
+
+    Args:
+        path: a local weights file.
+
+    Returns:
+        ``{name: tensor}`` on the CPU.
+
+    Raises:
+        CheckpointError: missing, unreadable, corrupt, or not a tensor dict.
     """
     p = Path(path).expanduser()
     if not p.is_file():
@@ -75,7 +84,18 @@ def load_state_dict_file(path: str | Path) -> dict[str, Tensor]:
 
 
 def unwrap_state_dict(obj: object, *, source: str = "checkpoint") -> dict[str, Tensor]:
-    """Return the flat tensor dict inside ``obj`` (unwrapping ``{'state_dict': ...}``-style containers)."""
+    """Return the flat tensor dict inside ``obj`` (unwrapping ``{'state_dict': ...}``-style containers).
+
+    Args:
+        obj: what a checkpoint file held.
+        source: the file, for messages.
+
+    Returns:
+        ``{name: tensor}``.
+
+    Raises:
+        CheckpointError: no tensor dict inside.
+    """
     for _ in range(3):  # containers nest at most a couple of levels in practice
         if not isinstance(obj, Mapping):
             break
@@ -98,13 +118,26 @@ def unwrap_state_dict(obj: object, *, source: str = "checkpoint") -> dict[str, T
 
 @dataclass
 class LoadReport:
-    """What ``load_into`` found; non-strict loads return the keys it skipped."""
+    """What ``load_into`` found; non-strict loads return the keys it skipped.
+
+    Attributes:
+        missing: model keys the state dict lacks; unexpected: state-dict keys the model lacks.
+        mismatched: (key, checkpoint shape, model shape) of every shape mismatch.
+    """
 
     missing: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
 
     def problems(self, strict: bool) -> list[str]:
+        """One line per kind of mismatch (missing and unexpected keys only when ``strict``).
+
+        Args:
+            strict: whether missing and unexpected keys count as problems.
+
+        Returns:
+            The problem lines (empty: the load is fine).
+        """
         out = []
         if strict and self.missing:
             out.append(_named(len(self.missing), "missing key", self.missing))
@@ -126,6 +159,18 @@ def load_into(
     each, with counts) instead of torch's wall of text. ``strict=False`` tolerates missing and
     unexpected keys (reported in the returned ``LoadReport``) but never a shape mismatch.
     BatchNorm ``num_batches_tracked`` counters may be absent: eval never reads them.
+
+    Args:
+        model: the module to fill.
+        state_dict: ``{name: tensor}`` (e.g. from ``load_state_dict_file``).
+        name: starts the error message (e.g. the neuron and the file).
+        strict: refuse missing and unexpected keys too.
+
+    Returns:
+        A ``LoadReport`` of what was skipped.
+
+    Raises:
+        CheckpointError: a shape mismatch, or (strict) missing / unexpected keys.
     """
     own = model.state_dict()
     report = LoadReport(

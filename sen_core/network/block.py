@@ -27,6 +27,13 @@ class NeuronInfo:
     the state width D); ``prompt_slot`` is None when the neuron is not prompted in this network
     (prompt-free, ``prompt: false``, depth 0, or a non-recursive block); ``tokens`` is the most
     tokens it brings to integration (the token budget; None for class names: one per class).
+
+    Attributes:
+        key: the neuron's key in the network; width: its native width.
+        modality: its encoder's modality; source: the input it reads ('frames', 'question', ...).
+        prompt_slot: its slot when prompted here, else None.
+        tokens: the most tokens it brings (None: one per class name).
+        anchor: True for the anchor neuron.
     """
 
     key: str
@@ -39,6 +46,7 @@ class NeuronInfo:
 
     @property
     def promptable(self) -> bool:
+        """True when the neuron is prompted in this network (it has a ``prompt_slot``)."""
         return self.prompt_slot is not None
 
 
@@ -49,6 +57,11 @@ class StepContext:
     ``frames`` x ``tokens_per_frame`` is the layout of the adapted anchor tokens (the default
     state); ``carry`` holds whatever a block wants to keep from one step to the next (memory
     tokens, a substrate field); a block adds auxiliary losses to ``aux`` (they join the total).
+
+    Attributes:
+        batch_size: B; frames, tokens_per_frame: the anchor layout (T, P).
+        training: the network's mode.
+        carry: a block's own per-forward state; aux: auxiliary losses by name.
     """
 
     batch_size: int
@@ -77,6 +90,16 @@ class RABlock(nn.Module):
     (B, C, D), one token per class). A subclass may also define the classmethod
     ``check_params(params, *, depth) -> list[str]`` whose messages ("param: problem")
     are reported with every other spec problem before anything is built.
+
+    Args:
+        spec: the registered ``BlockSpec``.
+        width: D, the state width (every feature arrives projected to it).
+        neurons: key -> ``NeuronInfo`` of every integrated neuron.
+        anchor: the anchor neuron's key.
+        depth: K, the number of RA steps.
+        share_weights: one set of step modules for every step (``per_step`` / ``at`` honour it).
+        attn_heads: attention heads for the block's attention layers.
+        prompt_tokens: M, prompt tokens per promptable neuron.
     """
 
     def __init__(
@@ -103,20 +126,58 @@ class RABlock(nn.Module):
 
     # ---- the contract ---------------------------------------------------------------------------
     def init_state(self, feats: dict[str, Tokens], ctx: StepContext) -> Tensor:
-        """The state before integration: the adapted anchor tokens (B, T * P, D)."""
+        """The state before integration: the adapted anchor tokens (B, T * P, D).
+
+        Args:
+            feats: neuron key -> adapted Tokens (width D) at step 0.
+            ctx: the forward's context.
+
+        Returns:
+            The initial state (B, L, D).
+        """
         return feats[self.anchor].x
 
     def integrate(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
     ) -> Tensor:
+        """Fold the neurons' tokens into the state (override it); called for steps 0..depth.
+
+        Args:
+            step: 0 (prompt-free features) to depth.
+            state: (B, L, D).
+            feats: neuron key -> adapted Tokens (width D; class names (B, C, D)).
+            ctx: the forward's context (carry, aux).
+
+        Returns:
+            The new state (B, L, D).
+        """
         raise NotImplementedError
 
     def distribute(self, step: int, state: Tensor, ctx: StepContext) -> dict[str, Tensor]:
-        """Prompts for the neurons to re-encode at ``step`` (1..depth); none by default."""
+        """Prompts for the neurons to re-encode at ``step`` (1..depth); none by default.
+
+        Args:
+            step: 1..depth.
+            state: (B, L, D).
+            ctx: the forward's context.
+
+        Returns:
+            key -> prompts in the shape of that neuron's ``prompt_slot`` (``prompts.Distributor``
+            makes them); only keys in ``self.prompted``.
+        """
         return {}
 
     @classmethod
     def check_params(cls, params: dict[str, Any], *, depth: int) -> list[str]:
+        """Value rules on the block's params (override it), checked before anything is built.
+
+        Args:
+            params: the block's params (defaults merged).
+            depth: the network's depth K.
+
+        Returns:
+            Problems as "param: what is wrong" (empty: fine).
+        """
         return []
 
     # ---- helpers for subclasses -----------------------------------------------------------------
@@ -126,10 +187,26 @@ class RABlock(nn.Module):
         return {k: n for k, n in self.neurons.items() if n.promptable}
 
     def per_step(self, make: Callable[[], nn.Module], count: int) -> nn.ModuleList:
-        """``count`` modules (one per step), or one shared module when weights are shared."""
+        """``count`` modules (one per step), or one shared module when weights are shared.
+
+        Args:
+            make: builds one module.
+            count: steps that need one (e.g. depth + 1 integrations, depth distributions).
+
+        Returns:
+            A ModuleList of ``count`` modules, or of one (none when count is 0) when shared.
+        """
         n = min(count, 1) if self.share_weights else count
         return nn.ModuleList(make() for _ in range(n))
 
     def at(self, modules: nn.ModuleList, index: int) -> nn.Module:
-        """The module for step ``index`` (index 0 when weights are shared)."""
+        """The module for step ``index`` (index 0 when weights are shared).
+
+        Args:
+            modules: what ``per_step`` returned.
+            index: the step's index in it.
+
+        Returns:
+            The step's module.
+        """
         return modules[0 if self.share_weights else index]

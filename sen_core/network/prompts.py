@@ -31,6 +31,12 @@ class PromptGenerator(nn.Module):
 
     A deep token slot (depth > 1) gets (B, depth, M, dim): the M queries plus a learned embedding
     of each layer attend to the state together, so one generator serves every layer.
+
+    Args:
+        width: D, the state width.
+        slot: the neuron's ``PromptSlot`` (tokens: dim and depth; film: channels).
+        prompt_tokens: M (tokens only).
+        heads: attention heads of the queries' cross-attention.
     """
 
     def __init__(self, width: int, slot: PromptSlot, *, prompt_tokens: int, heads: int) -> None:
@@ -55,6 +61,7 @@ class PromptGenerator(nn.Module):
             nn.init.zeros_(self.out[-1].bias)
 
     def forward(self, state: Tensor) -> Tensor:
+        """State (B, L, D) -> (B, M, dim), (B, depth, M, dim) or FiLM (B, 2 * sum(channels))."""
         if self.kind == "film":
             return self.out(state.mean(1))  # (B, 2 * sum(C))
         b, m = state.shape[0], self.queries.shape[0]
@@ -82,7 +89,17 @@ class _PerLayer(nn.Module):
 
 
 class Distributor(nn.Module):
-    """One prompt generator per prompted neuron; ``forward(state) -> {key: prompts}``."""
+    """One prompt generator per prompted neuron; ``forward(state) -> {key: prompts}``.
+
+    Args:
+        width: D, the state width.
+        neurons: key -> NeuronInfo; those with a ``prompt_slot`` get a generator.
+        prompt_tokens: M; heads: attention heads.
+        deep: 'shared' (one generator for every layer of a deep slot) or 'per_layer'.
+
+    Raises:
+        ConfigError: ``deep`` is not one of ``DEEP_MODES``.
+    """
 
     def __init__(
         self,
@@ -107,4 +124,5 @@ class Distributor(nn.Module):
         self.gens = nn.ModuleDict(gens)
 
     def forward(self, state: Tensor) -> dict[str, Tensor]:
+        """State (B, L, D) -> {key: prompts in that neuron's slot shape}."""
         return {k: g(state) for k, g in self.gens.items()}

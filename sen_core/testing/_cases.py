@@ -20,7 +20,7 @@ class Case:
     """One component under test.
 
     Attributes:
-        kind: 'encoder', 'dataset' or 'preset'.
+        kind: 'encoder', 'block', 'head', 'dataset' or 'preset'.
         name: the catalogue name.
         params: params over the spec's defaults (empty: the defaults).
         source: where the case comes from ('catalogue' or the caller's label).
@@ -40,7 +40,15 @@ class Case:
 
 
 def selected(spec: Any, selectors: Sequence[str]) -> bool:
-    """Whether ``spec`` matches a selector: its namespace, plugin or distribution (none: all)."""
+    """Whether ``spec`` matches a selector: its namespace, plugin or distribution (none: all).
+
+    Args:
+        spec: a registered spec (its provenance is read).
+        selectors: namespaces, plugin or distribution names; empty matches everything.
+
+    Returns:
+        True when one selector matches.
+    """
     if not selectors:
         return True
     p = spec.provenance
@@ -58,7 +66,7 @@ def collect_cases(
     """Every registered ``kind`` spec matching ``selectors`` (defaults), then the ``extra`` cases.
 
     Args:
-        kind: 'encoder', 'dataset' or 'preset'.
+        kind: 'encoder', 'block', 'head', 'dataset' or 'preset'.
         selectors: namespaces, plugin names or distribution names; empty selects everything.
         extra: ``(name, params)`` pairs added after the defaults (e.g. dynamic family members).
         catalogue: defaults to the installed plugins' catalogue.
@@ -77,7 +85,14 @@ def collect_cases(
 
 
 def case_ids(cases: Sequence[Case]) -> list[str]:
-    """Test ids: the name, with ``#2``, ``#3`` ... when a name has several cases."""
+    """Test ids: the name, with ``#2``, ``#3`` ... when a name has several cases.
+
+    Args:
+        cases: the cases, in order.
+
+    Returns:
+        One id per case.
+    """
     counts, seen, ids = Counter(c.name for c in cases), Counter[str](), []
     for c in cases:
         seen[c.name] += 1

@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CA", "GRID", "B", "C", "D", "H", "L", "Q", "T", "W", "make_batch", "make_output"]
+__all__ = [
+    "CA",
+    "GRID",
+    "B",
+    "C",
+    "D",
+    "H",
+    "L",
+    "Q",
+    "T",
+    "W",
+    "make_batch",
+    "make_network_batch",
+    "make_output",
+]
 
 B, T, H, W = 2, 4, 32, 32  # clips, frames, frame height and width
 D, CA, L, C, Q = 32, 24, 6, 5, 3  # state width, anchor width, state tokens, classes, query points

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..network.attention import FeedForward, SelfAttention
+from ..network_spec import Trainable
 from ..neuron import (
     Layout,
     PromptSlot,
@@ -50,17 +51,24 @@ class _Block(nn.Module):
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         x = x + self.attn(self.norm(x), mask)
-        return x + self.ffn(x)
+        out: Tensor = x + self.ffn(x)
+        return out
 
 
 class ToyViT(SuperNeuron):
-    """32x32 frames, 8x8 patches: 1 CLS + 4x4 patches of width 32; prompts after the embedding."""
+    """32x32 frames, 8x8 patches: 1 CLS + 4x4 patches of width 32; prompts after the embedding.
+
+    Args:
+        spec: its EncoderSpec; trainable: see ``SuperNeuron``.
+        tokens_per_frame: 'all', 'cls' or an int; seed: weights' seed.
+        width, layers, image_size: model size.
+    """
 
     def __init__(
         self,
         spec: EncoderSpec,
         *,
-        trainable: str = "none",
+        trainable: Trainable = "none",
         tokens_per_frame: Any = "all",
         seed: int = 0,
         width: int = 32,
@@ -110,11 +118,15 @@ class ToyViT(SuperNeuron):
 
 
 class ToyFilmCNN(SuperNeuron):
-    """Two stride-2 conv stages (8, 16 channels) with FiLM after each; 2x2 tokens per frame, width 16."""
+    """Two stride-2 conv stages (8, 16 channels) with FiLM after each; 2x2 tokens per frame, width 16.
+
+    Args:
+        spec: its EncoderSpec; trainable: see ``SuperNeuron``; seed: weights' seed.
+    """
 
     channels = (8, 16)
 
-    def __init__(self, spec: EncoderSpec, *, trainable: str = "none", seed: int = 1) -> None:
+    def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none", seed: int = 1) -> None:
         super().__init__(spec, trainable=trainable)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -149,9 +161,13 @@ class ToyFilmCNN(SuperNeuron):
 
 
 class ToyVideo(SuperNeuron):
-    """A 3-D conv over the clip (tubelets of 2 frames): T/2 tokens of width 24; no prompts."""
+    """A 3-D conv over the clip (tubelets of 2 frames): T/2 tokens of width 24; no prompts.
 
-    def __init__(self, spec: EncoderSpec, *, trainable: str = "none", seed: int = 2) -> None:
+    Args:
+        spec: its EncoderSpec; trainable: see ``SuperNeuron``; seed: weights' seed.
+    """
+
+    def __init__(self, spec: EncoderSpec, *, trainable: Trainable = "none", seed: int = 2) -> None:
         super().__init__(spec, trainable=trainable)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -171,10 +187,20 @@ class ToyVideo(SuperNeuron):
 
 
 class ToyText(SuperNeuron):
-    """Words hashed into 97 ids, at most 8 tokens, one attention layer of width 24, with a mask."""
+    """Words hashed into 97 ids, at most 8 tokens, one attention layer of width 24, with a mask.
+
+    Args:
+        spec: its EncoderSpec (prompting 'tokens' or 'none'); trainable: see ``SuperNeuron``.
+        seed: weights' seed; max_length: tokens kept per text.
+    """
 
     def __init__(
-        self, spec: EncoderSpec, *, trainable: str = "none", seed: int = 3, max_length: int = 8
+        self,
+        spec: EncoderSpec,
+        *,
+        trainable: Trainable = "none",
+        seed: int = 3,
+        max_length: int = 8,
     ) -> None:
         super().__init__(spec, trainable=trainable)
         with torch.random.fork_rng(devices=[]):

@@ -1,0 +1,116 @@
+"""The API reference stays true: every public name a plugin author touches has a docstring (with
+an ``Args:`` section wherever it takes arguments) and is listed in docs/api.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).parents[2] / "docs" / "api.md"
+MODULES = (
+    "sen_core.specs",
+    "sen_core.neuron",
+    "sen_core.neuron_inputs",
+    "sen_core.head",
+    "sen_core.network.block",
+    "sen_core.network.attention",
+    "sen_core.network.prompts",
+    "sen_core.errors",
+    "sen_core.params",
+    "sen_core.weights",
+    "sen_core.testing",
+    "sen_core.testing.toys",
+    "sen_core.testing.batches",
+)
+
+
+def _takes_args(fn: object) -> bool:
+    try:
+        sig = inspect.signature(fn)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return any(p not in ("self", "cls") for p in sig.parameters)
+
+
+def _own_methods(cls: type) -> list[tuple[str, object]]:
+    """Public functions and properties the class itself defines (not pydantic or nn.Module's)."""
+    out = []
+    for name, value in vars(cls).items():
+        if name.startswith("_") and name != "__init__":
+            continue
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if inspect.isfunction(value) or isinstance(value, property):
+            out.append((name, value))
+    return out
+
+
+def _problems(module_name: str) -> list[str]:
+    module = importlib.import_module(module_name)
+    names = getattr(module, "__all__", None)
+    if names is None:
+        return [f"{module_name}: no __all__"]
+    problems = []
+    for name in names:
+        obj = getattr(module, name)
+        where = f"{module_name}.{name}"
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue  # a constant: listed in docs/api.md, documented there
+        doc = inspect.getdoc(obj) or ""
+        if not doc.strip():
+            problems.append(f"{where}: no docstring")
+            continue
+        if inspect.isfunction(obj) and _takes_args(obj) and "Args:" not in doc:
+            problems.append(f"{where}: docstring has no Args: section")
+        if not inspect.isclass(obj):
+            continue
+        for mname, member in _own_methods(obj):
+            mdoc = inspect.getdoc(getattr(obj, mname)) or ""
+            if mname == "__init__":
+                ctor = dataclasses.is_dataclass(obj) or _takes_args(member)
+                if ctor and not ("Args:" in doc or "Attributes:" in doc):
+                    problems.append(f"{where}: class docstring has no Args:/Attributes: section")
+            elif not mdoc.strip():
+                problems.append(f"{where}.{mname}: no docstring")
+            elif (
+                not isinstance(member, property)
+                and _takes_args(member)
+                and "Args:" not in mdoc
+                and (len(mdoc.splitlines()) > 1 or "->" not in mdoc)  # "(B, N, D) -> ..." suffices
+            ):
+                problems.append(f"{where}.{mname}: docstring has no Args: section")
+    return problems
+
+
+def _sections(text: str) -> dict[str, str]:
+    """docs/api.md split at its "## `module`" headings."""
+    parts = re.split(r"^## `([\w.]+)`\s*$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_public_names_have_docstrings(module_name):
+    """Every name in __all__ (and each public method of its classes) is documented with Args."""
+    problems = _problems(module_name)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_public_names_are_in_api_md(module_name):
+    """docs/api.md has a section per module naming every name of its __all__."""
+    sections = _sections(DOC.read_text())
+    assert module_name in sections, f"docs/api.md: no section '## `{module_name}`'"
+    body = sections[module_name]
+    names = importlib.import_module(module_name).__all__
+    missing = [n for n in names if not re.search(rf"`{re.escape(n)}\b", body)]
+    assert not missing, f"docs/api.md, section {module_name}: missing {missing}"
+
+
+def test_no_stale_sections():
+    """Every module section of docs/api.md is one this test checks."""
+    assert set(_sections(DOC.read_text())) <= set(MODULES)
