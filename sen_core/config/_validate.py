@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -108,15 +108,40 @@ def check_anchor(data: dict[str, Any], origins: Origins, default: str) -> list[s
             return []
         key = n.get("key") or (default_key(n["name"]) if isinstance(n.get("name"), str) else None)
         keys.append(key)
-    anchor = model["anchor"]
-    if anchor in keys:
+    msg = anchor_problem(model["anchor"], [k for k in keys if k])
+    if msg is None:
         return []
     loc = ("model", "anchor")
-    hint = suggest(anchor, [k for k in keys if k])
-    msg = f"anchor '{anchor}' is not the key of a neuron; the keys are {', '.join(repr(k) for k in keys if k)}"
-    if hint:
-        msg += f" (did you mean '{hint[0]}'?)"
     return [f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"]
+
+
+def anchor_problem(anchor: str, keys: Sequence[str]) -> str | None:
+    """Why ``anchor`` is not one of the neuron ``keys`` (with a did-you-mean), or None.
+
+    The one anchor check: config validation and ``resolve_network`` both call it.
+    """
+    if anchor in keys:
+        return None
+    hint = suggest(anchor, keys)
+    msg = f"anchor '{anchor}' is not the key of a neuron; the keys are {', '.join(map(repr, keys))}"
+    return msg + (f" (did you mean '{hint[0]}'?)" if hint else "")
+
+
+def lookup_component(catalogue: Any, name: str, kind: str) -> tuple[Any, str | None]:
+    """The spec registered as ``name`` of ``kind``, or why there is none.
+
+    The one component-name check: config validation and ``resolve_network`` both call it.
+
+    Returns:
+        ``(spec, None)``, or ``(None, problem)``: an unknown name (with suggestions and the
+        plugins that failed to load) or a dynamic family that could not resolve it.
+    """
+    try:
+        return catalogue.get(name, kind=kind), None
+    except UnknownNameError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a family resolver failing on an odd name
+        return None, f"cannot resolve {kind} '{name}': {type(exc).__name__}: {exc}"
 
 
 def check_component_names(
@@ -131,16 +156,11 @@ def check_component_names(
         for loc, name in _find(data, pattern, ()):
             if not isinstance(name, str):
                 continue  # a type error, reported by the model validation
-            try:
-                spec = cat.get(name, kind=kind)
+            spec, problem = lookup_component(cat, name, kind)
+            if problem is not None:
+                problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {problem}")
+            else:
                 problems += _param_problems(data, loc, spec, origins, default)
-            except UnknownNameError as exc:
-                problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - a family resolver failing on an odd name
-                problems.append(
-                    f"{origin_of(loc, origins, default)}: {dotted(loc)}: cannot resolve "
-                    f"{kind} '{name}': {type(exc).__name__}: {exc}"
-                )
     return problems
 
 

@@ -1,7 +1,9 @@
 """Validate and resolve a NetworkSpec against the catalogue before anything is built.
 
 Every problem is collected (with its key path, e.g. ``model.neurons[1].input``) and reported at
-once in one ConfigError. The result is the resolved spec (explicit keys, default params merged)
+once in one ConfigError. Component names and the anchor are checked by the same functions config
+validation uses (``config._validate.lookup_component`` / ``anchor_problem``). The result is the
+resolved spec (explicit keys, default params merged)
 whose canonical JSON hash identifies the architecture, plus the component specs it names.
 """
 
@@ -13,7 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..catalogue import Catalogue, import_ref
-from ..errors import ConfigError, SenError, UnknownNameError, count, suggest
+from ..config._validate import anchor_problem, lookup_component
+from ..errors import ConfigError, SenError, count
 from ..network_spec import HeadEntry, NetworkSpec, NeuronEntry
 from ..params import param_problems
 from ..specs import BlockSpec, EncoderSpec, HeadSpec
@@ -132,10 +135,9 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
     for i, n in enumerate(spec.neurons):
         path = f"model.neurons[{i}]"
         trainable = _effective_trainable(n, path, problems)
-        try:
-            es = catalogue.get(n.name, kind="encoder")
-        except UnknownNameError as exc:
-            problems.append(f"{path}.name: {exc}")
+        es, problem = lookup_component(catalogue, n.name, "encoder")
+        if problem is not None:
+            problems.append(f"{path}.name: {problem}")
             continue
         allowed = _ALLOWED_INPUTS.get(es.modality, ())
         if n.input not in allowed:
@@ -148,15 +150,9 @@ def resolve_network(spec: NetworkSpec | dict[str, Any], catalogue: Catalogue) ->
         encoders[n.id] = es
         neurons.append(n.model_copy(update={"key": n.id, "params": params, "trainable": trainable}))
 
-    keys = [n.id for n in spec.neurons]
-    anchor_ok = spec.anchor in keys
-    if not anchor_ok:
-        hint = suggest(spec.anchor, keys)
-        problems.append(
-            f"model.anchor: '{spec.anchor}' is not a neuron key; "
-            + (f"did you mean '{hint[0]}'? " if hint else "")
-            + f"keys: {', '.join(keys)}"
-        )
+    bad_anchor = anchor_problem(spec.anchor, [n.id for n in spec.neurons])
+    if bad_anchor is not None:
+        problems.append(f"model.anchor: {bad_anchor}")
     elif spec.anchor in encoders:
         a, es = spec.neuron(spec.anchor), encoders[spec.anchor]
         if a.input not in VISUAL_SOURCES or es.modality not in ("image", "video"):
@@ -185,10 +181,9 @@ def _error(problems: list[str]) -> ConfigError:
 def _check_block(
     spec: NetworkSpec, encoders: dict[str, EncoderSpec], catalogue: Catalogue, problems: list[str]
 ) -> tuple[BlockSpec | None, dict[str, Any]]:
-    try:
-        block: BlockSpec = catalogue.get(spec.block, kind="block")
-    except UnknownNameError as exc:
-        problems.append(f"model.block: {exc}")
+    block, problem = lookup_component(catalogue, spec.block, "block")
+    if problem is not None:
+        problems.append(f"model.block: {problem}")
         return None, dict(spec.block_params)
     params = {**block.params, **spec.block_params}
     problems += param_problems(block, spec.block_params, "model.block_params")
@@ -239,10 +234,9 @@ def _check_heads(
     entries: list[HeadEntry] = []
     for i, h in enumerate(spec.heads):
         path = f"model.heads[{i}]"
-        try:
-            hs = catalogue.get(h.name, kind="head")
-        except UnknownNameError as exc:
-            problems.append(f"{path}.name: {exc}")
+        hs, problem = lookup_component(catalogue, h.name, "head")
+        if problem is not None:
+            problems.append(f"{path}.name: {problem}")
             continue
         heads[h.id] = hs
         problems += param_problems(hs, h.params, f"{path}.params")

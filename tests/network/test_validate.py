@@ -50,8 +50,8 @@ def test_message_lists_problems(catalogue):
     with pytest.raises(ConfigError) as info:
         build_network(make_spec(anchor="nope"), catalogue=catalogue)
     assert str(info.value) == (
-        "invalid network spec (1 problem): model.anchor: 'nope' is not a neuron key; "
-        "keys: vit, film, vid, question"
+        "invalid network spec (1 problem): model.anchor: anchor 'nope' is not the key of a "
+        "neuron; the keys are 'vit', 'film', 'vid', 'question'"
     )
 
 
