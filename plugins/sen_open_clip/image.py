@@ -62,7 +62,8 @@ class OpenClipImageNeuron(SuperNeuron):
         visual, cfg = build_visual(arch, image_size=image_size, name=spec.name)
         if checkpoint:
             load_tower_checkpoint(visual, str(checkpoint), tower="image", name=spec.name)
-        self.visual = visual
+        # open_clip's tower (VisionTransformer, ModifiedResNet or TimmModel): attributes per kind
+        self.visual: Any = visual
         self.arch = arch
         self.kind = tower_kind(cfg, "image")
         size = cfg["vision_cfg"].get("image_size", 224)
@@ -76,6 +77,7 @@ class OpenClipImageNeuron(SuperNeuron):
         getattr(self, f"_setup_{self.kind}")()
         self.set_prompt_from(prompt_from)
         if self.kind == "vit" and self.deep:  # one prompt set per block from the boundary on
+            assert self._slot is not None  # _setup_vit set it
             self._slot = replace(self._slot, depth=self._slot.depth - prompt_from)
         self.apply_trainable(self.visual)
         self.train()
@@ -123,7 +125,8 @@ class OpenClipImageNeuron(SuperNeuron):
         elif isinstance(self._token_head, nn.Linear):
             self.width = int(self._token_head.out_features)
         else:
-            self.width = int(self._token_head.fc2.out_features)
+            mlp: Any = self._token_head  # timm Mlp head: its fc2 is the last layer
+            self.width = int(mlp.fc2.out_features)
 
     def _timm_token_head(self) -> nn.Module | None:
         """The projection to the joint space, applied per token (None when there is none)."""
@@ -207,7 +210,7 @@ class OpenClipImageNeuron(SuperNeuron):
             x = insert_tokens(x, prompts[:, 0] if deep else prompts, 1)
         start = self.prompt_from
         for i, blk in enumerate(v.transformer.resblocks[start:], start):
-            if deep and i > start:  # VPT-deep: fresh prompts at every layer's input
+            if deep and prompts is not None and i > start:  # VPT-deep: fresh prompts per layer
                 x = torch.cat([x[:, :1], prompts[:, i - start].to(x.dtype), x[:, 1 + m :]], dim=1)
             x = self._block(blk, x)
         x = remove_tokens(x, 1, m)
@@ -261,7 +264,7 @@ class OpenClipImageNeuron(SuperNeuron):
 
     def _timm_grid(self, x: Tensor, patches: int) -> tuple[int, int] | None:
         """The (h, w) patch grid of a token trunk, or None when the tokens are not a grid."""
-        pe = getattr(self.visual.trunk, "patch_embed", None)
+        pe: Any = getattr(self.visual.trunk, "patch_embed", None)
         candidates = []
         if hasattr(pe, "dynamic_feat_size"):
             candidates.append(tuple(pe.dynamic_feat_size(tuple(x.shape[-2:]))))

@@ -82,7 +82,8 @@ class OpenClipTextNeuron(SuperNeuron):
         deep = check_prompt_depth(prompt_depth, name=spec.name)
         if output not in OUTPUTS:
             raise ConfigError(f"{spec.name}: output={output!r}; expected one of {OUTPUTS}")
-        text, _cfg = build_text(arch, name=spec.name)
+        tower, _cfg = build_text(arch, name=spec.name)
+        text: Any = tower  # open_clip's TextTransformer: resblocks, text_projection... untyped
         if checkpoint:
             load_tower_checkpoint(text, str(checkpoint), tower="text", name=spec.name)
         self.text = text
@@ -133,6 +134,7 @@ class OpenClipTextNeuron(SuperNeuron):
                 f"{self.name}: encode() takes token ids (B, L) from preprocess(), got {got}"
             )
         x, mask = self._embeds(inputs)
+        assert x is not None  # tokens=True embeds them
         for blk in self.text.transformer.resblocks[: self.prompt_from]:
             x = blk(x, attn_mask=mask)
         return self._from_boundary(inputs, x, mask, prompts)
@@ -151,6 +153,7 @@ class OpenClipTextNeuron(SuperNeuron):
         """Token ids (B, L) -> the tokens entering block ``prompt_from`` (B, S, W) + prompt-free
         Tokens; the boundary keeps the ids (the suffix pools and masks by them)."""
         x, mask = self._embeds(inputs)
+        assert x is not None  # tokens=True embeds them
         for blk in self.text.transformer.resblocks[: self.prompt_from]:
             x = blk(x, attn_mask=mask)
         out = self._from_boundary(inputs, x, mask, None)
@@ -187,7 +190,7 @@ class OpenClipTextNeuron(SuperNeuron):
             mask = prompt_attn_mask(mask, m, causal=tt.attn_mask is not None)
         start = self.prompt_from
         for i, blk in enumerate(tt.transformer.resblocks[start:], start):
-            if deep and i > start:
+            if deep and prompts is not None and i > start:
                 x = torch.cat([x[:, :1], prompts[:, i - start].to(x.dtype), x[:, 1 + m :]], dim=1)
             x = blk(x, attn_mask=mask)
         x = torch.cat(

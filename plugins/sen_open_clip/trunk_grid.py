@@ -7,6 +7,8 @@ does when it loads pretrained weights (``resample_abs_pos_embed``, bicubic, pref
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import Tensor, nn
 
 __all__ = ["resample_trunk_pos_embed"]
@@ -16,7 +18,7 @@ KEY = "trunk.pos_embed"
 
 def resample_trunk_pos_embed(tower: nn.Module, sd: dict[str, Tensor]) -> dict[str, Tensor]:
     """``sd`` with ``trunk.pos_embed`` resampled to ``tower``'s grid when the shapes differ."""
-    trunk = getattr(tower, "trunk", None)
+    trunk: Any = getattr(tower, "trunk", None)  # a timm model, or None for other towers
     pe = getattr(trunk, "pos_embed", None)
     if KEY not in sd or not isinstance(pe, Tensor) or sd[KEY].shape == pe.shape:
         return sd
