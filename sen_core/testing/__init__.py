@@ -13,8 +13,9 @@ A plugin author runs them in their own repository, with no SEN source checkout::
 
 The pytest plugin (``sen_core.testing.pytest_plugin``, registered through the ``pytest11`` entry
 point) parametrizes ``sen_check`` with one test per (component, check). Without pytest, iterate
-``checks(kind, selectors)`` yourself. Checks raise ``AssertionError`` on a broken contract and
-``SkipCheck`` where a check does not apply.
+``checks(kinds, selectors)`` yourself. Checks raise ``AssertionError`` on a broken contract and
+``SkipCheck`` where a check does not apply. Kinds: encoders, blocks (inside a network of the tiny
+neurons of ``sen_core.testing.toys``), heads (fed ``sen_core.testing.batches``), datasets, presets.
 """
 
 from __future__ import annotations

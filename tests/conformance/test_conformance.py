@@ -22,6 +22,7 @@ def _case_files() -> tuple[list[tuple[str, dict[str, Any]]], dict[str, str]]:
     for path in sorted(HERE.glob("cases_*.py")):
         try:
             spec = importlib.util.spec_from_file_location(f"_sen_conformance_{path.stem}", path)
+            assert spec is not None and spec.loader is not None, path
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             cases += [(n, dict(p)) for n, p in module.CASES]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -24,7 +24,7 @@ from sen_core.testing._head_checks import (
 class _Mean(Meter):
     """Mean of the first logit: state declared (the good meter)."""
 
-    state = ("total", "count")
+    state: ClassVar[tuple[str, ...]] = ("total", "count")
 
     def __init__(self) -> None:
         self.total, self.count = 0.0, 0

@@ -39,7 +39,7 @@ def _takes_args(fn: object) -> bool:
 
 def _own_methods(cls: type) -> list[tuple[str, object]]:
     """Public functions and properties the class itself defines (not pydantic or nn.Module's)."""
-    out = []
+    out: list[tuple[str, object]] = []
     for name, value in vars(cls).items():
         if name.startswith("_") and name != "__init__":
             continue
