@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from _network_helpers import make_batch
 
@@ -137,3 +138,33 @@ def test_text_boundary_from_cache_gives_the_same_output(tmp_path):
         out, _, _ = net.step(batch, cache)
     assert cache.hits == 4
     torch.testing.assert_close(out.state, want.state, rtol=0, atol=1e-5)
+
+
+def test_checkpointing_late_prompts_same_numbers():
+    """Activation checkpointing of the prompted suffix gives the same loss and gradients."""
+    results = []
+    for ckpt in (False, True):
+        torch.manual_seed(0)
+        spec = _spec(prompt_from=1).model_copy(update={"checkpointing": ckpt})
+        net = build_network(spec)
+        out = net(make_batch())
+        loss = out.pooled.square().mean()
+        loss.backward()
+        grads = {n: p.grad for n, p in net.named_parameters() if p.grad is not None}
+        results.append((loss.detach(), grads))
+    (l0, g0), (l1, g1) = results
+    assert torch.equal(l0, l1) and g0.keys() == g1.keys() and len(g0) > 0
+    for n in g0:
+        torch.testing.assert_close(g0[n], g1[n], rtol=1e-5, atol=1e-7, msg=n)
+
+
+@pytest.mark.slow
+def test_late_prompts_compile():
+    """torch.compile captures a late-prompted ViT network as one graph with the eager numbers."""
+    torch.manual_seed(0)
+    net = build_network(_spec(prompt_from=1)).eval()
+    batch = make_batch()
+    compiled = torch.compile(net, backend="aot_eager", fullgraph=True)
+    with torch.no_grad():
+        want, got = net(batch), compiled(batch)
+    torch.testing.assert_close(got.state, want.state, rtol=1e-4, atol=1e-5)
