@@ -158,7 +158,49 @@ def bench_late(args: argparse.Namespace) -> dict[str, Any]:
             "infer shallow/late": med["K=3 shallow"]["infer"] / med["K=3 late"]["infer"],
             "late": variants["late"],
         }
+        if not args.json:  # one model at a time: a long run on a busy machine shows progress
+            print_late({model: results[model]}, args)
+            sys.stdout.flush()
     return results
+
+
+def bench_deep_modes(args: argparse.Namespace) -> dict[str, Any]:
+    """Deep prompts for ViT-S blocks 9-11 from one generator with layer embeddings ('shared') or
+    one generator per block ('per_layer'): parameters and forward + backward time."""
+    import torch
+
+    from sen_core.network.block import NeuronInfo
+    from sen_core.network.prompts import Distributor
+    from sen_core.neuron import PromptSlot
+
+    slot = PromptSlot("tokens", dim=384, depth=12 - args.vit_from)
+    info = {"img": NeuronInfo("img", 384, "image", "frames", slot)}
+    state = torch.randn(args.batch, args.token_budget, args.width)
+    out: dict[str, Any] = {}
+    for mode in ("shared", "per_layer"):
+        torch.manual_seed(0)
+        dist = Distributor(args.width, info, prompt_tokens=args.prompt_tokens, heads=4, deep=mode)
+
+        def run(d: Any = dist) -> None:
+            d(state)["img"].square().mean().backward()
+
+        run()
+        times = [_timed(run) for _ in range(20)]
+        out[mode] = {
+            "params": sum(p.numel() for p in dist.parameters()),
+            "ms": 1000 * statistics.median(times),
+        }
+    print(
+        "deep prompt generators for blocks {}-11: shared (layer embeddings) {:,} params {:.2f} ms; "
+        "per_layer {:,} params {:.2f} ms (forward + backward)".format(
+            args.vit_from,
+            out["shared"]["params"],
+            out["shared"]["ms"],
+            out["per_layer"]["params"],
+            out["per_layer"]["ms"],
+        )
+    )
+    return out
 
 
 def print_late(results: dict[str, Any], args: argparse.Namespace) -> None:
@@ -167,7 +209,7 @@ def print_late(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"late prompts: K={args.depth}, {args.batch} x {args.frames} frames at {args.image_size}px, "
         f"{args.block}, width {args.width}, {torch.get_num_threads()} threads, "
-        f"median of {args.repeats}"
+        f"median of {args.repeats}, load average {os.getloadavg()[0]:.1f}"
     )
     for model, r in results.items():
         sec = r["seconds"]
@@ -341,11 +383,11 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     if args.late:
+        deep_modes = bench_deep_modes(args)
         late = bench_late(args)
+        late["deep_modes"] = deep_modes
         if args.json:
             print(json.dumps(late, indent=2))
-        else:
-            print_late(late, args)
         return
     timing = bench_time(args)
     memory = bench_memory(args)

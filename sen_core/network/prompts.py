@@ -4,8 +4,8 @@ Token-prompted neurons get (B, M, dim) prompts from M learned queries that cross
 state (one set, entering at the neuron's ``prompt_from`` layer), or (B, depth, M, dim) when the slot
 is deep (one set per layer from the boundary on). Deep prompts come from ONE generator whose
 queries carry a learned layer embedding (``deep="shared"``, the default: a third of the parameters
-of ``deep="per_layer"``, one generator per layer, at equal accuracy and cost in
-benchmarks/network.py). FiLM neurons get (B, 2 * sum(channels)) from the pooled state,
+of ``deep="per_layer"``, one generator per layer, and no slower; ``benchmarks/network.py --late``
+prints both). FiLM neurons get (B, 2 * sum(channels)) from the pooled state,
 zero-initialised so that an untrained generator leaves the CNN unchanged.
 """
 
@@ -51,25 +51,23 @@ class PromptGenerator(nn.Module):
             self.attn = CrossAttention(width, heads)
             self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, slot.dim))
         else:
-            self.out = nn.Sequential(
-                nn.LayerNorm(width),
-                nn.Linear(width, width),
-                nn.GELU(),
-                nn.Linear(width, slot.film_size),
-            )
-            nn.init.zeros_(self.out[-1].weight)  # FiLM (1 + 0) * x + 0 = identity at init
-            nn.init.zeros_(self.out[-1].bias)
+            hidden = nn.Linear(width, width)  # built in this order: same seeded init as before
+            last = nn.Linear(width, slot.film_size)
+            nn.init.zeros_(last.weight)  # FiLM (1 + 0) * x + 0 = identity at init
+            nn.init.zeros_(last.bias)
+            self.out = nn.Sequential(nn.LayerNorm(width), hidden, nn.GELU(), last)
 
     def forward(self, state: Tensor) -> Tensor:
         """State (B, L, D) -> (B, M, dim), (B, depth, M, dim) or FiLM (B, 2 * sum(channels))."""
         if self.kind == "film":
-            return self.out(state.mean(1))  # (B, 2 * sum(C))
+            film: Tensor = self.out(state.mean(1))  # (B, 2 * sum(C))
+            return film
         b, m = state.shape[0], self.queries.shape[0]
-        q = self.queries
+        q: Tensor = self.queries
         if self.layers:
             q = (q.unsqueeze(0) + self.layer_emb).flatten(0, 1)  # (depth * M, D)
         q = q.unsqueeze(0).expand(b, -1, -1)
-        p = self.out(q + self.attn(q, self.norm(state)))  # (B, [depth *] M, dim)
+        p: Tensor = self.out(q + self.attn(q, self.norm(state)))  # (B, [depth *] M, dim)
         return p.reshape(b, self.layers, m, -1) if self.layers else p
 
 
