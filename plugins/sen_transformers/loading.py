@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from sen_core.errors import CheckpointError, ConfigError
 from sen_core.weights import load_into, load_state_dict_file
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["load_model", "read_image_norm"]
 
@@ -27,7 +28,9 @@ def _keys(what: str, keys: list[Any]) -> str:
     return f"{len(keys)} {what} ({shown}{more})"
 
 
-def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) -> nn.Module:
+def _from_dir(
+    model_cls: type[PreTrainedModel], path: str, *, name: str, kwargs: dict[str, Any]
+) -> PreTrainedModel:
     p = Path(path).expanduser()
     if not p.is_dir() or not (p / "config.json").is_file():
         raise ConfigError(
@@ -39,7 +42,8 @@ def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) 
     level = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # we report mismatches ourselves, as one CheckpointError
     try:
-        model, info = model_cls.from_pretrained(
+        # output_loading_info=True makes it (model, info); the annotations know only the model
+        loaded: Any = model_cls.from_pretrained(
             str(p),
             local_files_only=True,
             trust_remote_code=False,
@@ -47,6 +51,7 @@ def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) 
             ignore_mismatched_sizes=True,
             **kwargs,
         )
+        model, info = loaded
     except (OSError, ValueError) as exc:  # no weights file, corrupt file, wrong config type
         raise CheckpointError(
             f"{name}: could not load '{path}': {str(exc).splitlines()[0]}"
@@ -76,7 +81,7 @@ def _from_dir(model_cls: type, path: str, *, name: str, kwargs: dict[str, Any]) 
 
 
 def load_model(
-    model_cls: type,
+    model_cls: type[PreTrainedModel],
     config_cls: type,
     *,
     defaults: dict[str, Any],
@@ -85,7 +90,7 @@ def load_model(
     checkpoint: str | None,
     name: str,
     model_kwargs: dict[str, Any] | None = None,
-) -> nn.Module:
+) -> PreTrainedModel:
     """``model_cls`` from ``path`` (a save_pretrained dir) or from ``defaults`` updated by ``config``."""
     kwargs = dict(model_kwargs or {})
     if path is not None and config:

@@ -7,6 +7,8 @@ a PyPI package. Imports only sen_core: transformers loads when a neuron is built
 
 from __future__ import annotations
 
+from typing import Any
+
 from sen_core.hookspecs import Register, hookimpl
 from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
 
@@ -15,7 +17,7 @@ CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
-_TEXT_PARAMS = {
+_TEXT_PARAMS: dict[str, Any] = {
     "path": None,
     "config": {},
     "checkpoint": None,
@@ -25,7 +27,7 @@ _TEXT_PARAMS = {
     "prompt_depth": "shallow",
     "prompt_from": 0,
 }
-_VISION_PARAMS = {
+_VISION_PARAMS: dict[str, Any] = {
     "path": None,
     "config": {},
     "checkpoint": None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
@@ -19,6 +19,9 @@ from sen_core.errors import ConfigError
 from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens
 from sen_core.neuron_inputs import insert_tokens
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
 __all__ = ["PromptHooks", "layer_list"]
 
 _LAYER_PATHS = ("encoder.layer", "encoder.layers", "layers", "layer")
@@ -26,7 +29,9 @@ _LAYER_PATHS = ("encoder.layer", "encoder.layers", "layers", "layer")
 
 def layer_list(model: nn.Module) -> nn.ModuleList:
     """The model's stack of transformer layers (its location differs between architectures)."""
-    return model.get_submodule(_layer_path(model))
+    layers = model.get_submodule(_layer_path(model))
+    assert isinstance(layers, nn.ModuleList)  # _layer_path found a ModuleList there
+    return layers
 
 
 def _layer_path(model: nn.Module) -> str:
@@ -61,7 +66,7 @@ class PromptHooks:
         self._prompts: Tensor | None = None
         self._boundary: Tensor | None = None
         self._captured: list[Tensor] | None = None
-        model.embeddings.register_forward_hook(self._insert)
+        model.get_submodule("embeddings").register_forward_hook(self._insert)
         for i in range(self.depth):
             self.layers[i].register_forward_pre_hook(self._replacer(i), with_kwargs=True)
 
@@ -135,7 +140,7 @@ class HFPromptedNeuron(SuperNeuron):
     suffix_reads_inputs = True  # the suffix re-runs the model's own forward on its inputs
 
     def _setup_prompting(
-        self, model: nn.Module, *, at: int, deep: bool, prompt_from: int = 0
+        self, model: PreTrainedModel, *, at: int, deep: bool, prompt_from: int = 0
     ) -> None:
         """Width from the config, hooks that insert M prompts at position ``at``, then freeze."""
         self.width = int(model.config.hidden_size)

@@ -7,10 +7,10 @@ match -> the encoder -> last hidden states without the prompt positions: (B, L, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, Tokens, Trainable
@@ -20,6 +20,9 @@ from sen_core.specs import EncoderSpec
 
 from .loading import load_model
 from .prompting import HFPromptedNeuron
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["TEXT_DEFAULTS", "HFTextNeuron", "build_bert", "build_clip_text", "build_roberta"]
 
@@ -60,7 +63,7 @@ class HFTextNeuron(HFPromptedNeuron):
         self,
         spec: EncoderSpec,
         *,
-        model: nn.Module,
+        model: PreTrainedModel,
         tokenizer: Any,
         max_length: int | None = None,
         padding: str = "longest",

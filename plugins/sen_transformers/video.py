@@ -8,10 +8,10 @@ Output: T' = num_frames / tubelet_size frames of h*w tokens each.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Tokens, Trainable
@@ -28,6 +28,9 @@ from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["VIDEO_DEFAULTS", "HFVideoNeuron", "build_videomae"]
 
@@ -60,7 +63,7 @@ class HFVideoNeuron(HFPromptedNeuron):
         self,
         spec: EncoderSpec,
         *,
-        model: nn.Module,
+        model: PreTrainedModel,
         mean: tuple[float, ...],
         std: tuple[float, ...],
         tokens_per_frame: str | int = "all",

@@ -8,7 +8,7 @@ the class token equals the model's pooled output -- laid out as T frames of 1 + 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import Tensor, nn
 
@@ -28,6 +28,9 @@ from sen_core.specs import EncoderSpec
 
 from .loading import load_model, read_image_norm
 from .prompting import HFPromptedNeuron
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 __all__ = ["VISION_DEFAULTS", "HFImageNeuron", "build_clip_vision", "build_vit"]
 
@@ -54,7 +57,7 @@ class HFImageNeuron(HFPromptedNeuron):
         self,
         spec: EncoderSpec,
         *,
-        model: nn.Module,
+        model: PreTrainedModel,
         image_size: int,
         mean: tuple[float, ...],
         std: tuple[float, ...],
