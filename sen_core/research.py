@@ -155,6 +155,27 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
             lines.append(
                 f"- `{n}` is {word} than `{BASELINE}` on {m} ({mean:+.3f}, [{lo:+.3f}, {hi:+.3f}])."
             )
+    null = [
+        m
+        for m in metrics
+        if all(
+            math.isnan(nets[n]["diff:" + m][1])
+            or nets[n]["diff:" + m][1] <= 0 <= nets[n]["diff:" + m][2]
+            or nets[n]["diff:" + m][3] < MIN_SEEDS
+            for n in order
+            if n in nets and n != BASELINE
+        )
+    ]
+    tests = sum(1 for n in order if n in nets and n != BASELINE) * len(metrics)
+    lines.append(
+        f"- {tests} intervals at 95%: about {0.05 * tests:.0f} exclude 0 by chance alone, so a "
+        "lone `*` is weak evidence; a finding that holds up repeats across metrics or runs."
+    )
+    if null:
+        lines.append(
+            f"- On {', '.join(null)}: no network differs from `{BASELINE}` (every 95% interval "
+            "contains 0), so at this budget neither recursion nor any block variant helps there."
+        )
     return lines  # fmt: skip
 
 
