@@ -6,6 +6,9 @@ The gates g_i are per neuron: sigmoid(0) = 0.5 for ra-cross, tanh(0) = 0 for the
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -44,11 +47,12 @@ class Integrator(nn.Module):
         """sum_i g_i * CrossAttn(LN(z), F_i): what the neurons tell the state (B, L, D)."""
         q = self.attn.q(self.norm(state))  # computed once for every neuron
         g = self.gate_values()
-        mixed = 0
+        parts = []
         for i, key in enumerate(self.keys):
             tok = feats[key]
             k, v = self.attn.kv(tok.x).chunk(2, dim=-1)
-            mixed = mixed + g[i] * attend(q, k, v, self.heads, tok.mask)
+            parts.append(g[i] * attend(q, k, v, self.heads, tok.mask))
+        mixed: Tensor = functools.reduce(operator.add, parts)  # the sum, in neuron order
         # out(sum g_i a_i) with the bias scaled by sum g_i == sum g_i * out(a_i): zero gates -> zero message
         return F.linear(mixed, self.attn.out.weight) + g.sum() * self.attn.out.bias
 
@@ -68,7 +72,7 @@ class _PerturbedTopK(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, scores: Tensor, k: int, samples: int, sigma: float) -> Tensor:  # type: ignore[override]
+    def forward(ctx, scores: Tensor, k: int, samples: int, sigma: float) -> Tensor:
         b, t = scores.shape
         noise = torch.randn(b, samples, t, dtype=scores.dtype, device=scores.device)
         idx = (
@@ -80,7 +84,7 @@ class _PerturbedTopK(torch.autograd.Function):
         return ind.mean(1)
 
     @staticmethod
-    def backward(ctx, grad: Tensor):  # type: ignore[override]
+    def backward(ctx, grad: Tensor):
         ind, noise = ctx.saved_tensors
         jac = torch.einsum("bskt,bsu->bktu", ind, noise) / (
             ctx.samples * ctx.sigma

@@ -127,12 +127,16 @@ class ReactionDiffusionRA(CrossRA):
         if not isinstance(steps, int) or steps < 1:
             problems.append(f"rd_steps: must be an int >= 1, got {steps!r}")
         if not bad:
-            if num["dt"] <= 0:
+            vals = {
+                k: float(v) for k, v in num.items() if isinstance(v, (int, float))
+            }  # all of them
+            dt = vals["dt"]
+            if dt <= 0:
                 problems.append(f"dt: must be > 0, got {num['dt']!r}")
-            d = max(num["diffusion_u"], num["diffusion_v"])
-            if num["dt"] * d > STABILITY_BOUND:
+            d = max(vals["diffusion_u"], vals["diffusion_v"])
+            if dt * d > STABILITY_BOUND:
                 problems.append(
-                    f"dt: dt * max(diffusion_u, diffusion_v) = {num['dt']:g} * {d:g} = {num['dt'] * d:g} exceeds "
+                    f"dt: dt * max(diffusion_u, diffusion_v) = {num['dt']:g} * {d:g} = {dt * d:g} exceeds "
                     f"the explicit-Euler stability bound {STABILITY_BOUND} (1-D diffusion over frames, unit "
                     "spacing); lower dt or the diffusion coefficients"
                 )

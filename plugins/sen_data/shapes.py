@@ -20,7 +20,8 @@ from sen_core.specs import DatasetSpec
 from ._params import parse_params
 from .collate import collate_samples
 
-SHAPES = ("circle", "square", "triangle")
+Shape = Literal["circle", "square", "triangle"]
+SHAPES: tuple[Shape, ...] = ("circle", "square", "triangle")
 MOTIONS = ("left", "right", "up", "down", "static")
 # image axes: x to the right, y downwards
 _DIRECTION = {
@@ -57,7 +58,7 @@ class ShapesParams(BaseModel):
     num_points: int = Field(default=4, ge=1, description="Q, tracked points per clip")
     fps: float = Field(default=8.0, gt=0, description="nominal frame rate of the clips")
     seed: int = 0
-    shapes: tuple[Literal["circle", "square", "triangle"], ...] = SHAPES
+    shapes: tuple[Shape, ...] = SHAPES
     motions: tuple[Literal["left", "right", "up", "down", "static"], ...] = (
         "left",
         "right",
@@ -249,7 +250,7 @@ class ShapesDataset(Dataset):
         self,
         rng: np.random.Generator,
         centres: list[np.ndarray],
-        kinds: list[str],
+        kinds: list[Shape],
         radii: list[float],
         owner: np.ndarray,
         order: list[int],

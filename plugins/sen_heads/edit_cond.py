@@ -86,8 +86,8 @@ class EditConditionHead(Head):
         spec: HeadSpec,
         *,
         width: int,
-        unet: nn.Module,
-        vae: nn.Module | None,
+        unet: Any,  # diffusers UNet2DConditionModel / AutoencoderKL: config fields per class
+        vae: Any | None,
         scheduler: Any,
         tokens_per_frame: int,
         train_unet: bool,

@@ -8,6 +8,8 @@ saliency. Training matches predictions to ground-truth moments with the Hungaria
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import torch
@@ -33,6 +35,8 @@ def _mlp(width: int, out: int) -> nn.Sequential:
 
 
 class MomentsHead(Head):
+    class_weight: Tensor  # a buffer (registered in __init__)
+
     def __init__(
         self,
         spec: HeadSpec,
@@ -120,7 +124,8 @@ class MomentsHead(Head):
         ]
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
-        return sum(self.loss_terms(preds, batch).values())
+        # reduce, not sum(): no int 0 start, so the result is a Tensor (same additions, same order)
+        return functools.reduce(operator.add, self.loss_terms(preds, batch).values())
 
     def loss_terms(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> dict[str, Tensor]:
         """The weighted terms: span (L1), giou (1 - gIoU), label (CE), saliency."""

@@ -49,7 +49,7 @@ def byte_tokenizer() -> Any:
 
 def load_lm(
     head: str, lm_path: str | None, lm_config: dict[str, Any] | None, tokenizer_path: str | None
-) -> tuple[nn.Module, Any]:
+) -> tuple[Any, Any]:
     """(causal LM, tokenizer) from a local directory or a random config; never downloads."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -76,7 +76,7 @@ def load_lm(
             lm_path, local_files_only=True, trust_remote_code=False
         )
     else:
-        cfg = dict(lm_config)
+        cfg = dict(lm_config or {})
         model_type = cfg.pop("model_type", None)
         if model_type is None:
             raise ConfigError(f"head '{head}': params.lm_config needs 'model_type' (e.g. 'gpt2')")
@@ -86,10 +86,12 @@ def load_lm(
         lm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **cfg))
     if getattr(lm, "loss_type", "") is None:  # e.g. GPT2LMHeadModel: its class name maps to no loss
         lm.loss_type = "ForCausalLM"
-    if len(tokenizer) > lm.get_input_embeddings().num_embeddings:
+    emb: Any = lm.get_input_embeddings()  # an nn.Embedding; transformers annotates nn.Module
+    vocab = int(emb.num_embeddings)
+    if len(tokenizer) > vocab:
         raise ConfigError(
             f"head '{head}': the tokenizer has {len(tokenizer)} tokens but the LM's "
-            f"vocabulary only {lm.get_input_embeddings().num_embeddings}"
+            f"vocabulary only {vocab}"
         )
     return lm, tokenizer
 
@@ -100,7 +102,7 @@ class QAHead(Head):
         spec: HeadSpec,
         *,
         width: int,
-        lm: nn.Module,
+        lm: Any,  # a transformers causal LM (get_input_embeddings, generate)
         tokenizer: Any,
         prefix_tokens: int,
         freeze_lm: bool,

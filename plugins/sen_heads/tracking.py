@@ -9,7 +9,9 @@ network's fused state shapes what is tracked.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from typing import Any
 
 import torch
@@ -112,7 +114,8 @@ class TrackingHead(Head):
         }
 
     def loss(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> Tensor:
-        return sum(self.loss_terms(preds, batch).values())
+        # reduce, not sum(): no int 0 start, so the result is a Tensor (same additions, same order)
+        return functools.reduce(operator.add, self.loss_terms(preds, batch).values())
 
     def loss_terms(self, preds: dict[str, Tensor], batch: dict[str, Any]) -> dict[str, Tensor]:
         """position: Huber (delta in 256-scale px) on visible points; visibility: BCE."""

@@ -11,6 +11,7 @@ frame: their own pre-logits pooling (``forward_head(pre_logits=True)``).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -72,8 +73,10 @@ def sequence_layout(
     return 0, None
 
 
-def pooled_branches(model: nn.Module, feats: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
-    """A list of branch outputs -> (N, 1, num_features): the model's own pre-logits pooling."""
+def pooled_branches(model: Any, feats: list[Tensor] | tuple[Tensor, ...]) -> Tensor:
+    """A list of branch outputs -> (N, 1, num_features): the model's own pre-logits pooling.
+
+    ``model`` is a timm model (its ``forward_head`` is a per-family attribute, hence Any)."""
     pooled = model.forward_head(feats, pre_logits=True)
     if pooled.ndim == 3:  # (N, 1, D) already pooled to one token (CoaT's aggregate)
         pooled = pooled.flatten(1) if pooled.shape[1] == 1 else pooled.mean(1)

@@ -38,8 +38,12 @@ def build(spec: EncoderSpec, **params: Any) -> TimmNeuron:
     return TimmNeuron(spec, **params)
 
 
-def create_timm_model(spec_name: str, model: str, kwargs: Mapping[str, Any]) -> torch.nn.Module:
-    """``timm.create_model`` without weights, turning timm's bare errors into SEN errors."""
+def create_timm_model(spec_name: str, model: str, kwargs: Mapping[str, Any]) -> Any:
+    """``timm.create_model`` without weights, turning timm's bare errors into SEN errors.
+
+    Typed Any: timm annotates an ``nn.Module``, but ``num_features``, ``forward_features`` and
+    ``forward_head`` are per-family attributes that no common base declares.
+    """
     import timm
     from timm.models import is_model, split_model_name_tag
 
@@ -241,8 +245,10 @@ class TimmNeuron(SuperNeuron):
         if prompts.ndim == 4 and self.prompt_depth == "shallow":
             prompts = prompts[:, 0]  # (B, 1, M, D) is a shallow set too
         elif prompts.ndim == 3 and self.prompt_depth == "deep":
-            if self.prompt_slot().depth == 1:  # one block left: a shallow set is the deep one
+            slot = self.prompt_slot()
+            if slot is not None and slot.depth == 1:  # one block left: a shallow set is deep
                 return per_frame(prompts, t)
+            assert self._prompter is not None  # prompt_depth='deep' implies token prompting
             raise InputError(
                 f"{self.name}: prompt_depth='deep' needs one prompt set per block from "
                 f"prompt_from={self.prompt_from} on: (B, {self._prompter.depth - self.prompt_from}, "
@@ -267,7 +273,7 @@ class TimmNeuron(SuperNeuron):
         if feats.ndim == 4:  # feature map: NCHW, or NHWC for channels-last models
             if feats.shape[1] == self.width and getattr(self.model, "output_fmt", "NCHW") != "NHWC":
                 feats = feats.permute(0, 2, 3, 1)
-            grid = (int(feats.shape[1]), int(feats.shape[2]))
+            grid: tuple[int, int] | None = (int(feats.shape[1]), int(feats.shape[2]))
             return feats.flatten(1, 2), 0, grid
         if feats.ndim != 3:
             raise InputError(

@@ -36,7 +36,8 @@ def _meta_error(model: str, kwargs: Mapping[str, Any], size: int) -> str | None:
 
     try:
         with torch.device("meta"):
-            net = timm.create_model(model, pretrained=False, **kwargs).eval()
+            # a timm model: forward_features is per family (timm annotates plain nn.Module)
+            net: Any = timm.create_model(model, pretrained=False, **kwargs).eval()
         with torch.no_grad():
             net.forward_features(torch.zeros(1, 3, size, size, device="meta"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not at this size"
