@@ -25,6 +25,7 @@ def test_text_is_unpadded_and_repadded(cache, net, batch_of):
     cached_features(cache, net, batch)
     got = cached_features(cache, net, batch)["caption"]
     assert got.x.shape == direct.x.shape == (4, 4, 8)
+    assert got.mask is not None and direct.mask is not None
     assert torch.equal(got.mask, direct.mask)
     assert torch.equal(got.x[got.mask], direct.x[direct.mask])
     assert torch.equal(got.x[~got.mask], torch.zeros_like(got.x[~got.mask]))

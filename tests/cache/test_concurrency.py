@@ -30,7 +30,9 @@ def test_two_writers_same_key(tmp_path):
     for w in writers:
         w.join()
         assert w.exitcode == 0
-    final, meta = reader.get("neuron-a", "same-input")
+    hit = reader.get("neuron-a", "same-input")
+    assert hit is not None
+    final, meta = hit
     assert torch.equal(final["x"], torch.full((64, 64), float(meta["writer"])))
     assert seen and seen <= {"1.0", "2.0"}
     assert not list(tmp_path.rglob("*.tmp"))

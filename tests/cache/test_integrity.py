@@ -101,7 +101,7 @@ def test_killed_writer_temp_file_is_removed_on_open(tmp_path):
     target.parent.mkdir(parents=True)
     proc = ctx.Process(target=_killed_writer, args=(str(target), ready))
     proc.start()
-    assert ready.wait(30)
+    assert ready.wait(30) and proc.pid is not None
     os.kill(proc.pid, signal.SIGKILL)
     proc.join()
     (dead,) = target.parent.glob(".*.tmp")

@@ -1,11 +1,11 @@
 """Merge rules: maps merge, lists replace, _delete_ replaces a map; origins follow the keys."""
 
-from sen_core.config._merge import merge, origin_of
+from sen_core.config._merge import Origins, merge, origin_of
 
 
 def test_maps_merge_key_by_key():
     """Keys missing from the upper layer keep the lower layer's values, nested maps too."""
-    origins = {}
+    origins: Origins = {}
     out = merge(
         {"a": {"x": 1, "y": 2}, "b": 1}, {"a": {"y": 3}}, origin="top.yaml", origins=origins
     )
@@ -35,7 +35,7 @@ def test_inputs_are_not_modified():
 
 def test_origins_name_the_layer_that_set_each_key():
     """After merging, each key's origin is the last layer that set it; list items follow the list."""
-    origins = {}
+    origins: Origins = {}
     out = merge({}, {"a": {"x": 1, "l": [1, 2]}}, origin="base.yaml", origins=origins)
     out = merge(out, {"a": {"x": 5}}, origin="child.yaml", origins=origins)
     assert origin_of(("a", "x"), origins, "?") == "child.yaml"

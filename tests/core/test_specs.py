@@ -48,7 +48,7 @@ def test_specs_are_immutable():
     """Specs are frozen: assignment raises."""
     spec = _enc()
     with pytest.raises(ValidationError):
-        spec.width = 3  # type: ignore[misc]
+        spec.width = 3
 
 
 def test_summary_must_be_one_line():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,7 @@ def test_labels_match_the_rendered_motion(shapes):
 def test_every_class_needs_time_to_tell_apart(shapes):
     """Each shape appears with every motion, and the mid-clip positions overlap across motions."""
     ds = shapes(num_samples=200)
-    mids = {}
+    mids: dict[str, Any] = {}  # motion -> list of positions, then an array
     for i in range(len(ds)):
         r = ds.render(i)
         mids.setdefault(r["scene"]["motion"], []).append(r["scene"]["centres"][0].mean(0))
@@ -84,10 +86,10 @@ def test_the_event_is_the_colour_change(shapes):
     for i in range(len(ds)):
         r = ds.render(i)
         sc = r["scene"]
+
         def has(colour, r=r):
-            return (
-                    (r["video"] == np.asarray(PALETTE[colour], np.uint8)).all(-1).any((1, 2))
-                )
+            return (r["video"] == np.asarray(PALETTE[colour], np.uint8)).all(-1).any((1, 2))
+
         salient = r["saliency"] > 0
         np.testing.assert_array_equal(has(sc["event_colour"]), salient)
         np.testing.assert_array_equal(has(sc["colour"]), ~salient)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -50,7 +52,7 @@ def test_from_embeddings_hand_values():
 def test_any_video_with_an_encoder_pair():
     """A red, red, green clip scores 2/3 against 'red', 1/3 against 'green', consistency 1/3."""
     video = clip("red", "red", "green")
-    kw = {"image_encoder": mean_colour, "text_encoder": colour_words}
+    kw: dict[str, Any] = {"image_encoder": mean_colour, "text_encoder": colour_words}
     assert textual_alignment(video, "red", **kw) == pytest.approx(2 / 3)
     assert textual_alignment(video, "green", **kw) == pytest.approx(1 / 3)
     assert frame_consistency(video, image_encoder=mean_colour) == pytest.approx(1 / 3)

@@ -111,7 +111,9 @@ def test_meter_scales_to_seconds_with_duration():
 
 
 # ---- tracking (TAP-Vid, TC) -------------------------------------------------------------------
-def track_inputs(seed: int = 1, b: int = 3, q: int = 6, t: int = 10) -> tuple[np.ndarray, ...]:
+def track_inputs(
+    seed: int = 1, b: int = 3, q: int = 6, t: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Seeded 256-scale tracks: (B, Q, 3) queries, (B, Q, T, 2) truth, (B, Q, T) occluded, ..."""
     rng = np.random.default_rng(seed)
     gt = rng.uniform(0, 256, (b, q, t, 2))

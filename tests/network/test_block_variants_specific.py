@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from _network_helpers import make_batch, make_spec
@@ -81,7 +83,8 @@ def test_dynamic_focus_eval_is_hard_topk(catalogue):
         ctx = StepContext(batch_size=2, frames=4, tokens_per_frame=4, training=False)
         state = net.block.init_state(feats, ctx)
         frames = feats["vit"].x.reshape(2, 4, 4, 32)
-        scores = net.block.frame_scores(frames, feats)
+        block: Any = net.block  # the dynamic-focus block's own scorer
+        scores = block.frame_scores(frames, feats)
     top = scores.topk(2, dim=1).indices.sort(dim=1).values
     for b in range(2):
         assert torch.equal(state[b, :8], frames[b, top[b]].reshape(8, 32))
@@ -93,7 +96,8 @@ def test_dynamic_focus_scorer_learns_in_training(catalogue):
     spec = make_spec(block="sen/ra-dynamic-focus@1", depth=1, block_params={"key_frames": 2})
     net = build_network(spec, catalogue=catalogue).train()
     net(make_batch()).pooled.square().sum().backward()
-    assert net.block.score_q.weight.grad.abs().sum() > 0
+    block: Any = net.block
+    assert block.score_q.weight.grad.abs().sum() > 0
 
 
 def test_memory_stays_bounded(catalogue):
@@ -111,6 +115,6 @@ def test_memory_stays_bounded(catalogue):
         seen.append(tuple(ctx.carry["memory"].shape))
         return out
 
-    net.block.integrate = spy
+    setattr(net.block, "integrate", spy)  # noqa: B010 - an instance attribute shadows the method
     net(make_batch())
     assert seen == [(2, 3, 32)] * 4

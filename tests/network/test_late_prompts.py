@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from _network_helpers import make_batch
@@ -55,9 +57,8 @@ def test_boundary_from_cache_gives_the_same_output(tmp_path):
     torch.manual_seed(0)
     net = build_network(_spec(prompt_from=2)).eval()
     assert net.boundary_of("vit") == 2
-    assert (
-        net.block.at(net.block.distributors, 0).gens["vit"].layers == 0
-    )  # one block left: a single set
+    block: Any = net.block  # the block's own prompt generators
+    assert block.at(block.distributors, 0).gens["vit"].layers == 0  # one block left: a single set
     batch = make_batch()
     cache = FeatureCache(tmp_path / "c")
     with torch.no_grad():
@@ -88,7 +89,8 @@ def test_backward_reaches_prompts_not_the_frozen_prefix():
     net.train()
     out = net(make_batch())
     out.pooled.square().mean().backward()
-    gen = net.block.at(net.block.distributors, 0).gens["vit"]
+    block: Any = net.block
+    gen = block.at(block.distributors, 0).gens["vit"]
     assert gen.layers == 2 and gen.layer_emb.grad is not None
     assert all(p.grad is None for p in net.neurons["vit"].parameters())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from _network_helpers import make_batch, make_spec
@@ -56,7 +58,8 @@ def test_prompted_neurons_are_reencoded(catalogue, depth):
         same = torch.equal(out.features[key].x, net.encode_step0(key, batch).x)
         assert same == (depth == 0 or key in ("vid", "film")), key
     if depth:
-        torch.nn.init.normal_(net.block.distributors[0].gens["film"].out[-1].bias)
+        block: Any = net.block  # reach into the plugin block's prompt generators
+        torch.nn.init.normal_(block.distributors[0].gens["film"].out[-1].bias)
         assert not torch.equal(net(batch).features["film"].x, net.encode_step0("film", batch).x)
 
 

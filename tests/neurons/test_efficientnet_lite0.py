@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -51,7 +53,7 @@ def test_tokens_equal_direct_timm_forward(lite0):
     """The neuron's tokens equal timm's efficientnet_lite0.forward_features with the remapped weights."""
     import timm
 
-    model = timm.create_model("efficientnet_lite0").eval()
+    model: Any = timm.create_model("efficientnet_lite0").eval()  # forward_features: per family
     model.load_state_dict(imagenet_state_dict(model.state_dict()), strict=False)
     video = torch.cat(
         [_photo("chelsea")[..., :300, :300, :], _photo("coffee")[..., :300, :300, :]], dim=1
@@ -121,8 +123,8 @@ def _photos():
     from skimage import data
     from sklearn.datasets import load_sample_images
 
-    names = ("astronaut", "cat", "chelsea", "coffee", "rocket", "immunohistochemistry")
-    names += ("hubble_deep_field", "retina", "colorwheel", "camera", "logo")
+    names: tuple[str, ...] = ("astronaut", "cat", "chelsea", "coffee", "rocket")
+    names += ("immunohistochemistry", "hubble_deep_field", "retina", "colorwheel", "camera", "logo")
     return [_rgb(getattr(data, n)()) for n in names] + [
         _rgb(i) for i in load_sample_images().images
     ]

@@ -119,13 +119,13 @@ def test_prompt_mask_is_a_longer_causal_mask():
     from sen_open_clip.text import prompt_attn_mask
 
     causal = torch.full((6, 6), float("-inf")).triu(1)
-    assert torch.equal(
-        prompt_attn_mask(causal, 3, causal=True), torch.full((9, 9), float("-inf")).triu(1)
-    )
+    grown_causal = prompt_attn_mask(causal, 3, causal=True)
+    assert grown_causal is not None
+    assert torch.equal(grown_causal, torch.full((9, 9), float("-inf")).triu(1))
     pad = torch.zeros(2, 4, 4)
     pad[:, :, 3] = float("-inf")  # key 3 is padding
     grown = prompt_attn_mask(pad, 2, causal=False)
-    assert grown.shape == (2, 6, 6)
+    assert grown is not None and grown.shape == (2, 6, 6)
     assert torch.isinf(grown[:, :, 5]).all() and (grown[:, :, :5] == 0).all()
 
 

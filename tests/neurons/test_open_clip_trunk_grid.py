@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from safetensors.torch import save_file
 
@@ -19,7 +21,7 @@ def test_checkpoint_at_another_image_size_is_resampled(tmp_path):
     src = build_neuron(NAME)
     path = tmp_path / "tower.safetensors"
     save_file({f"visual.{k}": v.contiguous() for k, v in src.visual.state_dict().items()}, path)
-    sized = build_neuron(NAME, image_size=96, checkpoint=str(path))
+    sized: Any = build_neuron(NAME, image_size=96, checkpoint=str(path))  # reads its .visual
     want = resample_abs_pos_embed(
         src.visual.trunk.pos_embed, new_size=[6, 6], num_prefix_tokens=1, verbose=False
     )

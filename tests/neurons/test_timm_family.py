@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from sen_core.catalogue import get_catalogue
@@ -116,7 +118,8 @@ def test_volo_cls_returns_its_class_token():
     frames = neuron.preprocess(video)
     with torch.no_grad():
         out = neuron.encode(frames)
-        ref = neuron.model.forward_features(frames.flatten(0, 1))  # (2, 197, 384)
+        model: Any = neuron.model  # a timm model: forward_features is per family
+        ref = model.forward_features(frames.flatten(0, 1))  # (2, 197, 384)
     assert tuple(out.x.shape) == (1, 2, 384)
     assert torch.equal(out.x[0], ref[:, 0])
     assert not torch.allclose(out.x[0], ref.mean(1))
@@ -190,7 +193,8 @@ def test_multi_branch_models_give_their_pooled_token():
     frames = torch.randn(1, 1, 3, 240, 240)
     with torch.no_grad():
         out = neuron.encode(frames)
-        ref = neuron.model.forward_head(neuron.model.forward_features(frames[0]), pre_logits=True)
+        model: Any = neuron.model
+        ref = model.forward_head(model.forward_features(frames[0]), pre_logits=True)
     assert tuple(out.x.shape) == (1, 1, 288) and neuron.width == 288
     assert torch.equal(out.x[0], ref)
 

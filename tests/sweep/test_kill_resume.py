@@ -57,6 +57,7 @@ def test_sigkill_then_resume(sweep_file, tmp_path, count_executions):
     table = _csv(out)
     ids = [row[0] for row in table[1:]]
     plan = read_json(out / "sweep.json")
+    assert plan is not None
     assert sorted(ids) == sorted(t["id"] for t in plan["trials"]) and len(set(ids)) == 12
     assert all(len(row) == len(table[0]) and row[1] == "ok" for row in table[1:])
     assert set(counts) == set(ids)

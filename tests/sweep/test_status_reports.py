@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sen_core.cli import cli
 from sen_core.sweep import runner
 from sen_core.sweep._files import read_json
+from sen_core.sweep.report import write_reports
 
 
 def _status(out) -> str:
@@ -26,7 +27,7 @@ def _run(path, out):
 def test_not_finished_while_the_reports_are_written(sweep_file, tmp_path, monkeypatch):
     """During the driver's last report write the sweep is running; after it, finished."""
     seen = []
-    real = runner.write_reports
+    real = write_reports  # what the runner calls (imported there from sen_core.sweep.report)
 
     def spy(out, *, plot=True):
         seen.append((plot, _status(out)))
@@ -61,7 +62,9 @@ def test_rerun_removes_temp_files_of_killed_writers(sweep_file, tmp_path, count_
     """Temp files (and a temporary checkpoint directory) left by killed writers go on a rerun."""
     out = tmp_path / "out"
     _run(sweep_file(), out)
-    tid = read_json(out / "sweep.json")["trials"][0]["id"]
+    plan = read_json(out / "sweep.json")
+    assert plan is not None
+    tid = plan["trials"][0]["id"]
     trial = out / "trials" / tid
     left = [
         trial / ".curves.png.4242.k3j2h1.tmp",

@@ -88,6 +88,7 @@ def test_killed_sweep_rerun_has_one_parent_and_one_child_per_trial(
         "sweep.json",
     }
     plan = read_json(out / "sweep.json")
+    assert plan is not None
     ids = sorted(t["id"] for t in plan["trials"])
     assert sorted(c.data.tags["sen.trial_id"] for c in children) == ids
     assert set(count_executions(out)) == set(ids)  # --log did not change any trial's config hash
@@ -96,9 +97,11 @@ def test_killed_sweep_rerun_has_one_parent_and_one_child_per_trial(
         assert tags["mlflow.parentRunId"] == parent.info.run_id
         assert tags["sen.config_hash"] == trial and child.info.status == "FINISHED"
         result = read_json(out / "trials" / f"{trial}.json")
+        assert result is not None
         assert child.data.metrics["score"] == pytest.approx(result["metrics"]["score"])
         assert child.data.params["model.depth"] == str(result["axes"]["model.depth"])
-        assert read_json(out / "trials" / trial / "mlflow.json")["run_id"] == child.info.run_id
+        link = read_json(out / "trials" / trial / "mlflow.json")
+        assert link is not None and link["run_id"] == child.info.run_id
 
 
 def test_log_names_are_checked(sweep_file):

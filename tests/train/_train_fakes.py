@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.utils.data import Dataset
 
 from sen_core.head import Meter
@@ -57,6 +57,8 @@ class MSEMeter(Meter):
 
 
 class FakeNet(nn.Module):
+    seen: Tensor  # a buffer (registered in __init__)
+
     """Linear regression behind a LayerNorm and dropout, with one frozen tensor and one buffer.
 
     ``linear=True`` drops the norm and dropout (an exactly linear model, for the accumulation test).

@@ -55,8 +55,7 @@ def run_train(tmp_path, monkeypatch):
     curves.png is skipped (drawing costs about a second on these machines) unless plot=True.
     """
     from sen_core.train import engine, train
-
-    real_plot = engine.plot_curves
+    from sen_core.train.logging import plot_curves as real_plot
 
     def _run(name="run", net=None, resume=False, datasets=None, plot=False, **overrides):
         monkeypatch.setattr(engine, "plot_curves", real_plot if plot else (lambda *a, **k: None))

@@ -8,8 +8,8 @@ from safetensors import safe_open
 from torch import nn
 
 from sen_core.errors import CheckpointError
-from sen_core.train.checkpoint import latest_checkpoint as latest
 from sen_core.train.checkpoint import load_model_weights, read_trainer_state
+from sen_core.train.rundir import latest_checkpoint as latest
 
 
 def _is_safetensors(path):

@@ -13,8 +13,9 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from sen_core.errors import CheckpointError
-from sen_core.train.checkpoint import latest_checkpoint, load_checkpoint
+from sen_core.train.checkpoint import load_checkpoint
 from sen_core.train.optim import make_optimizer
+from sen_core.train.rundir import latest_checkpoint
 from sen_core.train.schedule import make_scheduler
 
 

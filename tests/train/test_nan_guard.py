@@ -8,8 +8,9 @@ from safetensors.torch import load_file
 
 from sen_core.errors import SenError
 from sen_core.train import DivergedError
-from sen_core.train.checkpoint import latest_checkpoint, list_checkpoints, read_trainer_state
+from sen_core.train.checkpoint import read_trainer_state
 from sen_core.train.logging import read_metrics
+from sen_core.train.rundir import latest_checkpoint, list_checkpoints
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import pytest
@@ -108,9 +109,9 @@ def test_resume_continues_the_same_runs(run_train, logged, tmp_path):
 
 def test_missing_extra_is_a_config_error(run_train, monkeypatch):
     """A logger whose package is not installed: one line naming the pip command, nothing trained."""
-    real = trackers.importlib.util.find_spec
+    real = importlib.util.find_spec  # the module trackers looks extras up with
     monkeypatch.setattr(
-        trackers.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name, *a: None if name == "mlflow" else real(name, *a),
     )

@@ -13,6 +13,7 @@ from torch import nn
 
 from sen_core._plugins import PluginSource, load_catalogue
 from sen_core.hookspecs import hookimpl
+from sen_core.network_spec import Trainable
 from sen_core.neuron import Layout, SuperNeuron, Tokens, resize_frames, to_frames
 from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
 from sen_core.video import example_clip
@@ -33,7 +34,7 @@ class TinyFrameNeuron(SuperNeuron):
         width: int = 8,
         checkpoint: str | None = None,
         with_mask: bool = False,
-        trainable: str = "none",
+        trainable: Trainable = "none",
     ) -> None:
         super().__init__(spec, trainable=trainable)
         self.with_mask = with_mask
@@ -78,7 +79,7 @@ def build_tiny(spec: EncoderSpec, **params) -> TinyFrameNeuron:
 
 
 _factories = types.ModuleType("sen_test_video_factories")
-_factories.build_tiny = build_tiny
+_factories.__dict__["build_tiny"] = build_tiny  # a module made at run time
 
 
 _TINY_PARAMS = {"image_size": "int", "width": "int", "with_mask": "bool"}
@@ -122,7 +123,7 @@ def _sen_encoders(register):
 
 
 _plugin = types.ModuleType("sen_test_video_plugin")
-_plugin.sen_encoders = _sen_encoders
+_plugin.__dict__["sen_encoders"] = _sen_encoders
 
 
 @pytest.fixture
