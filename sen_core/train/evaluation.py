@@ -39,8 +39,9 @@ def load_trained(
     # the same seed as training: encoders built with random weights come out identical
     seed_everything(config.train.seed)
     net = build_network(config.model)
-    # frozen encoders are rebuilt, not loaded: other plugin versions can change the results
-    check_run_versions(directory.read_info(), net.resolved.components(), what=str(directory.root))
+    resolved = getattr(net, "resolved", None)
+    if resolved is not None:  # frozen encoders are rebuilt, not loaded: versions change results
+        check_run_versions(directory.read_info(), resolved.components(), what=str(directory.root))
     load_model_weights(ckpt / MODEL_FILE, net)
     return net.to(device).eval(), config
 
