@@ -58,7 +58,8 @@ def main() -> None:
     sweep_file = work / "sweep.yaml"
     sweep_file.write_text(sweep_yaml(args))
     run_sweep(str(sweep_file), work / "sweep", jobs=args.jobs, progress=False, cache=False)
-    results = [read_json(p) for p in sorted((work / "sweep" / "trials").glob("*.json"))]
+    trials = sorted((work / "sweep" / "trials").glob("*.json"))
+    results = [r for p in trials if (r := read_json(p)) is not None]
     print(
         f"sen/demo@1 on sen/shapes@1, K=3, {args.steps} steps, seeds 0-{args.seeds - 1} "
         "(mean ± sample std over seeds)"

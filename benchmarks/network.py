@@ -235,6 +235,7 @@ def bench_time(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from sen_core.network import build_network, describe_network
+    from sen_core.neuron import SuperNeuron
 
     net = build_network(make_spec(args))
     batch = make_batch(args)
@@ -247,7 +248,10 @@ def bench_time(args: argparse.Namespace) -> dict[str, Any]:
             out = net(batch)
         prompts = {}
         for key in net.prompted:
-            slot = net.neurons[key].prompt_slot()
+            neuron = net.neurons[key]
+            assert isinstance(neuron, SuperNeuron)
+            slot = neuron.prompt_slot()
+            assert slot is not None  # a prompted neuron has a slot
             prompts[key] = torch.randn(args.batch, args.prompt_tokens, slot.dim, requires_grad=grad)
         ctx = torch.enable_grad if grad else torch.no_grad
         with ctx():

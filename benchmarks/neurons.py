@@ -12,6 +12,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -21,7 +22,7 @@ from sen_core.neuron import build_neuron
 
 
 def _timm_case(name: str, frames: int, **params):
-    neuron = build_neuron(name, **params).eval()
+    neuron: Any = build_neuron(name, **params).eval()  # reads the timm model inside
     video = torch.randint(0, 256, (1, frames, 224, 224, 3), dtype=torch.uint8)
     x = neuron.preprocess(video)  # (1, T, 3, S, S)
     flat = x.flatten(0, 1)
@@ -33,13 +34,13 @@ def _open_clip_image_case(name: str, frames: int):
     video = torch.randint(0, 256, (1, frames, 224, 224, 3), dtype=torch.uint8)
     x = neuron.preprocess(video)
     flat = x.flatten(0, 1)
-    visual = neuron.visual
+    visual: Any = neuron.visual  # the open_clip tower inside the neuron
     visual.output_tokens = True  # the library's own way to return all tokens, as the neuron does
     return (lambda: neuron.encode(x)), (lambda: visual(flat))
 
 
 def _hf_text_case(name: str, texts: list[str]):
-    neuron = build_neuron(name).eval()
+    neuron: Any = build_neuron(name).eval()  # reads the transformers model inside
     inputs = neuron.preprocess(texts)
     return (lambda: neuron.encode(inputs)), (lambda: neuron.model(**inputs).last_hidden_state)
 

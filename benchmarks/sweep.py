@@ -127,7 +127,9 @@ def run_once(sweep_file: Path, out: Path, cache_dir: Path | None, jobs: int) -> 
     t0 = time.perf_counter()
     summary = run_sweep(str(sweep_file), out, jobs=jobs, progress=False, cache=cache)
     wall = time.perf_counter() - t0
-    results = [read_json(p) for p in sorted((out / "trials").glob("*.json"))]
+    results = [
+        r for p in sorted((out / "trials").glob("*.json")) if (r := read_json(p)) is not None
+    ]
     ok = [r for r in results if r["status"] == "ok"]
     failed = [r for r in results if r["status"] != "ok"]
     enc = sum(r["metrics"].get(_ENCODER_TIME, 0.0) for r in ok)

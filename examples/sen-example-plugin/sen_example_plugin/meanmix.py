@@ -55,7 +55,7 @@ class MeanMix(RABlock):
     def integrate(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext
     ) -> Tensor:
-        gates = torch.tanh(self.at(self.gates, step).weight)  # (n_neurons,)
+        gates = torch.tanh(self.at(self.gates, step).get_parameter("weight"))  # (n_neurons,)
         mix = sum(
             g * feats[k].pooled().reshape(state.shape[0], -1, state.shape[-1]).mean(1)
             for g, k in zip(gates, self.keys, strict=True)

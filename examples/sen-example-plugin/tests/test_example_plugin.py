@@ -24,7 +24,9 @@ def test_tinyconv_contract():
     out = neuron(video)
     assert isinstance(out, Tokens) and out.x.shape == (2, 3 * 16, 32)
     assert out.layout.grid == (4, 4)
-    prompts = torch.zeros(2, neuron.prompt_slot().film_size, requires_grad=True)
+    slot = neuron.prompt_slot()
+    assert slot is not None
+    prompts = torch.zeros(2, slot.film_size, requires_grad=True)
     prompted = neuron(video, prompts=prompts + 0.5)
     assert not torch.allclose(prompted.x, out.x)
     prompted.x.sum().backward()
