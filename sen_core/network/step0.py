@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import Tensor
@@ -20,10 +20,29 @@ from ..feature_cache import content_hash
 from ..neuron import Boundary, Layout, Tokens
 
 if TYPE_CHECKING:
-    from ..feature_cache import FeatureCache
-    from .network import SuperEncodingNetwork
+    from collections.abc import Iterator
 
-__all__ = ["batch_field", "cached_features"]
+    from torch.nn import Parameter
+
+    from ..feature_cache import FeatureCache
+    from ..network_spec import NetworkSpec
+
+
+class Step0Owner(Protocol):
+    """What step 0 needs from a network (``SuperEncodingNetwork`` has it; so can a test double)."""
+
+    spec: NetworkSpec
+
+    def cacheable(self, key: str) -> bool: ...
+
+    def neuron_cache_id(self, key: str) -> str | None: ...
+
+    def encode_boundary(self, key: str, batch: dict[str, Any]) -> Boundary: ...
+
+    def parameters(self) -> Iterator[Parameter]: ...
+
+
+__all__ = ["Step0Owner", "batch_field", "cached_features"]
 
 Entry = tuple[dict[str, Tensor], dict[str, str]]
 Step0 = Tokens | Boundary
@@ -160,7 +179,7 @@ def _plain(item: Step0) -> Step0:
 
 def cached_features(
     cache: FeatureCache | None,
-    net: SuperEncodingNetwork,
+    net: Step0Owner,
     batch: dict[str, Any],
     keys: Iterable[str] | None = None,
 ) -> dict[str, Step0]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").is_file())
 PACKAGES = {"sen_core": ROOT / "sen_core"} | {name: ROOT / "plugins" / name for name in PLUGINS}
@@ -102,11 +100,6 @@ def test_graph_covers_core_and_every_plugin() -> None:
     assert "sen_core.run_config" in graph["sen_core.config._validate"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 12): sen_core.network.network <-> sen_core.network.step0; "
-    "remove this mark when the cycle is gone",
-)
 def test_no_import_cycle() -> None:
     """No chain of imports leads from a module back to itself."""
     cycle = find_cycle(import_graph())
