@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -21,13 +21,16 @@ from .distributed import DistInfo, resolve_device
 from .engine import run_eval, seed_everything
 from .rundir import RunDir
 
+if TYPE_CHECKING:
+    from ..network.network import SuperEncodingNetwork
+
 
 def load_trained(
-    run_dir: str | os.PathLike,
+    run_dir: str | os.PathLike[str],
     *,
-    checkpoint: str | os.PathLike | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
     device: str | torch.device = "cpu",
-) -> tuple[nn.Module, RunConfig]:
+) -> tuple[SuperEncodingNetwork, RunConfig]:
     """The network of a run with its newest (or the given) checkpoint loaded, in eval mode."""
     directory = RunDir(run_dir)
     ckpt = Path(checkpoint) if checkpoint is not None else directory.require_checkpoint()
@@ -47,7 +50,7 @@ def load_trained(
 
 
 def evaluate(
-    target: str | os.PathLike | nn.Module,
+    target: str | os.PathLike[str] | SuperEncodingNetwork,
     *,
     split: str = "test",
     config: RunConfig | None = None,
