@@ -79,7 +79,7 @@ def execute_trial(task: dict[str, Any], fn: Any = None) -> dict[str, Any]:
         metrics = fn(config, Path(task["trial_dir"]), feature_cache=cache)
         result["metrics"] = {k: v for k, v in flatten_metrics(metrics).items() if not math.isnan(v)}
         result["status"] = "ok"
-    except Exception as exc:  # any failure is this trial's row, not the sweep's end
+    except Exception as exc:  # noqa: BLE001 - any failure is this trial's row, not the sweep's end
         result["error"] = f"{type(exc).__name__}: {exc}"
         result["traceback"] = traceback.format_exc()
     result["wall_time_s"] = time.perf_counter() - t0
