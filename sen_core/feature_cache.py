@@ -111,6 +111,7 @@ class FeatureCache:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # the opening process already swept the temporary files: workers need not walk again
+        # __init__ again rebuilds what is not pickled (locks, counters); mypy forbids the call
         self.__init__(state["root"], state["max_bytes"], sweep=False)  # type: ignore[misc]
 
     # ---- entries ----------------------------------------------------------------------------

@@ -332,7 +332,9 @@ def _decode_selected(
         )
     for j in range(k, len(want)):  # the stream ended early: decode_video reports it
         out[j], stamps[j] = last_rgb, round(last_t, 6)
-    return np.stack(out), stamps, top + 1  # type: ignore[arg-type]
+    frames = [f for f in out if f is not None]
+    assert len(frames) == len(out)  # every slot was decoded or repeats the last frame
+    return np.stack(frames), stamps, top + 1
 
 
 def _count_decodable(container: Any, stream: Any, src_fps: float, stream_start: float) -> int:

@@ -87,7 +87,9 @@ class CrossRA(RABlock):
         return problems
 
     def integrator(self, step: int) -> Integrator:
-        return self.at(self.integrators, step)  # type: ignore[return-value]
+        integ = self.at(self.integrators, step)
+        assert isinstance(integ, Integrator)  # per_step built them
+        return integ
 
     def integrate(
         self, step: int, state: Tensor, feats: dict[str, Tokens], ctx: StepContext

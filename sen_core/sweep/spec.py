@@ -49,7 +49,8 @@ class RandomAxis(Frozen):
     def sample(self, rng: random.Random) -> Any:
         if self.choices is not None:
             return self.choices[rng.randrange(len(self.choices))]
-        lo, hi = float(self.low), float(self.high)  # type: ignore[arg-type]
+        assert self.low is not None and self.high is not None  # _one_kind: no choices, a range
+        lo, hi = float(self.low), float(self.high)
         x = math.exp(rng.uniform(math.log(lo), math.log(hi))) if self.log else rng.uniform(lo, hi)
         return round(x) if self.integer else float(f"{x:.6g}")  # 6 significant digits: readable ids
 

@@ -64,7 +64,7 @@ def seed_worker(worker_id: int) -> None:
 class _Skip(Sampler[int]):
     """The first ``skip`` indices of ``base`` are dropped (resuming inside an epoch)."""
 
-    def __init__(self, base: Sampler[int], skip: int) -> None:
+    def __init__(self, base: DistributedSampler[int], skip: int) -> None:
         self.base, self.skip = base, skip
 
     def __iter__(self) -> Iterator[int]:
@@ -73,7 +73,7 @@ class _Skip(Sampler[int]):
                 yield idx
 
     def __len__(self) -> int:
-        return max(0, len(self.base) - self.skip)  # type: ignore[arg-type]
+        return max(0, len(self.base) - self.skip)
 
 
 class BatchStream:
@@ -103,6 +103,7 @@ class BatchStream:
         )
         self.per_epoch = len(self.sampler) // batch_size
         if self.per_epoch == 0:
+            # torch's Dataset declares no __len__; DistributedSampler above needed one already
             raise ConfigError(
                 f"the '{split}' split has {len(dataset)} samples, fewer than one batch "  # type: ignore[arg-type]
                 f"(train.batch_size={batch_size} x {info.world_size} process(es)); "

@@ -70,7 +70,8 @@ def evaluate(
         net, run_config = load_trained(target, device=dev)
         config = config or run_config
     if dataset is None:
-        dataset = build_dataset(config.data, split)  # type: ignore[union-attr]
+        assert config is not None  # refused above: a network without a dataset needs a config
+        dataset = build_dataset(config.data, split)
     size = batch_size or (config.train.batch_size if config is not None else 8)
     seed = config.train.seed if config is not None else 0
     bf16 = config.train.bf16 if config is not None else False

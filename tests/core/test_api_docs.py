@@ -30,8 +30,10 @@ MODULES = (
 
 
 def _takes_args(fn: object) -> bool:
+    if not callable(fn):
+        return False
     try:
-        sig = inspect.signature(fn)  # type: ignore[arg-type]
+        sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return False
     return any(p not in ("self", "cls") for p in sig.parameters)
