@@ -4,7 +4,7 @@ Token-prompted neurons get (B, M, dim) prompts from M learned queries that cross
 state (one set, entering at the neuron's ``prompt_from`` layer), or (B, depth, M, dim) when the slot
 is deep (one set per layer from the boundary on). Deep prompts come from ONE generator whose
 queries carry a learned layer embedding (``deep="shared"``, the default: a third of the parameters
-of ``deep="per_layer"``, one generator per layer, and no slower; ``benchmarks/network.py --late``
+of ``deep="per_layer"``, one generator per layer, and faster; ``benchmarks/network.py --late``
 prints both). FiLM neurons get (B, 2 * sum(channels)) from the pooled state,
 zero-initialised so that an untrained generator leaves the CNN unchanged.
 """
