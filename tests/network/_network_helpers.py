@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).parent))  # so the toys' "module:attr" factories import
 
 import _network_toys
@@ -16,6 +14,7 @@ import _network_toys
 import sen_blocks.plugin
 from sen_core._plugins import PluginSource, load_catalogue
 from sen_core.network_spec import NetworkSpec
+from sen_core.testing.batches import make_network_batch
 
 
 def toy_catalogue(version: str = "1.0"):
@@ -56,20 +55,4 @@ def make_spec(
     return NetworkSpec.model_validate(data)
 
 
-def make_batch(b: int = 2, t: int = 4, seed: int = 0) -> dict[str, Any]:
-    """Clips of noise around one colour each, distinct questions and captions, 3 class names."""
-    g = torch.Generator().manual_seed(seed)
-    noise = torch.randint(0, 64, (b, t, 32, 32, 3), generator=g)
-    colour = torch.randint(0, 192, (b, 1, 1, 1, 3), generator=g)
-    return {
-        "video": (noise + colour).to(torch.uint8),
-        "question": (
-            ["what is red", "where does the ball go"]
-            + [f"question number {i}" for i in range(2, b)]
-        )[:b],
-        "caption": (
-            ["a red ball", "a blue cube rolls left"] + [f"caption number {i}" for i in range(2, b)]
-        )[:b],
-        "class_names": ["ball", "cube", "red cone"],
-        "label": torch.arange(b) % 3,
-    }
+make_batch = make_network_batch  # the kit's seeded toy-network batch, one definition
