@@ -84,6 +84,22 @@ class NetworkSpec(Frozen):
     heads: list[HeadEntry] = Field(default_factory=list)
     distill_weight: float = Field(default=0.0, ge=0.0)
     checkpointing: bool = False
+    # Added after configs were saved: left out of dumps and hashes at their defaults, so existing
+    # run dirs and checkpoints keep their hashes.
+    pool: Literal["mean", "trend"] = Field(
+        default="mean",
+        exclude_if=lambda v: v == "mean",
+        description="how the state becomes `pooled`: 'mean' of its tokens, or 'trend': the mean "
+        "plus a learned map (zero at init) of the least-squares temporal slope of the per-frame "
+        "means, which keeps the frame order a mean discards",
+    )
+    grad_steps: int | None = Field(
+        default=None,
+        ge=1,
+        exclude_if=lambda v: v is None,
+        description="backpropagate through the prompted re-encodings of only the last N RA steps "
+        "(truncated backpropagation; None: all K)",
+    )
 
     @model_validator(mode="after")
     def _unique_keys(self) -> NetworkSpec:

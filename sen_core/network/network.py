@@ -23,6 +23,7 @@ from ..neuron import Boundary, SuperNeuron, Tokens
 from .adapters import NeuronAdapter
 from .block import RABlock, StepContext
 from .distill import distill_loss
+from .readout import TrendReadout
 from .step0 import batch_field
 from .validate import TEXT_SOURCES, ResolvedNetwork
 
@@ -49,6 +50,7 @@ class SuperEncodingNetwork(nn.Module):
         self.width = spec.width
         self.checkpointing = spec.checkpointing
         self.distill_weight = spec.distill_weight
+        self.grad_steps = spec.grad_steps
         self.sources = {n.id: n.input for n in spec.neurons}
         self.neurons = nn.ModuleDict(neurons)
         self.integrated = [k for k in neurons if resolved.integrated(k)]
@@ -73,6 +75,7 @@ class SuperEncodingNetwork(nn.Module):
         )
         self.block = block
         self.norm = nn.LayerNorm(spec.width)
+        self.readout = TrendReadout(spec.width) if spec.pool == "trend" else None
         self.heads = nn.ModuleDict(heads)
         self.head_weights = {h.id: h.weight for h in spec.heads}
 
@@ -154,8 +157,12 @@ class SuperEncodingNetwork(nn.Module):
             )
         return bnd
 
-    def _reencode(self, key: str, boundary: Boundary, prompts: Tensor) -> Tokens:
+    def _reencode(self, key: str, boundary: Boundary, prompts: Tensor, step: int) -> Tokens:
         neuron = self._neuron(key)
+        if self.grad_steps is not None and step <= self.depth - self.grad_steps:
+            # truncated backpropagation: this step's re-encoding is a constant for the backward
+            with torch.no_grad():
+                return neuron.encode_suffix(boundary, prompts)
         if self.checkpointing and torch.is_grad_enabled():
             # Recompute the suffix in backward instead of keeping K copies of its activations.
             out: Tokens = checkpoint(neuron.encode_suffix, boundary, prompts, use_reentrant=False)
@@ -218,12 +225,17 @@ class SuperEncodingNetwork(nn.Module):
                 needs = bnd.hidden is None or neuron.suffix_reads_inputs
                 if needs and bnd.inputs is None:  # the cache holds no inputs
                     bnd.inputs = neuron.preprocess(self.raw_input(key, batch))
-                final[key] = self._reencode(key, bnd, p)
+                final[key] = self._reencode(key, bnd, p, step)
                 adapted[key] = self.adapters[key](final[key], b)
             state = self.block.integrate(step, state, adapted, ctx)
             states.append(state)
 
         out_state = self.norm(state)
+        pooled = (
+            out_state.mean(1)
+            if self.readout is None
+            else self.readout(out_state, ctx.frames, ctx.tokens_per_frame)
+        )
         text: dict[str, list[Tensor]] = {}
         for key, proj in self.text_proj.items():
             text.setdefault(self.sources[key], []).append(
@@ -234,7 +246,7 @@ class SuperEncodingNetwork(nn.Module):
             aux["distill"] = self._distill(adapted, final, step0)
         return NetworkOutput(
             state=out_state,
-            pooled=out_state.mean(1),
+            pooled=pooled,
             features=final,
             anchor=self.anchor,
             states=states,
