@@ -1,13 +1,19 @@
-"""Accuracy of late vs shallow prompts on ``sen/shapes@1``: the demo network, 3 seeds, equal steps.
+"""Accuracy of the cheap-recursion choices on ``sen/shapes@1``: the demo network, 3 seeds, equal steps.
 
 The demo network (``sen/demo@1``: EfficientNet-Lite0 frames with FiLM, MiniLM-L6 captions and
-class names, ``sen/ra-cross@1``, K = 3) is trained twice per seed: with FiLM on every stage
-(``prompt_from: 0``, shallow: the whole encoder re-runs at each step) and on the last two of five
-stages (``prompt_from: 3``, late). Same steps, data and seeds; prints held-out top-1 and R@1 as
-mean ± sample std over the seeds, and the summed trial wall time of each variant.
+class names, ``sen/ra-cross@1``, K = 3) is trained twice per seed, and the two variants compared:
 
-    .venv/bin/python benchmarks/late_accuracy.py                # the numbers in docs/network.md
-    .venv/bin/python benchmarks/late_accuracy.py --steps 40     # shorter
+- ``--compare prompt_from`` (default): FiLM on every stage (``prompt_from: 0``, shallow: the whole
+  encoder re-runs at each step) against the last two of five stages (``prompt_from: 3``, late);
+- ``--compare grad_steps``: late prompts (``prompt_from: 3``) backpropagated through every step's
+  re-encoding (``grad_steps: null``) against the last step's only (``grad_steps: 1``).
+
+Same steps, data and seeds; prints held-out top-1 and R@1 as mean ± sample std over the seeds, and
+the summed trial wall time of each variant.
+
+    .venv/bin/python benchmarks/late_accuracy.py                        # docs/network.md
+    .venv/bin/python benchmarks/late_accuracy.py --compare grad_steps   # docs/network.md
+    .venv/bin/python benchmarks/late_accuracy.py --steps 40             # shorter
 """
 
 from __future__ import annotations
@@ -22,17 +28,27 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-_VARIANTS = {"shallow": 0, "late": 3}  # FiLM stage prompts enter at (EfficientNet-Lite0: 0-4)
+# comparison -> (axis, {label: value}, overrides both variants share)
+_COMPARISONS = {
+    # FiLM stage prompts enter at (EfficientNet-Lite0: 0-4)
+    "prompt_from": ("model.neurons.0.params.prompt_from", {"shallow": 0, "late": 3}, []),
+    "grad_steps": (
+        "model.grad_steps",
+        {"all steps": None, "last step": 1},
+        ["model.neurons.0.params.prompt_from=3"],
+    ),
+}
 _METRICS = ("classify/top1", "retrieval/R@1")
 
 
 def sweep_yaml(args: argparse.Namespace) -> str:
     import yaml
 
+    axis, variants, shared = _COMPARISONS[args.compare]
     sweep = {
         "base": "sen/demo@1",
-        "overrides": [f"train.steps={args.steps}", "train.eval_every=null"],
-        "axes": {"model.neurons.0.params.prompt_from": list(_VARIANTS.values())},
+        "overrides": [f"train.steps={args.steps}", "train.eval_every=null", *shared],
+        "axes": {axis: list(variants.values())},
         "seeds": list(range(args.seeds)),
         "metrics": [*_METRICS, "loss"],
         "goal": "max",
@@ -44,7 +60,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--steps", type=int, default=150, help="training steps (the demo's default)")
+    ap.add_argument("--compare", choices=sorted(_COMPARISONS), default="prompt_from")
+    ap.add_argument("--steps", type=int, default=150, help="training steps")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("-j", "--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--out", type=Path, default=None, help="keep the sweep directory here")
@@ -64,21 +81,18 @@ def main() -> None:
         f"sen/demo@1 on sen/shapes@1, K=3, {args.steps} steps, seeds 0-{args.seeds - 1} "
         "(mean ± sample std over seeds)"
     )
-    print(f"| prompts | prompt_from | {' | '.join(_METRICS)} | trial wall time (sum) |")
+    axis, variants, _ = _COMPARISONS[args.compare]
+    print(f"| variant | {axis} | {' | '.join(_METRICS)} | trial wall time (sum) |")
     print(f"|---|---|{'---|' * len(_METRICS)}---|")
-    for name, start in _VARIANTS.items():
-        rows = [
-            r
-            for r in results
-            if r["status"] == "ok" and r["axes"].get("model.neurons.0.params.prompt_from") == start
-        ]
+    for name, value in variants.items():
+        rows = [r for r in results if r["status"] == "ok" and r["axes"].get(axis) == value]
         cells = []
         for m in _METRICS:
             vals = [float(r["metrics"][m]) for r in rows if m in r["metrics"]]
             sd = statistics.stdev(vals) if len(vals) > 1 else float("nan")
             cells.append(f"{statistics.mean(vals):.3f} ± {sd:.3f}" if vals else "-")
         wall = sum(float(r.get("wall_time_s", 0.0)) for r in rows)
-        print(f"| {name} | {start} | {' | '.join(cells)} | {wall:.0f} s ({len(rows)} runs) |")
+        print(f"| {name} | {value} | {' | '.join(cells)} | {wall:.0f} s ({len(rows)} runs) |")
     failed = [r for r in results if r["status"] != "ok"]
     for r in failed:
         print(f"FAILED {r['axes']}: {r['error']}")

@@ -45,6 +45,10 @@ TRIED = [
     "- `ra-k1-ungated`: K=1 without the step gates (the update of every step is applied in full "
     "from the start), the setting that made depth hurt retrieval before.",
     "- `ra-k1-distill`: K=1 with collaborative distillation (`distill_weight` 0.5).",
+    "- `ra-k3-truncated`: K=3 backpropagated through the last step's re-encoding only "
+    "(`grad_steps: 1`, about 0.8x the training time of `ra-k3`).",
+    "- `ra-k0-mean-pool`: the control with the token-mean readout (`pool: mean`) instead of the "
+    "preset's `pool: trend`: what the readout alone is worth.",
     "- `ra-<variant>-k1`: every other block variant at K=1 (the depth this CPU budget affords for "
     "all of them; the depth rows above show what depth does for `sen/ra-cross@1`).",
     "- Not measured here: separate learning rates for block and heads (train.lr is one "
