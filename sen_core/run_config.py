@@ -6,7 +6,7 @@ JSON hash is a run's (and a sweep trial's) identity.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -26,6 +26,9 @@ class DataEntry(Frozen):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+# the top-level parts of a SuperEncodingNetwork, as its parameter names start
+NetworkPart = Literal["neurons", "adapters", "text_proj", "block", "norm", "readout", "heads"]
+
 _BIG = 10**9  # bound for counts (steps, batches): far above any real run, far below overflow
 
 
@@ -41,6 +44,13 @@ class TrainSpec(Frozen):
     steps: int = Field(default=200, ge=0, le=_BIG)
     batch_size: int = Field(default=8, ge=1, le=2**16)
     lr: float = Field(default=1e-3, gt=0, le=1e3)
+    # left out of dumps and hashes while empty, so run dirs made before it keep their hashes
+    lr_scale: dict[NetworkPart, Annotated[float, Field(ge=0, le=1e3)]] = Field(
+        default_factory=dict,
+        exclude_if=lambda v: not v,
+        description="learning-rate multiplier per part of the network (e.g. {block: 0.3, heads: "
+        "1.0}); parts not named keep 1.0",
+    )
     weight_decay: float = Field(default=0.01, ge=0, le=1e3)
     warmup_steps: int = Field(default=10, ge=0, le=_BIG)
     grad_clip: float | None = Field(default=1.0, gt=0)

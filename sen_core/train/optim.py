@@ -41,15 +41,35 @@ def split_decay(model: nn.Module) -> tuple[list[str], list[str]]:
 
 
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.AdamW:
+    """AdamW with one group per (weight decay, lr scale): ``spec.lr_scale`` multiplies the lr of
+    the parameters whose name starts with a part of the network (``block.``, ``heads.`` ...);
+    each group keeps its multiplier as ``lr_scale``."""
     decay, no_decay = split_decay(model)
     if not decay and not no_decay:
         raise ConfigError(
             "the network has no trainable parameters; set 'trainable' on a neuron or add a block/head with weights"
         )
     params = dict(model.named_parameters())
-    groups = [
-        {"params": [params[n] for n in names], "weight_decay": wd}
-        for names, wd in ((decay, spec.weight_decay), (no_decay, 0.0))
-        if names
-    ]
+    scales = {str(part): v for part, v in spec.lr_scale.items()}
+    parts = {n.split(".", 1)[0] for n in (*decay, *no_decay)}
+    idle = sorted(set(scales) - parts)
+    if idle:
+        raise ConfigError(
+            f"train.lr_scale names {idle}, which hold no trainable parameters in this network "
+            f"(parts with trainable parameters: {', '.join(sorted(parts))})"
+        )
+    groups = []
+    for names, wd in ((decay, spec.weight_decay), (no_decay, 0.0)):
+        by_scale: dict[float, list[str]] = {}
+        for n in names:
+            by_scale.setdefault(scales.get(n.split(".", 1)[0], 1.0), []).append(n)
+        groups += [
+            {
+                "params": [params[n] for n in group],
+                "weight_decay": wd,
+                "lr": spec.lr * scale,
+                "lr_scale": scale,
+            }
+            for scale, group in by_scale.items()
+        ]
     return torch.optim.AdamW(groups, lr=spec.lr)

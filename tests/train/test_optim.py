@@ -1,6 +1,7 @@
 """AdamW parameter groups: no weight decay on biases and norm weights; frozen tensors left out."""
 
 import pytest
+from pydantic import ValidationError
 from torch import nn
 
 from sen_core.errors import ConfigError
@@ -29,3 +30,32 @@ def test_no_trainable_parameters_is_a_config_error(fk):
     net = nn.Linear(2, 2).requires_grad_(False)
     with pytest.raises(ConfigError, match="the network has no trainable parameters"):
         make_optimizer(net, fk.make_config().train)
+
+
+def test_lr_scale_splits_groups_by_part(fk):
+    """train.lr_scale multiplies the lr of the named part; each group records its multiplier."""
+    opt = make_optimizer(fk.FakeNet(), fk.make_config(lr_scale={"norm": 0.5}).train)
+    got = sorted(
+        (len(g["params"]), g["weight_decay"], g["lr"], g["lr_scale"]) for g in opt.param_groups
+    )
+    # decay: proj.weight, out.weight (scale 1); no decay: norm.* (0.5), proj.bias, out.bias (1)
+    assert got == [(2, 0.0, 0.025, 0.5), (2, 0.0, 0.05, 1.0), (2, 0.01, 0.05, 1.0)]
+
+
+def test_lr_scale_on_a_part_without_parameters_is_a_config_error(fk):
+    with pytest.raises(
+        ConfigError,
+        match=r"train.lr_scale names \['heads'\], which hold no trainable parameters in this "
+        r"network \(parts with trainable parameters: norm, out, proj\)",
+    ):
+        make_optimizer(fk.FakeNet(), fk.make_config(lr_scale={"heads": 2.0}).train)
+
+
+def test_lr_scale_keys_are_network_parts_and_stay_out_of_the_hash(fk):
+    """Unknown parts are refused; an empty lr_scale leaves the config hash as it was."""
+    with pytest.raises(ValidationError, match="lr_scale"):
+        fk.make_config(lr_scale={"blocks": 0.5})
+    plain = fk.make_config()
+    assert "lr_scale" not in plain.train.model_dump(mode="json")
+    assert fk.make_config(lr_scale={}).hash() == plain.hash()
+    assert fk.make_config(lr_scale={"block": 0.5}).hash() != plain.hash()
