@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # comparison -> (axis, {label: value}, overrides both variants share)
-_COMPARISONS = {
+_COMPARISONS: dict[str, tuple[str, dict[str, int | None], list[str]]] = {
     # FiLM stage prompts enter at (EfficientNet-Lite0: 0-4)
     "prompt_from": ("model.neurons.0.params.prompt_from", {"shallow": 0, "late": 3}, []),
     "grad_steps": (

@@ -49,11 +49,12 @@ TRIED = [
     "(`grad_steps: 1`, about 0.8x the training time of `ra-k3`).",
     "- `ra-k0-mean-pool`: the control with the token-mean readout (`pool: mean`) instead of the "
     "preset's `pool: trend`: what the readout alone is worth.",
+    "- `ra-k3-slow-block`: K=3 with separate learning rates, the RA block at 0.3x `train.lr` "
+    "(`train.lr_scale`), heads, adapters and readout at 1x.",
     "- `ra-<variant>-k1`: every other block variant at K=1 (the depth this CPU budget affords for "
     "all of them; the depth rows above show what depth does for `sen/ra-cross@1`).",
-    "- Not measured here: separate learning rates for block and heads (train.lr is one "
-    "rate for every trainable parameter) and prompts conditioned on the text neurons (the distributor reads the "
-    "video state only).",
+    "- Not measured here: prompts conditioned on the text neurons beyond what the state holds "
+    "(the distributor reads the video state, into which the class-name neuron is integrated).",
 ]
 
 
