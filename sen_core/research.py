@@ -254,7 +254,9 @@ def write_report(
         "",
         f"- Settings applied to every trial: {settings}.",
         f"- Trials: {len(rows)} finished, {len(failed)} failed; summed trial wall time "
-        f"{wall:.0f} s" + (f", elapsed {elapsed_s:.0f} s" if elapsed_s is not None else "") + ".",
+        f"{wall:.0f} s"
+        + (f", elapsed {elapsed_s:.0f} s (this run)" if elapsed_s is not None else "")
+        + ".",
         f"- Machine: {machine()}.",
         f"- Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
@@ -319,10 +321,17 @@ def run_research(
         loaded = type(loaded)(
             spec=spec, name=loaded.name, label=loaded.label, directory=loaded.directory
         )
+
+    def finished() -> int:
+        return len(list((Path(out_dir) / "trials").glob("*.json")))
+
+    before = finished() if (Path(out_dir) / "trials").is_dir() else 0
     started = time.perf_counter()
     summary = run_sweep(loaded, out_dir, jobs=jobs, progress=progress)
     elapsed = time.perf_counter() - started
     if write is not None:
-        path = write_report(out_dir, write, command=command, elapsed_s=elapsed)
+        # a rerun that only rewrites the page has no elapsed time worth printing
+        ran = finished() > before
+        path = write_report(out_dir, write, command=command, elapsed_s=elapsed if ran else None)
         echo(f"wrote {path} and {path.with_suffix('.png')} ({elapsed:.0f} s)")
     return summary

@@ -46,7 +46,7 @@ def research_cmd(
     """
     from ..research import run_research
 
-    parts = ["sen bench research", *overrides, "--out", out_dir, "-j", str(jobs)]
+    parts = ["sen", "bench", "research", *overrides, "--out", out_dir, "-j", str(jobs)]
     if write != "docs/results.md":
         parts += ["--write", write]
     run_research(

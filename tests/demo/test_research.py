@@ -78,3 +78,15 @@ def test_bench_research_bad_override_exits_2(tmp_path):
         cli, ["bench", "research", "train.stepz=2", "--out", str(tmp_path / "r"), "--write", "none"]
     )
     assert res.exit_code == 2 and "stepz" in res.output and "Traceback" not in res.output
+
+
+def test_bench_research_passes_a_runnable_command(monkeypatch, tmp_path):
+    """The report's 'Regenerate' command is the shell line that reruns it (no quoted words)."""
+    import sen_core.research
+
+    seen = {}
+    monkeypatch.setattr(sen_core.research, "run_research", lambda out, **kw: seen.update(kw))
+    out = str(tmp_path / "r")
+    res = CliRunner().invoke(cli, ["bench", "research", "train.steps=5", "--out", out, "-j", "2"])
+    assert res.exit_code == 0, res.output
+    assert seen["command"] == f"sen bench research train.steps=5 --out {out} -j 2"
