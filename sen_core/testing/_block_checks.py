@@ -141,9 +141,9 @@ def check_prompts_match_neuron_slots(case: Case) -> None:
     sent: list[tuple[str, tuple[int, ...]]] = []
     reencode = net._reencode
 
-    def spy(key: str, boundary: Any, prompts: Any) -> Any:
+    def spy(key: str, boundary: Any, prompts: Any, *rest: Any) -> Any:
         sent.append((key, tuple(prompts.shape)))
-        return reencode(key, boundary, prompts)
+        return reencode(key, boundary, prompts, *rest)
 
     net._reencode = spy
     net(make_network_batch())
