@@ -51,8 +51,8 @@ TRIED = [
     "preset's `pool: trend`: what the readout alone is worth.",
     "- `ra-k3-slow-block`: K=3 with separate learning rates, the RA block at 0.3x `train.lr` "
     "(`train.lr_scale`), heads, adapters and readout at 1x.",
-    "- `ra-<variant>-k1`: every other block variant at K=1 (the depth this CPU budget affords for "
-    "all of them; the depth rows above show what depth does for `sen/ra-cross@1`).",
+    "- `ra-<variant>-k1`, `ra-<variant>-k3`: every other block variant at K=1 and K=3, so each "
+    "is seen at the better of the two depths (K=2 is measured for `sen/ra-cross@1` only).",
     "- Not measured here: prompts conditioned on the text neurons beyond what the state holds "
     "(the distributor reads the video state, into which the class-name neuron is integrated).",
 ]
