@@ -2,8 +2,41 @@
 
 import os
 
+import pytest
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# A tiny real network: a random 1-layer timm ViT on 32 px frames, a linear classifier, sen/shapes@1.
+TINY = """\
+name: tiny
+model:
+  neurons:
+    - name: timm/vit_tiny_patch16_224
+      key: vit
+      input: frames
+      params: {image_size: 32, tokens_per_frame: cls, model_kwargs: {img_size: 32, depth: 1, embed_dim: 32, num_heads: 2}}
+  anchor: vit
+  depth: 1
+  width: 32
+  attn_heads: 2
+  token_budget: 8
+  prompt_tokens: 2
+  heads:
+    - {name: sen/classify-linear@1, key: classify, params: {num_classes: 12}}
+data:
+  name: sen/shapes@1
+  params: {num_samples: 12, frames: 2, image_size: 32}
+train: {steps: 3, batch_size: 4, warmup_steps: 1, checkpoint_every: 2, log_every: 1, eval_batches: 2, device: cpu}
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """Path of a YAML run config of the tiny real network (TINY)."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path

@@ -16,29 +16,6 @@ from sen_core._io import atomic_write
 from sen_core.cli import cli
 from sen_core.feature_cache import FeatureCache
 
-# A tiny real network (random 1-layer timm ViT on 32 px frames) whose step-0 tokens are cached.
-TINY = """\
-name: tiny
-model:
-  neurons:
-    - name: timm/vit_tiny_patch16_224
-      key: vit
-      input: frames
-      params: {image_size: 32, tokens_per_frame: cls, model_kwargs: {img_size: 32, depth: 1, embed_dim: 32, num_heads: 2}}
-  anchor: vit
-  depth: 1
-  width: 32
-  attn_heads: 2
-  token_budget: 8
-  prompt_tokens: 2
-  heads:
-    - {name: sen/classify-linear@1, key: classify, params: {num_classes: 12}}
-data:
-  name: sen/shapes@1
-  params: {num_samples: 12, frames: 2, image_size: 32}
-train: {steps: 2, batch_size: 4, warmup_steps: 1, checkpoint_every: 2, log_every: 1, eval_batches: 2, device: cpu}
-"""
-
 
 def _flip(path, where: float = 0.5) -> None:
     """Invert one byte of the tensor data (after the safetensors header)."""
@@ -123,14 +100,13 @@ def test_killed_writer_temp_file_is_removed_on_open(tmp_path):
     assert not stale.exists()
 
 
-def test_corrupt_entries_recomputed_in_training(tmp_path):
+def test_corrupt_entries_recomputed_in_training(tmp_path, tiny):
     """Flipped bytes in every cached entry: each read is a miss, recomputed, and training gives the
     uncached run's metrics (the issue's case read them as hits: loss 3.67309 instead of 3.67270)."""
     from sen_core.config import load_run_config
     from sen_core.train import train
 
-    (tmp_path / "tiny.yaml").write_text(TINY)
-    config = load_run_config(str(tmp_path / "tiny.yaml"), [])
+    config = load_run_config(str(tiny), ["train.steps=2"])
     plain = train(config, tmp_path / "plain", progress=False)
     root = tmp_path / "cache"
     train(config, tmp_path / "fill", progress=False, feature_cache=FeatureCache(root))
