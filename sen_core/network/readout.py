@@ -4,9 +4,9 @@
 shape moving right give the same mean wherever the order lives only in nonlinear features.
 'trend' adds a learned linear map (zero at init, so it starts as 'mean') of the least-squares
 slope of the per-frame mean state over time normalised to [-1, 1]: for per-frame means m_t and
-times tau_t, slope = sum_t tau_t m_t / sum_t tau_t^2 -- the linear temporal-order summary of
-approximate rank pooling (Bilen et al., "Dynamic Image Networks", CVPR 2016), which puts the
-direction of a change on a linear path to every head.
+times tau_t, slope = sum_t tau_t m_t / sum_t tau_t^2 -- a close relative of approximate rank
+pooling (Bilen et al., "Dynamic Image Networks", CVPR 2016, whose per-frame weights are nearly a
+linear ramp), which puts the direction of a change on a linear path to every head.
 """
 
 from __future__ import annotations
