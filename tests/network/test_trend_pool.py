@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 from _network_helpers import make_batch, make_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sen_core.errors import InputError
 from sen_core.network import build_network
@@ -17,6 +19,22 @@ def test_slope_of_a_linear_sequence_is_its_rate():
     tau = torch.linspace(-1, 1, 4)[None, :, None]
     torch.testing.assert_close(temporal_slope(a + b * tau), b[:, 0])
     assert torch.equal(temporal_slope(torch.randn(3, 1, 5)), torch.zeros(3, 5))
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(
+    frames=st.integers(1, 9),
+    seed=st.integers(0, 2**16),
+    offset=st.floats(-5, 5, allow_nan=False),
+)
+def test_slope_properties(frames, seed, offset):
+    """Reversing time negates the slope; a constant added to every frame leaves it unchanged."""
+    x = torch.randn(
+        2, frames, 3, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+    )
+    s = temporal_slope(x)
+    torch.testing.assert_close(temporal_slope(x.flip(1)), -s)
+    torch.testing.assert_close(temporal_slope(x + offset), s)
 
 
 def test_reversal_flips_the_trend_and_keeps_the_mean():
