@@ -1,8 +1,12 @@
 """Suite-wide settings: offline, deterministic, single-threaded torch for stable timings on 2 cores."""
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # _shared.py: helpers several directories use
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

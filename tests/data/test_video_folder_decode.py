@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from _shared import write_faststart_cut
 
 from sen_core.errors import InputError
 from sen_core.video import ShortDecodeWarning, example_clip
 
 NAME = "sen/video-folder@1"
 CARPHONE_S = 120 / (30000 / 1001)  # 120 frames at 29.97 fps
-
-
-def _cut_faststart(src, dst, fraction: float = 0.5):
-    """``src`` remuxed with its index first (mp4 faststart), cut to the first ``fraction`` of its
-    bytes: the index still declares every frame (the same helper as tests/video/conftest.py)."""
-    import av
-
-    full = dst.with_name("full.mp4")
-    with (
-        av.open(str(src)) as inp,
-        av.open(str(full), "w", format="mp4", options={"movflags": "faststart"}) as out,
-    ):
-        video = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = video
-                out.mux(packet)
-    data = full.read_bytes()
-    dst.write_bytes(data[: int(len(data) * fraction)])
-    full.unlink()
-    return dst
 
 
 def test_duration_and_moments_in_seconds(make_dataset, video_root, jsonl):
@@ -84,7 +64,7 @@ def test_moments_meter_measures_in_seconds(make_dataset, video_root, jsonl):
 def test_short_decode_warns_or_fails_under_strict(make_dataset, video_root, jsonl):
     """A clip cut at 50 %: a warning with the counts (frames from the part that decodes);
     strict_decode: true makes it an error naming the annotation line."""
-    cut = _cut_faststart(example_clip("bikes"), video_root / "clips" / "half.mp4")
+    cut = write_faststart_cut(example_clip("bikes"), video_root / "clips" / "half.mp4")
     ann = jsonl(video_root / "train.jsonl", [{"video": "clips/half.mp4"}])
     with pytest.warns(ShortDecodeWarning, match=r"declares 250 frames but only 114 decode"):
         s = make_dataset(NAME, root=str(video_root), frames=4, image_size=16)[0]

@@ -7,28 +7,16 @@ import sys
 import pytest
 import torch
 from _heads_fixtures import CA, B, T, build_head
+from _shared import TINY_UNET
 
 from sen_core.errors import ConfigError, SenError
-
-UNET = {
-    "sample_size": 16,
-    "in_channels": 3,
-    "out_channels": 3,
-    "layers_per_block": 1,
-    "block_out_channels": [16, 32],
-    "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"],
-    "cross_attention_dim": 24,
-    "attention_head_dim": 8,
-    "norm_num_groups": 8,
-}
 
 
 def test_one_training_step(out, batch):
     """(B*T, M, cross_dim) tokens; the MSE backpropagates into the conditioner and the network output;
     the frozen UNet gets no gradient; one optimiser step changes the conditioner."""
     pytest.importorskip("diffusers")
-    head = build_head("sen/edit-cond@1", unet_config=UNET, tokens_per_frame=3, anchor_width=CA)
+    head = build_head("sen/edit-cond@1", unet_config=TINY_UNET, tokens_per_frame=3, anchor_width=CA)
     preds = head(out, batch)
     assert preds["cond"].shape == (B * T, 3, 24)
     loss = head.loss(preds, batch)
@@ -58,7 +46,7 @@ def test_latent_diffusion_with_a_vae(out, batch):
     }
     head = build_head(
         "sen/edit-cond@1",
-        unet_config={**UNET, "in_channels": 4, "out_channels": 4, "sample_size": 8},
+        unet_config={**TINY_UNET, "in_channels": 4, "out_channels": 4, "sample_size": 8},
         vae_config=vae,
         tokens_per_frame=2,
     )
@@ -72,7 +60,7 @@ def test_channel_mismatch_is_a_config_error():
     """A UNet that does not take RGB frames (and no VAE) is refused when the head is built."""
     pytest.importorskip("diffusers")
     with pytest.raises(ConfigError, match="takes 4 input channels but RGB frames have 3"):
-        build_head("sen/edit-cond@1", unet_config={**UNET, "in_channels": 4})
+        build_head("sen/edit-cond@1", unet_config={**TINY_UNET, "in_channels": 4})
 
 
 def test_missing_diffusers_names_the_extra(monkeypatch):
@@ -81,4 +69,4 @@ def test_missing_diffusers_names_the_extra(monkeypatch):
     with pytest.raises(
         SenError, match=r"needs diffusers, which is not installed: pip install sen\[edit\]"
     ):
-        build_head("sen/edit-cond@1", unet_config=UNET)
+        build_head("sen/edit-cond@1", unet_config=TINY_UNET)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from _shared import write_faststart_cut
 from torch import nn
 
 from sen_core._plugins import PluginSource, load_catalogue
@@ -214,27 +215,6 @@ def indexed_webm(tmp_path_factory) -> Path:
     return write_indexed_video(
         tmp_path_factory.mktemp("indexed") / "clip.webm", frames=200, codec="libvpx-vp9"
     )
-
-
-def write_faststart_cut(src: Path, dst: Path, fraction: float = 0.5) -> Path:
-    """Remux ``src`` with its index first (mp4 faststart, as streaming encoders write), then keep
-    only the first ``fraction`` of the bytes: the index still declares every frame."""
-    import av
-
-    full = dst.with_name(dst.stem + ".full.mp4")
-    with (
-        av.open(str(src)) as inp,
-        av.open(str(full), "w", format="mp4", options={"movflags": "faststart"}) as out,
-    ):
-        video = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = video
-                out.mux(packet)
-    data = full.read_bytes()
-    assert data.find(b"moov") < data.find(b"mdat"), "the index must come first"
-    dst.write_bytes(data[: int(len(data) * fraction)])
-    return dst
 
 
 @pytest.fixture(scope="session")
