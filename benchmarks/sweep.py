@@ -150,6 +150,39 @@ def run_once(sweep_file: Path, out: Path, cache_dir: Path | None, jobs: int) -> 
     }
 
 
+def compare(
+    args: argparse.Namespace,
+    header: str,
+    fast: tuple[str, Path, str, Path | None],
+    slow: tuple[str, Path, str, Path | None],
+    goal: float,
+    work: Path,
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """Run two sweeps (label, sweep file, output folder, cache dir or None) one after the other,
+    print each one's wall time and encoder share, and the wall-time ratio slow / fast."""
+    print(header, flush=True)
+    runs = []
+    for label, sweep_file, out, cache_dir in (fast, slow):
+        r = run_once(sweep_file, work / out, cache_dir, args.jobs)
+        cached = (
+            f", {r['hits']} hits / {r['misses']} misses, cache {r['cache_size']}"
+            if cache_dir is not None
+            else ""
+        )
+        print(
+            f"{label + ':':<32} {r['wall_s']:7.1f} s wall, encoders "
+            f"{100 * r['encoder_share']:4.1f} % of trial time{cached}",
+            flush=True,
+        )
+        if r["failed"]:
+            print(f"WARNING {label}: {r['failed']} trial(s) failed: {r['errors']}")
+        runs.append(r)
+    ratio = runs[1]["wall_s"] / runs[0]["wall_s"]
+    verdict = "MET" if ratio >= goal else "NOT MET"
+    print(f"ratio ({slow[0]} / {fast[0]}): {ratio:.2f}x  (goal >= {goal:g}x)  {verdict}")
+    return runs[0], runs[1], ratio
+
+
 def run_late(args: argparse.Namespace, work: Path, cache_dir: Path) -> None:
     """The 12 prompted trials twice: late prompts + boundary cache, and today's shallow prompts
     without a cache; prints the wall-time ratio (goal: at least 3x)."""
@@ -157,31 +190,14 @@ def run_late(args: argparse.Namespace, work: Path, cache_dir: Path) -> None:
     late_file, shallow_file = work / "sweep-late.yaml", work / "sweep-shallow.yaml"
     late_file.write_text(sweep_yaml(args, late=True))
     shallow_file.write_text(sweep_yaml(args, late=False))
-    print(
+    compare(
+        args,
         f"12 prompted trials (depth 1-3 x ra-cross/ra-gated x 2 seeds), {args.steps} steps of "
         f"{args.batch_size} clips x {args.frames} frames at {args.image_size} px, -j {args.jobs}",
-        flush=True,
-    )
-    late = run_once(late_file, work / "late-cache", cache_dir, args.jobs)
-    print(
-        f"late prompts + boundary cache: {late['wall_s']:7.1f} s wall, encoders "
-        f"{100 * late['encoder_share']:4.1f} % of trial time, {late['hits']} hits / "
-        f"{late['misses']} misses",
-        flush=True,
-    )
-    shallow = run_once(shallow_file, work / "shallow", None, args.jobs)
-    print(
-        f"shallow prompts, no cache:     {shallow['wall_s']:7.1f} s wall, encoders "
-        f"{100 * shallow['encoder_share']:4.1f} % of trial time",
-        flush=True,
-    )
-    for name, r in (("late", late), ("shallow", shallow)):
-        if r["failed"]:
-            print(f"WARNING {name}: {r['failed']} trial(s) failed: {r['errors']}")
-    ratio = shallow["wall_s"] / late["wall_s"]
-    verdict = "MET" if ratio >= 3 else "NOT MET"
-    print(
-        f"ratio (shallow, no cache / late + boundary cache): {ratio:.2f}x  (goal >= 3x)  {verdict}"
+        ("late prompts + boundary cache", late_file, "late-cache", cache_dir),
+        ("shallow prompts, no cache", shallow_file, "shallow", None),
+        goal=3,
+        work=work,
     )
 
 
@@ -226,30 +242,16 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
         return
 
-    print(
-        f"12 trials (depth 1-3 x ra-cross/ra-gated x 2 seeds), {args.steps} steps of {args.batch_size} clips "
-        f"x {args.frames} frames at {args.image_size} px, {args.samples} training clips, -j {args.jobs}, "
-        f"neurons {'re-prompted' if args.prompted else 'integrated only (prompt: false)'}",
-        flush=True,
-    )
-    with_cache = run_once(sweep_file, work / "with-cache", cache_dir, args.jobs)
-    print(
-        f"with cache:    {with_cache['wall_s']:7.1f} s wall, encoders {100 * with_cache['encoder_share']:4.1f} % "
-        f"of trial time, {with_cache['hits']} hits / {with_cache['misses']} misses, cache {with_cache['cache_size']}",
-        flush=True,
-    )
-    no_cache = run_once(sweep_file, work / "no-cache", None, args.jobs)
-    print(
-        f"without cache: {no_cache['wall_s']:7.1f} s wall, encoders {100 * no_cache['encoder_share']:4.1f} % "
-        f"of trial time",
-        flush=True,
-    )
-    for name, r in (("with cache", with_cache), ("without cache", no_cache)):
-        if r["failed"]:
-            print(f"WARNING {name}: {r['failed']} trial(s) failed: {r['errors']}")
-    ratio = no_cache["wall_s"] / with_cache["wall_s"]
-    print(
-        f"ratio (without / with cache): {ratio:.2f}x  (goal >= 4x)  {'MET' if ratio >= 4 else 'NOT MET'}"
+    with_cache, no_cache, ratio = compare(
+        args,
+        f"12 trials (depth 1-3 x ra-cross/ra-gated x 2 seeds), {args.steps} steps of "
+        f"{args.batch_size} clips x {args.frames} frames at {args.image_size} px, {args.samples} "
+        f"training clips, -j {args.jobs}, neurons "
+        f"{'re-prompted' if args.prompted else 'integrated only (prompt: false)'}",
+        ("with cache", sweep_file, "with-cache", cache_dir),
+        ("without cache", sweep_file, "no-cache", None),
+        goal=4,
+        work=work,
     )
     if args.json:
         print(
