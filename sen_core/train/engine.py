@@ -404,8 +404,8 @@ class _Trainer:
         shared = distributed.mean_across({**sums, "grad_norm": grad_norm}, self.device)
         if not (math.isfinite(shared["loss"]) and math.isfinite(shared["grad_norm"])):
             raise self._diverged(shared["loss"], shared["grad_norm"])
-        group = self.optimizer.param_groups[0]
-        lr = group["lr"] / group["lr_scale"] if group.get("lr_scale") else group["lr"]
+        # the unscaled lr of this update (train.lr_scale multiplies it per group)
+        lr = spec.lr * self.scheduler.lr_lambdas[0](self.scheduler.last_epoch)
         self.optimizer.step()
         self.scheduler.step()
         return {**shared, "lr": lr}

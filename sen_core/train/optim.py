@@ -42,8 +42,7 @@ def split_decay(model: nn.Module) -> tuple[list[str], list[str]]:
 
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.AdamW:
     """AdamW with one group per (weight decay, lr scale): ``spec.lr_scale`` multiplies the lr of
-    the parameters whose name starts with a part of the network (``block.``, ``heads.`` ...);
-    each group keeps its multiplier as ``lr_scale``."""
+    the parameters whose name starts with a part of the network (``block.``, ``heads.`` ...)."""
     decay, no_decay = split_decay(model)
     if not decay and not no_decay:
         raise ConfigError(
@@ -68,7 +67,6 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.AdamW:
                 "params": [params[n] for n in group],
                 "weight_decay": wd,
                 "lr": spec.lr * scale,
-                "lr_scale": scale,
             }
             for scale, group in by_scale.items()
         ]
