@@ -118,7 +118,7 @@ def sweep_yaml(args: argparse.Namespace, late: bool = False) -> str:
 
 
 def run_once(sweep_file: Path, out: Path, cache_dir: Path | None, jobs: int) -> dict[str, Any]:
-    from sen_core.feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
     from sen_core.sweep import run_sweep
     from sen_core.sweep._files import read_json
 

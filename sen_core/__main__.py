@@ -1,5 +1,5 @@
 """``python -m sen_core`` is the ``sen`` command."""
 
-from .cli import main
+from sen_core.cli import main
 
 main()

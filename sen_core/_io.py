@@ -107,6 +107,9 @@ def loads_json(text: str | bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
     The standard decoder recurses once per level and dies with ``RecursionError`` on a deep line;
     here every failure (syntax, encoding, depth) is a ``ValueError`` the caller can word.
+
+    Args:
+        text: the JSON text (bytes are decoded as UTF-8); max_depth: the deepest nesting allowed.
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError

@@ -11,6 +11,8 @@ from typing import Any
 
 import pluggy
 
+__all__ = ["HOOKS", "PROJECT", "Register", "hookimpl", "hookspec"]
+
 PROJECT = "sen"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import ConfigError, SenError, suggest
+from sen_core.errors import ConfigError, SenError, suggest
 
 __all__ = [
     "PARAM_TYPES",

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
-
-from ._frozen import Frozen as _Frozen
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "KINDS",
@@ -22,14 +20,30 @@ __all__ = [
     "DatasetSpec",
     "EncoderSpec",
     "FamilySpec",
+    "Frozen",
     "HeadSpec",
     "Preprocess",
     "PresetSpec",
     "Provenance",
     "TokenLayout",
+    "Trainable",
     "registered_name_problem",
     "split_name",
 ]
+
+
+class Frozen(BaseModel):
+    """The one base model for immutable, strict specs: every spec in sen_core derives from it.
+
+    ``extra="forbid"`` makes an unknown key an error; ``frozen=True`` makes a spec hashable and safe
+    to share between the catalogue, configs and built networks.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# What of a neuron trains: nothing (frozen), its prompt parameters, its norm layers, or everything.
+Trainable = Literal["none", "prompts", "norms", "all"]
 
 # Any spec name: namespace/name[/more][@version] -- e.g. sen/ra-cross@1, and the names a dynamic
 # family resolves (timm/vit_small_patch16_224, open_clip/ViT-B-32/image), which carry no version.
@@ -72,7 +86,7 @@ def split_name(name: str) -> tuple[str, int | None]:
     return base, int(ver) if ver else None
 
 
-class Provenance(_Frozen):
+class Provenance(Frozen):
     """Who registered a component; filled in by the host, never by the plugin."""
 
     plugin: str
@@ -80,7 +94,7 @@ class Provenance(_Frozen):
     version: str | None = None
 
 
-class TokenLayout(_Frozen):
+class TokenLayout(Frozen):
     """How an encoder's output tokens are arranged.
 
     ``frames`` layouts hold T x tokens_per_frame tokens (image encoders run per frame, video
@@ -93,7 +107,7 @@ class TokenLayout(_Frozen):
     special_tokens: int = Field(default=0, ge=0)
 
 
-class Preprocess(_Frozen):
+class Preprocess(Frozen):
     """What raw input the encoder expects: image size and normalisation, or a tokenizer."""
 
     image_size: int | None = Field(default=None, ge=1)
@@ -120,7 +134,7 @@ class _Named:
         return self.name.split("/", 1)[0]
 
 
-class _Spec(_Named, _Frozen):
+class _Spec(_Named, Frozen):
     name: str
     summary: str
     factory: str
@@ -138,7 +152,7 @@ class _Spec(_Named, _Frozen):
     @field_validator("param_types")
     @classmethod
     def _check_param_types(cls, v: dict[str, str]) -> dict[str, str]:
-        from .params import check_type_string
+        from sen_core.params import check_type_string
 
         for t in v.values():
             check_type_string(t)
@@ -206,7 +220,7 @@ class DatasetSpec(_Spec):
     tasks: tuple[str, ...] = ()
 
 
-class PresetSpec(_Named, _Frozen):
+class PresetSpec(_Named, Frozen):
     """A named declarative config (network or sweep) shipped as YAML inside a package."""
 
     kind: Literal["preset"] = "preset"
@@ -228,7 +242,7 @@ class PresetSpec(_Named, _Frozen):
         return v
 
 
-class FamilySpec(_Frozen):
+class FamilySpec(Frozen):
     """A dynamic family: every name under ``namespace/`` is resolved on demand.
 
     ``lister`` ("module:attr") returns all names in the family (it may import the library);

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.network.attention import CrossAttention, FeedForward, attend
+from sen_core.network import CrossAttention, FeedForward, attend
 from sen_core.neuron import Tokens
 
 __all__ = ["GATES", "Integrator", "perturbed_topk"]

@@ -19,8 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from sen_core.network.block import NeuronInfo, RABlock, StepContext
-from sen_core.network.prompts import Distributor
+from sen_core.network import Distributor, NeuronInfo, RABlock, StepContext
 from sen_core.neuron import Tokens
 from sen_core.specs import BlockSpec
 

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.network.block import StepContext
+from sen_core.network import StepContext
 from sen_core.neuron import Tokens
 
 from ._common import perturbed_topk

@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.network.attention import CrossAttention, SelfAttention
-from sen_core.network.block import StepContext
+from sen_core.network import CrossAttention, SelfAttention, StepContext
 from sen_core.neuron import Tokens
 
 from .ra_cross import CrossRA

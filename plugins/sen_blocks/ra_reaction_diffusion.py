@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.network.block import StepContext
+from sen_core.network import StepContext
 from sen_core.neuron import Tokens
 
 from .ra_cross import CrossRA

@@ -1,7 +1,7 @@
 """``sen/video-folder@1``: real videos from a folder, annotated by a JSONL file in the batch schema.
 
 The annotation file is read and checked when the dataset is built (every problem names the file
-and line); clips are decoded with PyAV (``sen_core.video.decode_video``) when a sample is read.
+and line); clips are decoded with PyAV (``sen_core.data.video.decode_video``) when a sample is read.
 Moments are given in seconds and become fractions of the decoded window; each sample also carries
 the window's ``duration`` and the moments in seconds, so the moments meter measures IoU in seconds
 (as QVHighlights does). A clip that decodes to fewer frames than its container declares is reported
@@ -21,9 +21,9 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch.utils.data import Dataset
 
+from sen_core.data import decode_video
 from sen_core.errors import InputError, SenError, suggest
 from sen_core.specs import DatasetSpec
-from sen_core.video import decode_video
 
 from ._params import parse_params
 from .collate import collate_samples
@@ -197,7 +197,7 @@ class VideoFolderDataset(Dataset):
 def _read_annotations(path: Path, root: Path, limit: int | None) -> list[_Clip]:
     if not path.is_file():
         raise InputError(f"sen/video-folder@1: annotation file not found: {path}")
-    from sen_core._io import loads_json
+    from sen_core.data import loads_json
 
     clips: list[_Clip] = []
     try:

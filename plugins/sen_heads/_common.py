@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sen_core.errors import InputError
-from sen_core.head import NetworkOutput
+from sen_core.network import NetworkOutput
 from sen_core.params import check_params
 from sen_core.specs import HeadSpec
 

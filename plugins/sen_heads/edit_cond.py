@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, SenError
-from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.network import Head, Meter, NetworkOutput
 from sen_core.neuron import to_frames
 from sen_core.specs import HeadSpec
 

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from sen_core.head import Meter
+from sen_core.network import Meter
 
 
 def topk_correct(logits: Tensor, labels: Tensor, ks: Sequence[int] = (1, 5)) -> dict[int, int]:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.head import Meter
+from sen_core.network import Meter
 from sen_core.neuron import Tokens
 
 Encoder = Callable[[Any], Any]

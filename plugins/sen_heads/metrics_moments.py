@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sen_core.head import Meter
+from sen_core.network import Meter
 
 from ._common import resample_time
 from .spans import cw_to_se

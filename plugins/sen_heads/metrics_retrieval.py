@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError
-from sen_core.head import Meter
+from sen_core.network import Meter
 
 # "average": a tie shares the mean of its ranks (Frozen-in-Time's v2t_metrics, break_ties="averaging");
 # "optimistic": the pair wins every tie (Frozen-in-Time's t2v_metrics, the VSE code);

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sen_core.head import Meter
+from sen_core.network import Meter
 
 THRESHOLDS: tuple[int, ...] = (1, 2, 4, 8, 16)  # pixels at 256 x 256
 EVAL_SIZE = 256

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.network import Head, Meter, NetworkOutput
 from sen_core.specs import HeadSpec
 
 from ._common import attn_heads, head_params, need_batch

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.network import Head, Meter, NetworkOutput
 from sen_core.specs import HeadSpec
 
 from ._common import clip_logit_scale, head_params, need_text

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.network import Head, Meter, NetworkOutput
 from sen_core.specs import HeadSpec
 
 from ._common import AnchorProjection, anchor_spatial, head_params, need_batch

@@ -80,7 +80,7 @@ def _image_spec(name: str, arch: str, cfg: dict[str, Any]) -> EncoderSpec:
         )
         how = "ModifiedResNet, FiLM on its four stages"
     else:
-        from sen_core.timm_prompting import prompting_for
+        from sen_core.neuron.prompting.timm_models import prompting_for
 
         prompting = prompting_for(v["timm_model_name"])
         layout = TokenLayout(kind="frames")

@@ -16,8 +16,12 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, Trainable
-from sen_core.neuron_inputs import (
+from sen_core.neuron import (
+    Boundary,
+    PromptSlot,
+    SuperNeuron,
+    Tokens,
+    Trainable,
     check_preprocessed_frames,
     check_prompt_depth,
     check_tokens_per_frame,
@@ -97,7 +101,7 @@ class OpenClipImageNeuron(SuperNeuron):
             self.width = int(v.output_dim if v.attn_pool is not None else v.transformer.width)
 
     def _setup_resnet(self) -> None:
-        from sen_core.timm_prompting import FilmHooks
+        from sen_core.neuron.prompting.timm_models import FilmHooks
 
         v = self.visual
         # ModifiedResNet has no timm feature_info; declare its four stages so FilmHooks can hook them
@@ -109,7 +113,7 @@ class OpenClipImageNeuron(SuperNeuron):
         self.width = int(pool.c_proj.out_features if self.project else pool.c_proj.in_features)
 
     def _setup_timm(self) -> None:
-        from sen_core.timm_prompting import FilmHooks, TokenPrompter
+        from sen_core.neuron.prompting.timm_models import FilmHooks, TokenPrompter
 
         trunk = self.visual.trunk
         if self.spec.prompting == "tokens":

@@ -16,8 +16,17 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Boundary, Layout, PromptSlot, SuperNeuron, Tokens, Trainable
-from sen_core.neuron_inputs import check_prompt_depth, check_texts, shallow_if_single
+from sen_core.neuron import (
+    Boundary,
+    Layout,
+    PromptSlot,
+    SuperNeuron,
+    Tokens,
+    Trainable,
+    check_prompt_depth,
+    check_texts,
+    shallow_if_single,
+)
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 

@@ -13,7 +13,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from sen_core.errors import CheckpointError, ConfigError
-from sen_core.weights import load_into, load_state_dict_file
+from sen_core.neuron import load_into, load_state_dict_file
 
 from .configs import arch_config, tower_kind
 from .trunk_grid import resample_trunk_pos_embed

@@ -1,4 +1,4 @@
-"""Local checkpoints for timm neurons: read a file with sen_core.weights, let timm adapt it, load it.
+"""Local checkpoints for timm neurons: read a file with sen_core.neuron.weights, let timm adapt it, load it.
 
 timm's per-family ``checkpoint_filter_fn`` runs first, exactly as when timm loads its own pretrained
 weights, so original-format checkpoints and other image sizes (position embeddings) still load.
@@ -12,7 +12,7 @@ from pathlib import Path
 from torch import Tensor, nn
 
 from sen_core.errors import CheckpointError
-from sen_core.weights import LoadReport, load_into, load_state_dict_file
+from sen_core.neuron import LoadReport, load_into, load_state_dict_file
 
 __all__ = ["load_timm_checkpoint", "timm_filter"]
 

@@ -12,9 +12,9 @@ from typing import Any
 from torch import Tensor
 
 from sen_core.errors import CheckpointError
+from sen_core.neuron import load_into, load_state_dict_file
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
-from sen_core.weights import load_into, load_state_dict_file
 
 from .neuron import TimmNeuron
 

@@ -7,8 +7,8 @@ registry and pretrained config without building (or downloading) anything.
 from __future__ import annotations
 
 from sen_core.errors import UnknownNameError, suggest
+from sen_core.neuron.prompting.timm_models import model_module, prompting_for
 from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
-from sen_core.timm_prompting import model_module, prompting_for
 
 NAMESPACE = "timm"
 FACTORY = "sen_timm.neuron:build"

@@ -13,16 +13,20 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError, UnknownNameError, suggest
-from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, Trainable
-from sen_core.neuron_inputs import (
+from sen_core.neuron import (
+    Boundary,
+    PromptSlot,
+    SuperNeuron,
+    Tokens,
+    Trainable,
     check_preprocessed_frames,
     frame_tokens,
+    load_into,
     per_frame,
 )
+from sen_core.neuron.prompting.timm_models import FilmHooks, TokenPrompter
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
-from sen_core.timm_prompting import FilmHooks, TokenPrompter
-from sen_core.weights import load_into
 
 from .checkpoint import load_timm_checkpoint
 from .layout import pooled_branches, sequence_layout

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sen_core.errors import CheckpointError, ConfigError
-from sen_core.weights import load_into, load_state_dict_file
+from sen_core.neuron import load_into, load_state_dict_file
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

@@ -16,8 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens
-from sen_core.neuron_inputs import insert_tokens
+from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, insert_tokens
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel

@@ -13,8 +13,15 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Layout, Tokens, Trainable
-from sen_core.neuron_inputs import check_prompt_depth, check_texts, remove_tokens, shallow_if_single
+from sen_core.neuron import (
+    Layout,
+    Tokens,
+    Trainable,
+    check_prompt_depth,
+    check_texts,
+    remove_tokens,
+    shallow_if_single,
+)
 from sen_core.params import check_params
 from sen_core.specs import EncoderSpec
 

@@ -14,8 +14,9 @@ import torch
 from torch import Tensor
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.neuron import Tokens, Trainable
-from sen_core.neuron_inputs import (
+from sen_core.neuron import (
+    Tokens,
+    Trainable,
     check_prompt_depth,
     check_tokens_per_frame,
     frame_tokens,

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from torch import Tensor, nn
 
-from sen_core.neuron import Tokens, Trainable
-from sen_core.neuron_inputs import (
+from sen_core.neuron import (
+    Tokens,
+    Trainable,
     check_preprocessed_frames,
     check_prompt_depth,
     check_tokens_per_frame,

@@ -12,15 +12,15 @@ from typing import Any
 
 import click
 
-from .._version import __version__
-from ..errors import SenError
+from sen_core._version import __version__
+from sen_core.errors import SenError
 
 
 class _SenGroup(click.Group):
     """Turns SenError into ``error: ...`` + exit 2 (a traceback only under --debug)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from ._quiet import cli_output
+        from sen_core.cli._quiet import cli_output
 
         try:
             with cli_output(bool(ctx.params.get("verbose"))):
@@ -55,7 +55,7 @@ def cli(debug: bool, verbose: bool) -> None:
 
 
 def _register_commands() -> None:
-    from . import (
+    from sen_core.cli import (
         _bench_cmds,
         _catalogue_cmds,
         _config_cmds,

@@ -1,4 +1,4 @@
-"""``sen bench research``: the multi-seed research benchmark (see sen_core/research.py)."""
+"""``sen bench research``: the multi-seed research benchmark (see sen_core/app/research.py)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def research_cmd(
       sen bench research --out runs/research -j 2
       sen bench research train.steps=300 data.params.num_samples=2048 --out runs/research-long
     """
-    from ..research import run_research
+    from sen_core.app.research import run_research
 
     parts = ["sen", "bench", "research", *overrides, "--out", out_dir, "-j", str(jobs)]
     if write != "docs/results.md":

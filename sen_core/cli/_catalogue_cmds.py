@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from ..catalogue import Catalogue, get_catalogue, import_ref, normalise_kind
-from ..errors import SenError
-from ..specs import (
+from sen_core.catalogue import Catalogue, get_catalogue, import_ref, normalise_kind
+from sen_core.cli._output import print_json, print_table
+from sen_core.errors import SenError
+from sen_core.specs import (
     KINDS,
     SPEC_TYPES,
     BlockSpec,
@@ -19,7 +20,6 @@ from ..specs import (
     HeadSpec,
     PresetSpec,
 )
-from ._output import print_json, print_table
 
 _KIND_CHOICES = [k + "s" for k in KINDS]
 
@@ -114,7 +114,7 @@ def _sources(catalogue: Catalogue, spec: Any) -> dict[str, str]:
     family also gets the family's resolver and, when the family has a ``locator``, the library's
     own entry point (which imports the library).
     """
-    from ..source_location import locate_ref, package_file
+    from sen_core.catalogue.source_location import locate_ref, package_file
 
     refs: dict[str, str | None] = {}
     if spec.kind == "preset":
@@ -167,8 +167,8 @@ def plugins_cmd(as_json: bool) -> None:
 @click.argument("kind")
 def schema_cmd(kind: str) -> None:
     """Print the JSON schema of a spec KIND (encoder, block, head, dataset, preset, family, network, run)."""
-    from ..network_spec import NetworkSpec
-    from ..run_config import RunConfig
+    from sen_core.config.run_config import RunConfig
+    from sen_core.network.spec import NetworkSpec
 
     models = dict(SPEC_TYPES) | {"network": NetworkSpec, "run": RunConfig}
     key = kind.lower()

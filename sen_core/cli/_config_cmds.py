@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import print_json, print_table
+from sen_core.cli._output import print_json, print_table
 
 if TYPE_CHECKING:
-    from ..feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
 
 @click.group("config")
@@ -36,7 +36,7 @@ def config_show(
       sen config show sen/demo@1 model.neurons.0.params.image_size=64
     Every problem is reported at once (file and key path); exit status 2 when any.
     """
-    from ..config import dump_yaml, load_run_config
+    from sen_core.config import dump_yaml, load_run_config
 
     run = load_run_config(config, list(overrides), check_names=not no_check_names)
     data = run.model_dump(mode="json")
@@ -53,7 +53,7 @@ def cache_group() -> None:
 
 
 def _cache(directory: str | None) -> FeatureCache:
-    from ..feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
     return FeatureCache(directory)
 
@@ -68,7 +68,7 @@ def _cache(directory: str | None) -> FeatureCache:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def cache_info(directory: str | None, as_json: bool) -> None:
     """Entries, size and location of the feature cache, per neuron."""
-    from ..feature_cache import format_size
+    from sen_core.neuron.cache import format_size
 
     info = _cache(directory).info()
     if as_json:

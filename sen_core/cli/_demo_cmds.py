@@ -1,10 +1,10 @@
-"""``sen demo``: the main job (see sen_core/demo.py)."""
+"""``sen demo``: the main job (see sen_core/app/demo.py)."""
 
 from __future__ import annotations
 
 import click
 
-from ._output import print_table
+from sen_core.cli._output import print_table
 
 
 @click.command("demo")
@@ -44,9 +44,9 @@ def demo_cmd(
     three real clips against three text queries with the pretrained neurons alone.
     OVERRIDES (key=value) apply to every network, e.g. train.steps=20.
     """
-    from ..demo import run_demo
-    from ..demo_report import COLUMNS, rows
-    from ..errors import ConfigError
+    from sen_core.app.demo import run_demo
+    from sen_core.app.demo_report import COLUMNS, rows
+    from sen_core.errors import ConfigError
 
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from ..errors import SenError
-from ._output import print_json, print_table
+from sen_core.cli._output import print_json, print_table
+from sen_core.errors import SenError
 
 
 def load_network_spec(config: str, overrides: tuple[str, ...] = ()) -> Any:
@@ -20,13 +20,13 @@ def load_network_spec(config: str, overrides: tuple[str, ...] = ()) -> Any:
     bad = [o for o in overrides if "=" not in o or o.startswith("=")]
     if bad:
         raise SenError(f"override '{bad[0]}' must be key=value, e.g. model.depth=2")
-    from ..config import load_run_config
+    from sen_core.config import load_run_config
 
     return load_run_config(config, list(overrides)).model
 
 
 def _build(config: str, overrides: tuple[str, ...]) -> dict[str, Any]:
-    from ..network import build_network, describe_network
+    from sen_core.network import build_network, describe_network
 
     return describe_network(build_network(load_network_spec(config, overrides)))
 
@@ -134,7 +134,7 @@ def graph_cmd(config: str, overrides: tuple[str, ...], fmt: str, out: Path | Non
       sen graph sen/demo@1 --format mermaid --out demo.mmd
       sen graph my_run.yaml --format dot | dot -Tsvg > net.svg
     """
-    from ..network.describe import to_dot, to_mermaid
+    from sen_core.network.describe import to_dot, to_mermaid
 
     desc = _build(config, overrides)
     text = to_mermaid(desc) if fmt == "mermaid" else to_dot(desc)

@@ -1,6 +1,6 @@
 """``sen encode``: one video -> one neuron -> a safetensors file of tokens (with their layout).
 
-Decodes and samples the clip (sen_core.video), builds the neuron from the catalogue, encodes the
+Decodes and samples the clip (sen_core.data.video), builds the neuron from the catalogue, encodes the
 frames in chunks with a progress bar on stderr, and writes the file atomically.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import InputError, SenError
+from sen_core.errors import InputError, SenError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -56,7 +56,7 @@ def _atomic_save(tensors: dict[str, Any], path: Path, metadata: dict[str, str]) 
     """Write a safetensors file under a temporary name in the same folder, then rename it into place."""
     from safetensors.torch import save_file
 
-    from .._io import atomic_write
+    from sen_core._io import atomic_write
 
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
@@ -85,7 +85,7 @@ def encode_frames(neuron: Any, frames: Any, batch_frames: int, progress: Any = N
 
     import torch
 
-    from ..neuron import Tokens
+    from sen_core.neuron import Tokens
 
     device = next((p.device for p in neuron.parameters()), torch.device("cpu"))
     clip = torch.from_numpy(frames).unsqueeze(0)  # (1, T, H, W, 3) uint8
@@ -208,9 +208,9 @@ def encode_cmd(
     Example:
       sen encode clip.mp4 --neuron timm/vit_tiny_patch16_224 --frames 8 --out clip.safetensors
     """
-    from .._version import __version__
-    from ..catalogue import get_catalogue
-    from ..video import ShortDecodeWarning, decode_video
+    from sen_core._version import __version__
+    from sen_core.catalogue import get_catalogue
+    from sen_core.data.video import ShortDecodeWarning, decode_video
 
     if frames is not None and fps is not None:
         raise SenError("give either --frames or --fps, not both")
@@ -232,7 +232,7 @@ def encode_cmd(
 
     import torch
 
-    from ..neuron import build_neuron
+    from sen_core.neuron import build_neuron
 
     try:
         neuron = build_neuron(spec, **kwargs)

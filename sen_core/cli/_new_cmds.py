@@ -15,7 +15,7 @@ from string import Template
 
 import click
 
-from ..errors import ConfigError
+from sen_core.errors import ConfigError
 
 KINDS = ("encoder", "block", "head")
 _MODULE = {"encoder": "tinyconv", "block": "meanmix", "head": "probe"}

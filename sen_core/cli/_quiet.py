@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import click
 
-from ..errors import PluginWarning
+from sen_core.errors import PluginWarning
 
 __all__ = ["cli_output"]
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ._output import print_json, print_table
+from sen_core.cli._output import print_json, print_table
 
 if TYPE_CHECKING:
-    from ..feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
 
 class _SweepGroup(click.Group):
@@ -111,17 +111,17 @@ def sweep_run(
     log: str | None,
 ) -> None:
     """Run or resume SWEEP (a .yaml file or a preset name such as sen/sweep-depth@1)."""
-    from ..sweep import load_sweep, plan_trials
-    from ..sweep.report import format_best
-    from ..sweep.runner import default_out_dir, run_sweep
-    from ..train.trackers import parse_loggers
+    from sen_core.sweep import load_sweep, plan_trials
+    from sen_core.sweep.report import format_best
+    from sen_core.sweep.runner import default_out_dir, run_sweep
+    from sen_core.train.trackers import parse_loggers
 
     loggers = parse_loggers(log)
     loaded = load_sweep(sweep)
     if jobs is None:
         jobs = 0 if backend == "ray" else 1
     if dry_run:
-        from ..sweep._files import read_results
+        from sen_core.sweep._files import read_results
 
         trials = plan_trials(loaded)
         out = out_dir or default_out_dir(loaded.name)
@@ -142,7 +142,7 @@ def sweep_run(
     if no_cache:
         cache = False
     elif cache_dir:
-        from ..feature_cache import FeatureCache
+        from sen_core.neuron.cache import FeatureCache
 
         cache = FeatureCache(cache_dir)
     summary = run_sweep(
@@ -171,7 +171,7 @@ def sweep_status(directory: str, as_json: bool) -> None:
     """Summarise a running or finished sweep directory: done, failed, pending, best so far."""
     from pathlib import Path
 
-    from ..sweep.report import format_best, summarise
+    from sen_core.sweep.report import format_best, summarise
 
     s = summarise(Path(directory))
     if as_json:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import SenError
-from ._output import print_json, print_table
+from sen_core.cli._output import print_json, print_table
+from sen_core.errors import SenError
 
 
 def _fmt(value: object) -> str:
@@ -25,7 +25,7 @@ def _is_main_process() -> bool:
 def _strict_versions(flag: bool) -> None:
     """--strict-versions: through the environment, so every process of the run sees it."""
     if flag:
-        from .._provenance import STRICT_ENV
+        from sen_core.catalogue.provenance import STRICT_ENV
 
         os.environ[STRICT_ENV] = "1"
 
@@ -91,9 +91,9 @@ def train_cmd(
     bad = [o for o in overrides if "=" not in o or o.startswith("=")]
     if bad:
         raise SenError(f"override '{bad[0]}' must be key=value, e.g. train.steps=50")
-    from ..config import load_run_config
-    from ..train import train
-    from ..train.trackers import parse_loggers, require_extras
+    from sen_core.config import load_run_config
+    from sen_core.train import train
+    from sen_core.train.trackers import parse_loggers, require_extras
 
     if log is not None:  # an override like any other, so config.yaml records it
         overrides = (*overrides, f"train.loggers=[{','.join(parse_loggers(log))}]")
@@ -102,7 +102,7 @@ def train_cmd(
     run_dir = run_dir or Path("runs") / cfg.name
     cache = None
     if feature_cache is not None:
-        from ..feature_cache import FeatureCache
+        from sen_core.neuron.cache import FeatureCache
 
         cache = FeatureCache(None if feature_cache == "default" else feature_cache)
     metrics = train(cfg, run_dir, resume=resume, progress=not no_progress, feature_cache=cache)
@@ -156,8 +156,8 @@ def eval_cmd(
 ) -> None:
     """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
     _strict_versions(strict_versions)
-    from .._io import atomic_write_json
-    from ..train import RunDir, evaluate
+    from sen_core._io import atomic_write_json
+    from sen_core.train import RunDir, evaluate
 
     ckpt = RunDir(run_dir).require_checkpoint()  # a clear error before anything heavy is built
     metrics = evaluate(run_dir, split=split, batches=batches, batch_size=batch_size, device=device)

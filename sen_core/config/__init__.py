@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, count
-from ._load import Layered, is_path_ref, locate, preset_source, read_layers
-from ._overrides import Override, parse_override, split_key
-from ._validate import validate_run
-from ._yaml import dump_yaml, load_yaml
+from sen_core.config._load import Layered, is_path_ref, locate, preset_source, read_layers
+from sen_core.config._overrides import Override, parse_override, split_key
+from sen_core.config._validate import validate_run
+from sen_core.config._yaml import dump_yaml, load_yaml
+from sen_core.errors import ConfigError, count
 
 if TYPE_CHECKING:
-    from ..run_config import RunConfig
+    from sen_core.config.run_config import RunConfig
 
 __all__ = [
     "Layered",

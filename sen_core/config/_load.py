@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from ..errors import UnknownNameError
-from ._merge import Origins, delete_marker_problems, merge
-from ._overrides import Override, apply_overrides
-from ._yaml import load_yaml
+from sen_core.config._merge import Origins, delete_marker_problems, merge
+from sen_core.config._overrides import Override, apply_overrides
+from sen_core.config._yaml import load_yaml
+from sen_core.errors import UnknownNameError
 
 META_KEY = "_meta_"
 BASE_KEY = "_base_"
@@ -67,7 +67,7 @@ def preset_source(name: str, catalogue: Any = None) -> Source:
     """The YAML file behind a registered preset (raises UnknownNameError with suggestions)."""
     from importlib import resources
 
-    from ..catalogue import get_catalogue
+    from sen_core.catalogue import get_catalogue
 
     spec = (catalogue or get_catalogue()).get(name, kind="preset")
     package, _, rel = spec.resource.partition(":")

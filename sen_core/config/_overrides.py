@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from ._merge import Origins, forget_below, record_origins
-from ._yaml import load_yaml
+from sen_core.config._merge import Origins, forget_below, record_origins
+from sen_core.config._yaml import load_yaml
 
 Override = str | tuple[str, Any]
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..errors import UnknownNameError, suggest
-from ..network_spec import default_key
-from ..params import param_problems
-from ..run_config import RunConfig
-from ._merge import Origins, origin_of
+from sen_core.catalogue import lookup_component
+from sen_core.config._merge import Origins, origin_of
+from sen_core.config.run_config import RunConfig
+from sen_core.errors import suggest
+from sen_core.network.spec import anchor_problem, default_key
+from sen_core.params import param_problems
 
 # Where component names live in a run config, and the catalogue kind each must be.
 _NAME_FIELDS = (
@@ -115,40 +116,11 @@ def check_anchor(data: dict[str, Any], origins: Origins, default: str) -> list[s
     return [f"{origin_of(loc, origins, default)}: {dotted(loc)}: {msg}"]
 
 
-def anchor_problem(anchor: str, keys: Sequence[str]) -> str | None:
-    """Why ``anchor`` is not one of the neuron ``keys`` (with a did-you-mean), or None.
-
-    The one anchor check: config validation and ``resolve_network`` both call it.
-    """
-    if anchor in keys:
-        return None
-    hint = suggest(anchor, keys)
-    msg = f"anchor '{anchor}' is not the key of a neuron; the keys are {', '.join(map(repr, keys))}"
-    return msg + (f" (did you mean '{hint[0]}'?)" if hint else "")
-
-
-def lookup_component(catalogue: Any, name: str, kind: str) -> tuple[Any, str | None]:
-    """The spec registered as ``name`` of ``kind``, or why there is none.
-
-    The one component-name check: config validation and ``resolve_network`` both call it.
-
-    Returns:
-        ``(spec, None)``, or ``(None, problem)``: an unknown name (with suggestions and the
-        plugins that failed to load) or a dynamic family that could not resolve it.
-    """
-    try:
-        return catalogue.get(name, kind=kind), None
-    except UnknownNameError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - a family resolver failing on an odd name
-        return None, f"cannot resolve {kind} '{name}': {type(exc).__name__}: {exc}"
-
-
 def check_component_names(
     data: dict[str, Any], origins: Origins, default: str, catalogue: Any = None
 ) -> list[str]:
     """Every component name in the config must be in the catalogue (looked up, never built)."""
-    from ..catalogue import get_catalogue
+    from sen_core.catalogue import get_catalogue
 
     cat = catalogue or get_catalogue()
     problems = []

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..neuron import Layout, Tokens, select_tokens
+from sen_core.neuron import Layout, Tokens, select_tokens
 
 __all__ = ["NeuronAdapter", "frame_position_embedding", "reduce_tokens"]
 

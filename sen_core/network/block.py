@@ -13,8 +13,8 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from ..neuron import PromptSlot, Tokens
-from ..specs import BlockSpec
+from sen_core.neuron import PromptSlot, Tokens
+from sen_core.specs import BlockSpec
 
 __all__ = ["NeuronInfo", "RABlock", "StepContext"]
 

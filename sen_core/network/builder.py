@@ -12,17 +12,17 @@ from typing import Any
 
 from torch import nn
 
-from .. import catalogue as _catalogue
-from ..catalogue import Catalogue, import_ref
-from ..errors import ConfigError, SenError, count
-from ..head import Head
-from ..network_spec import NetworkSpec, stable_hash
-from ..neuron import SuperNeuron
-from ..params import call_factory
-from .block import NeuronInfo, RABlock
-from .memory import check_fits
-from .network import SuperEncodingNetwork
-from .validate import ResolvedNetwork, resolve_network
+from sen_core import catalogue as _catalogue
+from sen_core.catalogue import Catalogue, import_ref
+from sen_core.errors import ConfigError, SenError, count
+from sen_core.network.block import NeuronInfo, RABlock
+from sen_core.network.head import Head
+from sen_core.network.memory import check_fits
+from sen_core.network.network import SuperEncodingNetwork
+from sen_core.network.spec import NetworkSpec, stable_hash
+from sen_core.network.validate import ResolvedNetwork, resolve_network
+from sen_core.neuron import SuperNeuron
+from sen_core.params import call_factory
 
 __all__ = ["build_network", "build_resolved"]
 
@@ -30,7 +30,11 @@ __all__ = ["build_network", "build_resolved"]
 def build_network(
     spec: NetworkSpec | dict[str, Any], *, catalogue: Catalogue | None = None
 ) -> SuperEncodingNetwork:
-    """Validate ``spec`` (raising ConfigError with every problem) and build the network."""
+    """Validate ``spec`` (raising ConfigError with every problem) and build the network.
+
+    Args:
+        spec: a ``NetworkSpec`` or its dict; catalogue: where names resolve (default: installed).
+    """
     cat = catalogue if catalogue is not None else _catalogue.get_catalogue()
     return build_resolved(resolve_network(spec, cat))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 
 if TYPE_CHECKING:
-    from .network import SuperEncodingNetwork
+    from sen_core.network.network import SuperEncodingNetwork
 
 __all__ = ["count_parameters", "describe_network", "to_dot", "to_mermaid"]
 
@@ -27,6 +27,11 @@ def count_parameters(module: nn.Module) -> dict[str, int]:
 
 
 def describe_network(net: SuperEncodingNetwork) -> dict[str, Any]:
+    """A JSON-ready description: inputs, neurons (widths, prompting, parameters), block, heads.
+
+    Args:
+        net: a built network.
+    """
     spec, res = net.spec, net.resolved
     neurons = []
     first: dict[int, str] = {}
@@ -145,7 +150,11 @@ def _graph(
 
 
 def to_mermaid(desc: dict[str, Any]) -> str:
-    """A Mermaid flowchart of the network."""
+    """A Mermaid flowchart of the network.
+
+    Args:
+        desc: what ``describe_network`` returns.
+    """
     shapes = {
         "input": ('[/"', '"/]'),
         "block": ('{{"', '"}}'),
@@ -170,7 +179,11 @@ def to_mermaid(desc: dict[str, Any]) -> str:
 
 
 def to_dot(desc: dict[str, Any]) -> str:
-    """A Graphviz dot digraph of the network."""
+    """A Graphviz dot digraph of the network.
+
+    Args:
+        desc: what ``describe_network`` returns.
+    """
     shapes = {
         "input": "parallelogram",
         "block": "hexagon",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ConfigError
-from ..network_spec import NetworkSpec
+from sen_core.errors import ConfigError
+from sen_core.network.spec import NetworkSpec
 
 _BYTES = 4  # float32
 

@@ -15,17 +15,17 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from ..errors import InputError
-from ..feature_cache import FeatureCache
-from ..head import Head, Meter, NetworkOutput
-from ..network_spec import NetworkSpec, stable_hash
-from ..neuron import Boundary, SuperNeuron, Tokens
-from .adapters import NeuronAdapter
-from .block import RABlock, StepContext
-from .distill import distill_loss
-from .readout import TrendReadout
-from .step0 import batch_field
-from .validate import TEXT_SOURCES, ResolvedNetwork
+from sen_core.errors import InputError
+from sen_core.network.adapters import NeuronAdapter
+from sen_core.network.block import RABlock, StepContext
+from sen_core.network.distill import distill_loss
+from sen_core.network.head import Head, Meter, NetworkOutput
+from sen_core.network.readout import TrendReadout
+from sen_core.network.spec import NetworkSpec, stable_hash
+from sen_core.network.step0 import batch_field
+from sen_core.network.validate import TEXT_SOURCES, ResolvedNetwork
+from sen_core.neuron import Boundary, SuperNeuron, Tokens
+from sen_core.neuron.cache import FeatureCache
 
 __all__ = ["SuperEncodingNetwork"]
 
@@ -271,7 +271,7 @@ class SuperEncodingNetwork(nn.Module):
         prompt-free tokens) is read from it and only the misses are encoded."""
         features = None
         if cache is not None:
-            from .step0 import cached_features
+            from sen_core.network.step0 import cached_features
 
             device = next(self.parameters()).device
             # cached entries are shared by every trial: keep them in full precision

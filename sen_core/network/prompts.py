@@ -16,10 +16,10 @@ from dataclasses import replace
 import torch
 from torch import Tensor, nn
 
-from ..errors import ConfigError
-from ..neuron import PromptSlot
-from .attention import CrossAttention
-from .block import NeuronInfo
+from sen_core.errors import ConfigError
+from sen_core.network.attention import CrossAttention
+from sen_core.network.block import NeuronInfo
+from sen_core.neuron import PromptSlot
 
 __all__ = ["DEEP_MODES", "Distributor", "PromptGenerator"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..errors import InputError
+from sen_core.errors import InputError
 
 __all__ = ["TrendReadout", "temporal_slope"]
 

@@ -4,7 +4,7 @@
 of the weights file; weights are the trainable tensors (plus buffers of trained parts) by
 default, everything with ``full=True``. Both files are written atomically (temp file + rename).
 Loading rebuilds the network from the spec, refuses a hash mismatch and warns about (or, strict,
-refuses) plugin versions other than those saved (sen_core._provenance).
+refuses) plugin versions other than those saved (sen_core.catalogue.provenance).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .._io import atomic_write, loads_json, sha256_file
-from .._version import __version__
-from ..catalogue import Catalogue
-from ..errors import CheckpointError, ConfigError, PluginWarning
-from ..network_spec import stable_hash
-from .network import SuperEncodingNetwork
+from sen_core._io import atomic_write, loads_json, sha256_file
+from sen_core._version import __version__
+from sen_core.catalogue import Catalogue
+from sen_core.errors import CheckpointError, ConfigError, PluginWarning
+from sen_core.network.network import SuperEncodingNetwork
+from sen_core.network.spec import stable_hash
 
 __all__ = ["FORMAT", "META_FILE", "WEIGHTS_FILE", "load_network", "save_network"]
 
@@ -53,7 +53,11 @@ def saved_keys(net: SuperEncodingNetwork, full: bool = False) -> list[str]:
 def save_network(
     net: SuperEncodingNetwork, directory: str | os.PathLike[str], full: bool = False
 ) -> Path:
-    """Write ``directory/model.safetensors`` and ``directory/sen.json``; return the directory."""
+    """Write ``directory/model.safetensors`` and ``directory/sen.json``; return the directory.
+
+    Args:
+        net: the network; directory: where to write (created); full: also save frozen weights.
+    """
     from safetensors.torch import save_file
 
     net = getattr(net, "_orig_mod", net)  # a torch.compile wrapper saves its module
@@ -130,7 +134,7 @@ def _saved_and_installed(
     meta: dict[str, Any], catalogue: Catalogue
 ) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """``{distribution: version}`` recorded in sen.json, and installed now (sen itself included)."""
-    from .._provenance import component_versions
+    from sen_core.catalogue.provenance import component_versions
 
     comps = meta.get("components", {})
     saved = {"sen": meta.get("sen_version")} | component_versions(comps.values())
@@ -167,10 +171,10 @@ def load_network(
     """
     from safetensors.torch import load_file
 
-    from .. import _provenance
-    from .. import catalogue as _catalogue
-    from .builder import build_resolved
-    from .validate import resolve_network
+    from sen_core import catalogue as _catalogue
+    from sen_core.catalogue import provenance as _provenance
+    from sen_core.network.builder import build_resolved
+    from sen_core.network.validate import resolve_network
 
     d = Path(directory)
     meta_path, weights = d / META_FILE, d / WEIGHTS_FILE

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 import torch
 from torch import Tensor
 
-from ..errors import InputError
-from ..feature_cache import content_hash
-from ..neuron import Boundary, Layout, Tokens
+from sen_core.errors import InputError
+from sen_core.neuron import Boundary, Layout, Tokens
+from sen_core.neuron.cache import content_hash
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from torch.nn import Parameter
 
-    from ..feature_cache import FeatureCache
-    from ..network_spec import NetworkSpec
+    from sen_core.network.spec import NetworkSpec
+    from sen_core.neuron.cache import FeatureCache
 
 
 class Step0Owner(Protocol):

@@ -2,7 +2,7 @@
 
 Every problem is collected (with its key path, e.g. ``model.neurons[1].input``) and reported at
 once in one ConfigError. Component names and the anchor are checked by the same functions config
-validation uses (``config._validate.lookup_component`` / ``anchor_problem``). The result is the
+validation uses (``catalogue.lookup_component`` / ``network.spec.anchor_problem``). The result is the
 resolved spec (explicit keys, default params merged)
 whose canonical JSON hash identifies the architecture, plus the component specs it names.
 """
@@ -14,12 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..catalogue import Catalogue, import_ref
-from ..config._validate import anchor_problem, lookup_component
-from ..errors import ConfigError, SenError, count
-from ..network_spec import HeadEntry, NetworkSpec, NeuronEntry
-from ..params import param_problems
-from ..specs import BlockSpec, EncoderSpec, HeadSpec
+from sen_core.catalogue import Catalogue, import_ref, lookup_component
+from sen_core.errors import ConfigError, SenError, count
+from sen_core.network.spec import HeadEntry, NetworkSpec, NeuronEntry, anchor_problem
+from sen_core.params import param_problems
+from sen_core.specs import BlockSpec, EncoderSpec, HeadSpec
 
 __all__ = [
     "PER_SAMPLE_TEXT",

@@ -7,9 +7,9 @@ per-trial result files. See docs/sweeps.md.
 
 from __future__ import annotations
 
-from .report import summarise, write_reports
-from .runner import default_out_dir, run_sweep
-from .spec import (
+from sen_core.sweep.report import summarise, write_reports
+from sen_core.sweep.runner import default_out_dir, run_sweep
+from sen_core.sweep.spec import (
     LoadedSweep,
     RandomAxis,
     RandomSpec,
@@ -19,7 +19,7 @@ from .spec import (
     load_sweep,
     plan_trials,
 )
-from .trial import execute_trial, flatten_metrics, train_trial
+from sen_core.sweep.trial import execute_trial, flatten_metrics, train_trial
 
 __all__ = [
     "LoadedSweep",

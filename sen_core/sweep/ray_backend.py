@@ -14,8 +14,8 @@ import sysconfig
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import SenError
-from .trial import died_result, execute_trial
+from sen_core.errors import SenError
+from sen_core.sweep.trial import died_result, execute_trial
 
 INSTALL_HINT = (
     "the ray backend needs Ray, which is not installed: pip install 'sen[ray]' (or pip install ray)"
@@ -37,7 +37,7 @@ def _ship_by_value(ref: str) -> Any | None:
     Installed packages (and sen's own) are imported by name on the workers; a module from a local
     folder (a script, tests) is sent by value with cloudpickle instead.
     """
-    from ..catalogue import import_ref
+    from sen_core.catalogue import import_ref
 
     fn = import_ref(ref)
     module = sys.modules.get(getattr(fn, "__module__", ""), None)

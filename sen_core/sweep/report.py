@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write, atomic_write_text
-from ._files import read_json, read_plan, read_results
+from sen_core._io import atomic_write, atomic_write_text
+from sen_core.sweep._files import read_json, read_plan, read_results
 
 CSV_FILE = "results.csv"
 MD_FILE = "results.md"
@@ -48,7 +48,7 @@ def collect(sweep_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list
     """(plan, rows, axis names, metric names); one row per planned trial that has a result."""
     plan = read_plan(sweep_dir)
     if plan is None:
-        from ..errors import SenError
+        from sen_core.errors import SenError
 
         raise SenError(
             f"{sweep_dir}: not a sweep directory (no sweep.json); "
@@ -292,7 +292,7 @@ def _alive(pid: int) -> bool:
 def reports_current(sweep_dir: Path, ids: list[str], *, plot: bool) -> bool:
     """Whether results.csv and results.md (and plot.png when ``plot``) exist and were written
     after every trial result: the driver writes them last, so until then a sweep is not finished."""
-    from ._files import result_path
+    from sen_core.sweep._files import result_path
 
     newest = 0
     for tid in ids:

@@ -18,12 +18,12 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._io import atomic_write_json
-from ..errors import SenError
-from ._files import PLAN_FILE, read_results, result_path, trial_dir
-from .report import STATE_FILE, format_best, summarise, write_reports
-from .spec import LoadedSweep, Trial, load_sweep, plan_trials
-from .trial import died_result, execute_trial, init_worker
+from sen_core._io import atomic_write_json
+from sen_core.errors import SenError
+from sen_core.sweep._files import PLAN_FILE, read_results, result_path, trial_dir
+from sen_core.sweep.report import STATE_FILE, format_best, summarise, write_reports
+from sen_core.sweep.spec import LoadedSweep, Trial, load_sweep, plan_trials
+from sen_core.sweep.trial import died_result, execute_trial, init_worker
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -80,7 +80,7 @@ def run_sweep(
     if jobs < 0:
         raise SenError(f"jobs must be >= 0, got {jobs}")
     if backend == "ray":
-        from .ray_backend import require_ray
+        from sen_core.sweep.ray_backend import require_ray
 
         require_ray()  # fail before any work when ray is missing
     loaded = sweep if isinstance(sweep, LoadedSweep) else load_sweep(sweep, catalogue=catalogue)
@@ -94,7 +94,7 @@ def run_sweep(
     done = read_results(out, [t.id for t in trials])
     keep = {"ok"} if retry_failed else {"ok", "failed"}
     todo = [t for t in trials if done.get(t.id, {}).get("status") not in keep]
-    from .tracking import SweepTracking
+    from sen_core.sweep.tracking import SweepTracking
 
     tracking = SweepTracking(out, loaded, trials, list(loggers or []))
     tracking.catch_up(done)
@@ -104,7 +104,7 @@ def run_sweep(
     state = _State(out)
     last_plot = time.monotonic()
     if backend == "ray":
-        from .ray_backend import iter_ray
+        from sen_core.sweep.ray_backend import iter_ray
 
         results = iter_ray(
             tasks, jobs, address=ray_address, on_start=state.started, **(ray_resources or {})
@@ -134,8 +134,8 @@ def run_sweep(
 
 def _refuse_if_running(out: Path) -> None:
     """Two drivers on one directory would run trials twice: refuse while another one is alive."""
-    from ._files import read_json
-    from .report import _alive
+    from sen_core.sweep._files import read_json
+    from sen_core.sweep.report import _alive
 
     state = read_json(out / STATE_FILE) or {}
     pid = state.get("pid")
@@ -153,13 +153,13 @@ def _refuse_if_running(out: Path) -> None:
 
 def _remove_stale_tmp(out: Path) -> None:
     """Temporary files left by a killed run (their writer is gone; the real files are intact)."""
-    from ._files import remove_temp_files
+    from sen_core.sweep._files import remove_temp_files
 
     remove_temp_files(out)
 
 
 def _task(out: Path, sweep: LoadedSweep, trial: Trial, cache: Any) -> dict[str, Any]:
-    from ..feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
     if cache is None:
         cache = FeatureCache() if sweep.spec.cache else False

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .._frozen import Frozen
-from ..errors import ConfigError, count
+from sen_core.errors import ConfigError, count
+from sen_core.specs import Frozen
 
 DEFAULT_TRIAL = "sen_core.sweep.trial:train_trial"
 
@@ -168,7 +168,7 @@ class LoadedSweep:
 
     @property
     def base_ref(self) -> str:
-        from ..config import is_path_ref
+        from sen_core.config import is_path_ref
 
         base = self.spec.base
         if (
@@ -185,8 +185,8 @@ class LoadedSweep:
 
 def load_sweep(ref: str, *, catalogue: Any = None) -> LoadedSweep:
     """Read a sweep file or preset (``_base_`` works as for run configs) and validate it."""
-    from ..config._load import read_layers
-    from ..config._validate import validate_model
+    from sen_core.config._load import read_layers
+    from sen_core.config._validate import validate_model
 
     layered = read_layers(ref, catalogue=catalogue, expect=("sweep",))
     problems = list(layered.problems)
@@ -216,7 +216,7 @@ def _show(value: Any) -> Any:
     """How a value appears in result tables: scalars as they are, containers as short text."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    from ..network_spec import canonical_json
+    from sen_core.network.spec import canonical_json
 
     text = canonical_json(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -265,7 +265,7 @@ def plan_trials(
 
     Trials resolving to the same config (same hash) are kept once.
     """
-    from ..config import load_run_config
+    from sen_core.config import load_run_config
 
     base = sweep.base_ref
     problems: list[str] = []

@@ -16,15 +16,15 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..train.trackers import (
+from sen_core.sweep._files import PLAN_FILE
+from sen_core.sweep.report import CSV_FILE, MD_FILE, PLOT_FILE
+from sen_core.sweep.spec import LoadedSweep, Trial
+from sen_core.train.trackers import (
     TrackerWarning,
     config_params,
     require_extras,
     resolve_mlflow_uri,
 )
-from ._files import PLAN_FILE
-from .report import CSV_FILE, MD_FILE, PLOT_FILE
-from .spec import LoadedSweep, Trial
 
 TRIAL_TAG = "sen.trial_id"
 SWEEP_TAG = "sen.sweep_dir"
@@ -67,7 +67,7 @@ class SweepTracking:
         return None
 
     def _open_parent(self) -> None:
-        from ..train.trackers import _mlflow as m
+        from sen_core.train.trackers import _mlflow as m
 
         mlflow = m.client(self.uri)
         run_id = m.existing_run(mlflow, self.out, self.uri)
@@ -115,8 +115,8 @@ class SweepTracking:
         return task
 
     def _child(self, task: dict[str, Any]) -> None:
-        from ..run_config import RunConfig
-        from ..train.trackers import _mlflow as m
+        from sen_core.config.run_config import RunConfig
+        from sen_core.train.trackers import _mlflow as m
 
         found = self.mlflow.search_runs(
             [self.experiment],
@@ -161,7 +161,7 @@ class SweepTracking:
         self._guard(f"close the run of trial {result['id']}", self._close_child, result)
 
     def _close_child(self, result: dict[str, Any]) -> None:
-        from ..train.trackers import _mlflow as m
+        from sen_core.train.trackers import _mlflow as m
 
         found = self.mlflow.search_runs(
             [self.experiment],
@@ -189,7 +189,7 @@ class SweepTracking:
         self._guard("close the parent run", self._close_parent, summary)
 
     def _close_parent(self, summary: dict[str, Any]) -> None:
-        from ..train.trackers import _mlflow as m
+        from sen_core.train.trackers import _mlflow as m
 
         for name in (CSV_FILE, MD_FILE, PLOT_FILE, PLAN_FILE):
             if (self.out / name).is_file():

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..run_config import RunConfig
+from sen_core.config.run_config import RunConfig
 
 
 def train_trial(
@@ -26,7 +26,7 @@ def train_trial(
     A run directory left by a killed attempt is resumed from its last checkpoint (the trial id is
     the config hash, so the directory always holds this very config).
     """
-    from ..train import train
+    from sen_core.train import train
 
     metrics = train(config, trial_dir, resume=True, feature_cache=feature_cache, progress=False)
     return flatten_metrics(metrics)
@@ -54,8 +54,8 @@ def execute_trial(task: dict[str, Any], fn: Any = None) -> dict[str, Any]:
 
     ``fn`` is the trial function when the caller already has it (else ``task['trial']`` is imported).
     """
-    from ..catalogue import import_ref
-    from ..feature_cache import FeatureCache
+    from sen_core.catalogue import import_ref
+    from sen_core.neuron.cache import FeatureCache
 
     started = time.time()
     t0 = time.perf_counter()

@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
-from ._block_checks import BLOCK_CHECKS
-from ._cases import Case, case_ids, collect_cases, selected
-from ._data_checks import DATASET_CHECKS, PRESET_CHECKS
-from ._encoder_checks import ENCODER_CHECKS, SkipCheck
-from ._head_checks import HEAD_CHECKS
+from sen_core.testing._block_checks import BLOCK_CHECKS
+from sen_core.testing._cases import Case, case_ids, collect_cases, selected
+from sen_core.testing._data_checks import DATASET_CHECKS, PRESET_CHECKS
+from sen_core.testing._encoder_checks import ENCODER_CHECKS, SkipCheck
+from sen_core.testing._head_checks import HEAD_CHECKS
 
 __all__ = [
     "BLOCK_CHECKS",
@@ -70,7 +70,7 @@ def checks(
         One zero-argument callable per (case, check), with an id like
         ``acme/tinyconv@1-check_prompts_change_output``.
     """
-    from ..catalogue import get_catalogue
+    from sen_core.catalogue import get_catalogue
 
     cat = get_catalogue()
     extra = list(extra)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._cases import Case
-from .batches import make_network_batch
+from sen_core.testing._cases import Case
+from sen_core.testing.batches import make_network_batch
 
 __all__ = ["BLOCK_CHECKS", "network_spec"]
 
@@ -35,9 +35,9 @@ def network_spec(case: Case, depth: int, share_weights: bool = True, **kw: Any) 
         kw: more NetworkSpec fields.
 
     Returns:
-        A ``sen_core.network_spec.NetworkSpec`` (anchor ``vit``, width 32, 2 prompt tokens).
+        A ``sen_core.network.spec.NetworkSpec`` (anchor ``vit``, width 32, 2 prompt tokens).
     """
-    from ..network_spec import NetworkSpec
+    from sen_core.network.spec import NetworkSpec
 
     data: dict[str, Any] = {
         "neurons": list(_NEURONS),
@@ -55,8 +55,8 @@ def network_spec(case: Case, depth: int, share_weights: bool = True, **kw: Any) 
 
 
 def _catalogue(case: Case) -> Any:
-    from ..catalogue import get_catalogue
-    from .toys import toy_catalogue
+    from sen_core.catalogue import get_catalogue
+    from sen_core.testing.toys import toy_catalogue
 
     return toy_catalogue(get_catalogue().get(case.name, kind="block"))
 
@@ -65,7 +65,7 @@ def build(case: Case, depth: int, share_weights: bool = True, **kw: Any) -> Any:
     """The toy network around the case's block (seeded), in train mode."""
     import torch
 
-    from ..network import build_network
+    from sen_core.network import build_network
 
     torch.manual_seed(0)
     spec = network_spec(case, depth, share_weights, **kw)
@@ -73,7 +73,7 @@ def build(case: Case, depth: int, share_weights: bool = True, **kw: Any) -> Any:
 
 
 def _depths(case: Case) -> tuple[int, ...]:
-    from ..catalogue import get_catalogue
+    from sen_core.catalogue import get_catalogue
 
     return (0, 1, 2, 3) if get_catalogue().get(case.name, kind="block").recursive else (0,)
 
@@ -118,7 +118,7 @@ def check_gradients_reach_every_trainable_parameter(case: Case) -> None:
 def check_shared_weights_are_shared(case: Case) -> None:
     """Shared step weights do not grow with depth; per-step weights do (recursive blocks)."""
     if len(_depths(case)) == 1:
-        from ._encoder_checks import SkipCheck
+        from sen_core.testing._encoder_checks import SkipCheck
 
         raise SkipCheck("not recursive: one step")
 
@@ -134,7 +134,7 @@ def check_shared_weights_are_shared(case: Case) -> None:
 def check_prompts_match_neuron_slots(case: Case) -> None:
     """Every prompt the block sends fits the neuron's prompt slot (tokens (B, M, dim), FiLM)."""
     if len(_depths(case)) == 1:
-        from ._encoder_checks import SkipCheck
+        from sen_core.testing._encoder_checks import SkipCheck
 
         raise SkipCheck("not recursive: no prompts")
     net = build(case, 2).eval()
@@ -182,7 +182,7 @@ def check_save_load_round_trip(case: Case) -> None:
 
     import torch
 
-    from ..network import load_network, save_network
+    from sen_core.network import load_network, save_network
 
     net = build(case, _depths(case)[-1] if len(_depths(case)) == 1 else 2)
     with torch.no_grad():

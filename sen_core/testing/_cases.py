@@ -71,8 +71,8 @@ def collect_cases(
         extra: ``(name, params)`` pairs added after the defaults (e.g. dynamic family members).
         catalogue: defaults to the installed plugins' catalogue.
     """
-    from ..catalogue import get_catalogue
-    from ..specs import FamilySpec
+    from sen_core.catalogue import get_catalogue
+    from sen_core.specs import FamilySpec
 
     cat = catalogue or get_catalogue()
     cases = [

@@ -1,6 +1,6 @@
 """Dataset and preset conformance checks.
 
-Datasets: an item follows the documented batch schema (sen_core.head, docs/tasks.md) and the same
+Datasets: an item follows the documented batch schema (sen_core.network.head, docs/tasks.md) and the same
 params and seed give the same item. Presets: a run or sweep preset resolves against the installed
 catalogue (every name and param checked), and a run preset's network resolves too.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._cases import Case
-from ._encoder_checks import SkipCheck
+from sen_core.testing._cases import Case
+from sen_core.testing._encoder_checks import SkipCheck
 
 __all__ = ["DATASET_CHECKS", "PRESET_CHECKS"]
 
@@ -38,9 +38,9 @@ SCHEMA = {
 
 
 def _dataset(case: Case) -> Any:
-    from ..catalogue import get_catalogue, import_ref
-    from ..errors import ConfigError
-    from ..params import call_factory, check_params
+    from sen_core.catalogue import get_catalogue, import_ref
+    from sen_core.errors import ConfigError
+    from sen_core.params import call_factory, check_params
 
     spec = get_catalogue().get(case.name, kind="dataset")
     check_params(spec, case.params)
@@ -92,16 +92,16 @@ def check_same_seed_same_items(case: Case) -> None:
 
 def check_preset_resolves(case: Case) -> None:
     """A run preset validates (names, params) and its network resolves; a sweep preset validates."""
-    from ..catalogue import get_catalogue
+    from sen_core.catalogue import get_catalogue
 
     spec = get_catalogue().get(case.name, kind="preset")
     if spec.preset_kind == "sweep":
-        from ..sweep.spec import load_sweep
+        from sen_core.sweep.spec import load_sweep
 
         load_sweep(case.name)
         return
-    from ..config import load_run_config
-    from ..network.validate import resolve_network
+    from sen_core.config import load_run_config
+    from sen_core.network.validate import resolve_network
 
     config = load_run_config(case.name)
     resolve_network(config.model, get_catalogue())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._cases import Case
+from sen_core.testing._cases import Case
 
 __all__ = ["ENCODER_CHECKS", "SkipCheck"]
 
@@ -31,7 +31,7 @@ def build(case: Case) -> Any:
     if _key(case) not in _NEURONS:
         import torch
 
-        from ..neuron import build_neuron
+        from sen_core.neuron import build_neuron
 
         torch.manual_seed(0)
         _NEURONS[_key(case)] = build_neuron(case.name, **case.params).eval()
@@ -78,8 +78,8 @@ def _batch(raw: Any) -> int:
 
 def check_builds_as_declared(case: Case) -> None:
     """The factory returns a SuperNeuron for this spec: same name, modality, prompting and width."""
-    from ..neuron import SuperNeuron
-    from ..specs import split_name
+    from sen_core.neuron import SuperNeuron
+    from sen_core.specs import split_name
 
     neuron = build(case)
     spec = neuron.spec
@@ -95,7 +95,7 @@ def check_output_matches_layout(case: Case) -> None:
     """forward -> Tokens (B, N, width) whose layout agrees with the spec and the input."""
     import torch
 
-    from ..neuron import Tokens
+    from sen_core.neuron import Tokens
 
     neuron = build(case)
     raw = raw_input(neuron, case)
@@ -147,7 +147,7 @@ def check_prompting_matches_declaration(case: Case) -> None:
     """prompting='none' has no slot and refuses prompts with InputError; others declare a slot."""
     import torch
 
-    from ..errors import InputError
+    from sen_core.errors import InputError
 
     neuron = build(case)
     slot = neuron.prompt_slot()
@@ -198,7 +198,7 @@ def check_wrong_prompt_shape_is_input_error(case: Case) -> None:
     """Prompts with the wrong width are refused with InputError (not a shape RuntimeError)."""
     import torch
 
-    from ..errors import InputError
+    from sen_core.errors import InputError
 
     neuron = build(case)
     good = prompts_for(neuron)
@@ -227,7 +227,7 @@ def check_bad_input_is_input_error(case: Case) -> None:
     """A wrong frame shape or dtype (visual) or a tensor instead of strings (text) is InputError."""
     import torch
 
-    from ..errors import InputError
+    from sen_core.errors import InputError
 
     neuron = build(case)
     raw = raw_input(neuron, case)

@@ -1,4 +1,4 @@
-"""Head conformance checks: loss, metrics and meters keep the contract of ``sen_core.head``.
+"""Head conformance checks: loss, metrics and meters keep the contract of ``sen_core.network.head``.
 
 Each ``check_*(case)`` builds the case's head at width ``D`` (seeded, once per case) and feeds it
 the kit's random ``NetworkOutput`` and full-schema batch (``sen_core.testing.batches``), so no
@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._cases import Case
-from ._encoder_checks import SkipCheck
-from .batches import D, make_batch, make_output
+from sen_core.testing._cases import Case
+from sen_core.testing._encoder_checks import SkipCheck
+from sen_core.testing.batches import D, make_batch, make_output
 
 __all__ = ["HEAD_CHECKS"]
 
@@ -26,9 +26,9 @@ def build_head(case: Case) -> Any:
     if key not in _HEADS:
         import torch
 
-        from ..catalogue import get_catalogue, import_ref
-        from ..errors import ConfigError
-        from ..params import call_factory, check_params
+        from sen_core.catalogue import get_catalogue, import_ref
+        from sen_core.errors import ConfigError
+        from sen_core.params import call_factory, check_params
 
         spec = get_catalogue().get(case.name, kind="head")
         check_params(spec, case.params)
@@ -69,7 +69,7 @@ def _same(a: dict[str, float], b: dict[str, float], what: str) -> None:
 
 def check_builds_as_declared(case: Case) -> None:
     """The factory returns a Head for this spec, at the width it was given."""
-    from ..head import Head
+    from sen_core.network.head import Head
 
     head = build_head(case)
     assert isinstance(head, Head), type(head)

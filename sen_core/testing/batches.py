@@ -38,12 +38,12 @@ def make_output(b: int = B, t: int = T, seed: int = 0, text: bool = True) -> Any
         text: include caption/question/query (B, D) and class_names (C, D) text features.
 
     Returns:
-        A ``sen_core.head.NetworkOutput`` with anchor key ``"anchor"``.
+        A ``sen_core.network.head.NetworkOutput`` with anchor key ``"anchor"``.
     """
     import torch
 
-    from ..head import NetworkOutput
-    from ..neuron import Layout, Tokens
+    from sen_core.network.head import NetworkOutput
+    from sen_core.neuron import Layout, Tokens
 
     g = torch.Generator().manual_seed(seed)
     layout = Layout(

@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sen_check" not in metafunc.fixturenames:
         return
-    from . import CHECKS, checks
+    from sen_core.testing import CHECKS, checks
 
     marker = metafunc.definition.get_closest_marker("sen_conformance")
     args: tuple[Any, ...] = marker.args if marker else ()
@@ -49,7 +49,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def sen_check(request: pytest.FixtureRequest) -> Any:
     """One conformance check, bound to its component; call it. SkipCheck becomes a pytest skip."""
-    from . import SkipCheck
+    from sen_core.testing import SkipCheck
 
     fn = request.param
 

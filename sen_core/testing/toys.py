@@ -17,9 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..network.attention import FeedForward, SelfAttention
-from ..network_spec import Trainable
-from ..neuron import (
+from sen_core.network.attention import FeedForward, SelfAttention
+from sen_core.neuron import (
     Layout,
     PromptSlot,
     SuperNeuron,
@@ -28,7 +27,7 @@ from ..neuron import (
     select_tokens,
     to_frames,
 )
-from ..specs import EncoderSpec, Preprocess, TokenLayout
+from sen_core.specs import EncoderSpec, Preprocess, TokenLayout, Trainable
 
 __all__ = [
     "TOY_ENCODERS",
@@ -309,9 +308,9 @@ def toy_catalogue(*specs: Any) -> Any:
     Raises:
         DuplicateNameError: when a spec's name is already in it.
     """
-    from .._catalogue import Catalogue
-    from .._version import __version__
-    from ..specs import Provenance
+    from sen_core._version import __version__
+    from sen_core.catalogue._catalogue import Catalogue
+    from sen_core.specs import Provenance
 
     cat = Catalogue()
     prov = Provenance(plugin="sen-testing-toys", distribution="sen", version=__version__)

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._io import atomic_write_json, atomic_write_text, loads_json, sha256_file
-from ..errors import CheckpointError
-from .rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
+from sen_core._io import atomic_write_json, atomic_write_text, loads_json, sha256_file
+from sen_core.errors import CheckpointError
+from sen_core.train.rundir import LATEST, latest_checkpoint, list_checkpoints, step_dir_name
 
 FORMAT = 1
 MODEL_FILE = "model.safetensors"

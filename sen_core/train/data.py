@@ -17,15 +17,15 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 
-from ..errors import ConfigError
-from ..run_config import DataEntry
-from .distributed import DistInfo
+from sen_core.config.run_config import DataEntry
+from sen_core.errors import ConfigError
+from sen_core.train.distributed import DistInfo
 
 
 def build_dataset(data: DataEntry, split: str) -> Dataset[Any]:
     """``factory(spec, split=split, **params)`` of the catalogue dataset ``data.name``."""
-    from ..catalogue import get_catalogue, import_ref
-    from ..params import call_factory, check_params
+    from sen_core.catalogue import get_catalogue, import_ref
+    from sen_core.params import call_factory, check_params
 
     spec = get_catalogue().get(data.name, kind="dataset")
     check_params(spec, data.params)

@@ -49,14 +49,14 @@ def resolve_device(name: str, info: DistInfo) -> torch.device:
         n = torch.cuda.device_count() if torch.cuda.is_available() else 0
         index = int(name[5:]) if name[5:] else info.local_rank
         if index >= n:
-            from ..errors import ConfigError
+            from sen_core.errors import ConfigError
 
             raise ConfigError(
                 f"train.device: '{name}' is not on this machine ({n} CUDA device(s)); "
                 "use train.device=auto or cpu"
             )
     if name == "mps" and not torch.backends.mps.is_available():
-        from ..errors import ConfigError
+        from sen_core.errors import ConfigError
 
         raise ConfigError("train.device: 'mps' is not available on this machine; use auto or cpu")
     if name == "cuda":

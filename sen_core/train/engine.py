@@ -21,26 +21,26 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .._io import atomic_write_json
-from ..errors import ConfigError, SenError
-from ..run_config import RunConfig
-from . import distributed
-from .checkpoint import (
+from sen_core._io import atomic_write_json
+from sen_core.config.run_config import RunConfig
+from sen_core.errors import ConfigError, SenError
+from sen_core.train import distributed
+from sen_core.train.checkpoint import (
     capture_rng,
     load_checkpoint,
     nonfinite_tensors,
     restore_rng,
     save_checkpoint,
 )
-from .data import BatchStream, build_dataset, eval_loader, to_device
-from .logging import MetricsLog, plot_curves
-from .optim import make_optimizer
-from .rundir import RunDir, step_dir_name
-from .schedule import make_scheduler
-from .trackers import open_run_trackers
+from sen_core.train.data import BatchStream, build_dataset, eval_loader, to_device
+from sen_core.train.logging import MetricsLog, plot_curves
+from sen_core.train.optim import make_optimizer
+from sen_core.train.rundir import RunDir, step_dir_name
+from sen_core.train.schedule import make_scheduler
+from sen_core.train.trackers import open_run_trackers
 
 if TYPE_CHECKING:
-    from ..network.network import SuperEncodingNetwork
+    from sen_core.network.network import SuperEncodingNetwork
 
 
 class DivergedError(SenError):
@@ -168,7 +168,7 @@ class _Trainer:
 
         seed_everything(self.spec.seed)
         if model is None:
-            from ..network import build_network
+            from sen_core.network import build_network
 
             model = build_network(config.model)
         self.net = model.to(device)
@@ -228,7 +228,7 @@ class _Trainer:
                 f"to {config.hash()} (see {run_dir.config}); use the same config or another --run-dir"
             )
         if resume and existing is not None:
-            from .._provenance import check_run_versions
+            from sen_core.catalogue.provenance import check_run_versions
 
             resolved = getattr(self.net, "resolved", None)
             if resolved is not None:  # frozen encoders come from the installed plugins

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from ..errors import ConfigError
-from ..run_config import RunConfig
-from .checkpoint import MODEL_FILE, load_model_weights, read_trainer_state
-from .data import build_dataset, eval_loader
-from .distributed import DistInfo, resolve_device
-from .engine import run_eval, seed_everything
-from .rundir import RunDir
+from sen_core.config.run_config import RunConfig
+from sen_core.errors import ConfigError
+from sen_core.train.checkpoint import MODEL_FILE, load_model_weights, read_trainer_state
+from sen_core.train.data import build_dataset, eval_loader
+from sen_core.train.distributed import DistInfo, resolve_device
+from sen_core.train.engine import run_eval, seed_everything
+from sen_core.train.rundir import RunDir
 
 if TYPE_CHECKING:
-    from ..network.network import SuperEncodingNetwork
+    from sen_core.network.network import SuperEncodingNetwork
 
 
 def load_trained(
@@ -36,8 +36,8 @@ def load_trained(
     ckpt = Path(checkpoint) if checkpoint is not None else directory.require_checkpoint()
     config = directory.read_config()
     read_trainer_state(ckpt)  # verifies the checksums before anything is loaded
-    from .._provenance import check_run_versions
-    from ..network import build_network
+    from sen_core.catalogue.provenance import check_run_versions
+    from sen_core.network import build_network
 
     # the same seed as training: encoders built with random weights come out identical
     seed_everything(config.train.seed)

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write, atomic_write_text
+from sen_core._io import atomic_write, atomic_write_text
 
 METRICS_FILE = "metrics.jsonl"
 CURVES_FILE = "curves.png"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..errors import ConfigError
-from ..run_config import TrainSpec
+from sen_core.config.run_config import TrainSpec
+from sen_core.errors import ConfigError
 
 _NORM_TYPES: tuple[type[nn.Module], ...] = (
     nn.LayerNorm,

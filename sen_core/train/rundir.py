@@ -20,10 +20,10 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_write_json, atomic_write_text
-from ..errors import CheckpointError, ConfigError
-from ..run_config import RunConfig
-from .logging import CURVES_FILE, METRICS_FILE
+from sen_core._io import atomic_write_json, atomic_write_text
+from sen_core.config.run_config import RunConfig
+from sen_core.errors import CheckpointError, ConfigError
+from sen_core.train.logging import CURVES_FILE, METRICS_FILE
 
 LATEST = "latest"
 
@@ -105,7 +105,7 @@ class RunDir:
         import yaml
         from pydantic import ValidationError
 
-        from ..config._yaml import load_yaml
+        from sen_core.config._yaml import load_yaml
 
         if not self.config.is_file():
             raise ConfigError(
@@ -176,8 +176,8 @@ def environment_versions() -> dict[str, Any]:
     """Versions of python, sen, torch and every loaded plugin (the provenance of a run)."""
     import torch
 
-    from .._version import __version__
-    from ..catalogue import get_catalogue
+    from sen_core._version import __version__
+    from sen_core.catalogue import get_catalogue
 
     try:
         plugins = [

@@ -6,7 +6,7 @@ from collections import Counter
 
 import torch
 
-from sen_core.network_spec import NetworkSpec
+from sen_core.network.spec import NetworkSpec
 from sen_core.neuron import Boundary, Layout, Tokens
 
 
@@ -63,7 +63,7 @@ class FakeNet:
 
 def hammer(root: str, value: float, n: int, barrier) -> None:
     """Write the same cache key ``n`` times with tensors full of ``value`` (run in a child process)."""
-    from sen_core.feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
     cache = FeatureCache(root)
     x = torch.full((64, 64), float(value))

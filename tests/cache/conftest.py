@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from sen_core.feature_cache import FeatureCache
-from sen_core.network_spec import NetworkSpec
+from sen_core.network.spec import NetworkSpec
+from sen_core.neuron.cache import FeatureCache
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the helper modules below, also for spawned writer processes

@@ -72,7 +72,7 @@ def test_uncacheable_neurons_are_left_out(tmp_path, spec, batch_of):
     """Neurons whose encoder trains, or whose cache id is None, are not in the result."""
     from _cache_fakes import FakeNet
 
-    from sen_core.feature_cache import FeatureCache
+    from sen_core.neuron.cache import FeatureCache
 
     spec2 = spec.model_copy(
         update={

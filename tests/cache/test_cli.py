@@ -6,7 +6,7 @@ import torch
 from click.testing import CliRunner
 
 from sen_core.cli import cli
-from sen_core.feature_cache import FeatureCache
+from sen_core.neuron.cache import FeatureCache
 
 
 def test_info_then_clear(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ import multiprocessing as mp
 import torch
 from _cache_fakes import hammer
 
-from sen_core.feature_cache import FeatureCache
+from sen_core.neuron.cache import FeatureCache
 
 
 def test_two_writers_same_key(tmp_path):

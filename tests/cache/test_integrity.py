@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from sen_core._io import atomic_write
 from sen_core.cli import cli
-from sen_core.feature_cache import FeatureCache
+from sen_core.neuron.cache import FeatureCache
 
 
 def _flip(path, where: float = 0.5) -> None:

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sen_core.errors import SenError
-from sen_core.feature_cache import FeatureCache, content_hash, default_root, parse_size
+from sen_core.neuron.cache import FeatureCache, content_hash, default_root, parse_size
 
 
 def _put(cache, key, value=0.0, n=256):

@@ -63,8 +63,8 @@ def test_header_examples_resolve(name):
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_preset_networks_validate(name):
     """Each network a preset defines passes the graph builder's checks (resolved, not built)."""
+    from sen_core.config.run_config import RunConfig
     from sen_core.network.validate import resolve_network
-    from sen_core.run_config import RunConfig
 
     if PRESETS[name] == "sweep":
         models = {

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor, nn
 
 import sen_core.catalogue
-from sen_core._catalogue import Catalogue
-from sen_core.head import Head, Meter, NetworkOutput
+from sen_core.catalogue._catalogue import Catalogue
+from sen_core.network.head import Head, Meter, NetworkOutput
 from sen_core.specs import HeadSpec
 from sen_core.testing import Case
 from sen_core.testing._head_checks import (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sen_core._plugins import PluginSource
+from sen_core.catalogue._plugins import PluginSource
 
 
 def make_module(name: str, source: str) -> types.ModuleType:

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from sen_core._plugins import load_catalogue
+from sen_core.catalogue._plugins import load_catalogue
 from sen_core.errors import PluginLoadError, PluginWarning, UnknownNameError
 
 

@@ -10,7 +10,7 @@ import warnings
 import pytest
 from click.testing import CliRunner
 
-import sen_core._plugins as plugins
+import sen_core.catalogue._plugins as plugins
 from sen_core.catalogue import reset_catalogue
 from sen_core.cli import cli
 

@@ -1,10 +1,10 @@
-"""sen_core._provenance: the one saved-vs-installed version check (warn, or refuse when strict)."""
+"""sen_core.catalogue.provenance: the one saved-vs-installed version check (warn, or refuse when strict)."""
 
 from __future__ import annotations
 
 import pytest
 
-from sen_core._provenance import (
+from sen_core.catalogue.provenance import (
     VersionDifference,
     check_run_versions,
     check_versions,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from sen_core.catalogue.source_location import locate_ref, package_file
 from sen_core.cli import cli
-from sen_core.source_location import locate_ref, package_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -47,3 +47,14 @@ def test_importing_sen_core_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True
     ).stdout.strip()
     assert out == "[]"
+
+
+def test_package_faces_are_light():
+    """The faces and the cheap spec/config modules resolve names lazily: importing them pulls no torch."""
+    code = (
+        "import sys, sen_core.neuron, sen_core.network, sen_core.data, sen_core.network.spec, "
+        "sen_core.config, sen_core.neuron.cache, sen_core.neuron.prompting.timm_models; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr[-2000:]

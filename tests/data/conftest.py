@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sen_core.catalogue import get_catalogue, import_ref
-from sen_core.video import example_clip
+from sen_core.data.video import example_clip
 
 
 def build(name: str, split: str = "train", **params):

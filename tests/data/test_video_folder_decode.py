@@ -6,8 +6,8 @@ import pytest
 import torch
 from _shared import write_faststart_cut
 
+from sen_core.data.video import ShortDecodeWarning, example_clip
 from sen_core.errors import InputError
-from sen_core.video import ShortDecodeWarning, example_clip
 
 NAME = "sen/video-folder@1"
 CARPHONE_S = 120 / (30000 / 1001)  # 120 frames at 29.97 fps

@@ -9,8 +9,8 @@ import math
 import pytest
 from click.testing import CliRunner
 
+from sen_core.app.research import paired_interval, t975
 from sen_core.cli import cli
-from sen_core.research import paired_interval, t975
 
 TINY = [
     "train.steps=2",

@@ -8,8 +8,8 @@ import math
 
 from click.testing import CliRunner
 
+from sen_core.app.research import table, write_report
 from sen_core.cli import cli
-from sen_core.research import table, write_report
 
 METRICS = ["classify/top1", "tracking/TC"]
 # network -> per-seed (top-1, TC); ra-k1 beats K=0 by 0.1, 0.2, 0.3 on top-1
@@ -82,10 +82,10 @@ def test_bench_research_bad_override_exits_2(tmp_path):
 
 def test_bench_research_passes_a_runnable_command(monkeypatch, tmp_path):
     """The report's 'Regenerate' command is the shell line that reruns it (no quoted words)."""
-    import sen_core.research
+    import sen_core.app.research
 
     seen = {}
-    monkeypatch.setattr(sen_core.research, "run_research", lambda out, **kw: seen.update(kw))
+    monkeypatch.setattr(sen_core.app.research, "run_research", lambda out, **kw: seen.update(kw))
     out = str(tmp_path / "r")
     res = CliRunner().invoke(cli, ["bench", "research", "train.steps=5", "--out", out, "-j", "2"])
     assert res.exit_code == 0, res.output

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _heads_fixtures import make_batch, make_output
 
-from sen_core.head import NetworkOutput
+from sen_core.network.head import NetworkOutput
 
 
 @pytest.fixture

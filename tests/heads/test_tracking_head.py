@@ -7,7 +7,7 @@ import torch
 from _heads_fixtures import CA, B, Q, T, W, build_head, make_batch, make_output
 
 from sen_core.errors import InputError
-from sen_core.head import NetworkOutput
+from sen_core.network.head import NetworkOutput
 from sen_core.neuron import Layout, Tokens
 
 

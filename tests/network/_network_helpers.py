@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # so the toys' "module:attr" fac
 import _network_toys
 
 import sen_blocks.plugin
-from sen_core._plugins import PluginSource, load_catalogue
-from sen_core.network_spec import NetworkSpec
+from sen_core.catalogue._plugins import PluginSource, load_catalogue
+from sen_core.network.spec import NetworkSpec
 from sen_core.testing.batches import make_network_batch
 
 

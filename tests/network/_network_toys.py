@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sen_core.head import Head, Meter, NetworkOutput
 from sen_core.hookspecs import hookimpl
+from sen_core.network.head import Head, Meter, NetworkOutput
 from sen_core.specs import BlockSpec, HeadSpec
 from sen_core.testing.toys import TOY_ENCODERS, ToyFilmCNN, ToyText, ToyVideo, ToyViT
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 from _network_helpers import make_batch, make_spec
 
-from sen_core._plugins import PluginSource, load_catalogue
+from sen_core.catalogue._plugins import PluginSource, load_catalogue
 from sen_core.errors import ConfigError
 from sen_core.network import build_network
 

@@ -8,13 +8,13 @@ import pytest
 import torch
 from _network_helpers import make_batch
 
-from sen_core.feature_cache import FeatureCache
 from sen_core.network import build_network
 from sen_core.network.block import NeuronInfo
 from sen_core.network.prompts import Distributor
+from sen_core.network.spec import NetworkSpec
 from sen_core.network.step0 import cached_features
-from sen_core.network_spec import NetworkSpec
 from sen_core.neuron import Boundary, PromptSlot
+from sen_core.neuron.cache import FeatureCache
 
 VIT = {"model_kwargs": {"img_size": 32, "depth": 3}, "prompt_depth": "deep"}
 

@@ -1,4 +1,4 @@
-"""sen_core.weights: reading local checkpoint files safely and loading them with named mismatches."""
+"""sen_core.neuron.weights: reading local checkpoint files safely and loading them with named mismatches."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from sen_core.errors import CheckpointError
-from sen_core.weights import load_into, load_state_dict_file, unwrap_state_dict
+from sen_core.neuron.weights import load_into, load_state_dict_file, unwrap_state_dict
 
 
 class _Tiny(nn.Module):

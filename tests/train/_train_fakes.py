@@ -12,8 +12,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
-from sen_core.head import Meter
-from sen_core.run_config import RunConfig
+from sen_core.config.run_config import RunConfig
+from sen_core.network.head import Meter
 
 FEATURES = 6
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from sen_core.config import load_run_config
-from sen_core.feature_cache import FeatureCache
+from sen_core.neuron.cache import FeatureCache
 from sen_core.train import train
 
 

@@ -1,5 +1,5 @@
 """`sen eval` and `sen train --resume` of a run trained under other plugin versions: warn, or refuse
-under --strict-versions / SEN_STRICT_VERSIONS=1 (one check: sen_core._provenance)."""
+under --strict-versions / SEN_STRICT_VERSIONS=1 (one check: sen_core.catalogue.provenance)."""
 
 from __future__ import annotations
 

@@ -12,12 +12,11 @@ import torch
 from _shared import write_faststart_cut
 from torch import nn
 
-from sen_core._plugins import PluginSource, load_catalogue
+from sen_core.catalogue._plugins import PluginSource, load_catalogue
+from sen_core.data.video import example_clip
 from sen_core.hookspecs import hookimpl
-from sen_core.network_spec import Trainable
 from sen_core.neuron import Layout, SuperNeuron, Tokens, resize_frames, to_frames
-from sen_core.specs import EncoderSpec, Preprocess, TokenLayout
-from sen_core.video import example_clip
+from sen_core.specs import EncoderSpec, Preprocess, TokenLayout, Trainable
 
 TINY = "test/tiny-frames@1"
 TINY_TEXT = "test/tiny-text@1"

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from safetensors import safe_open
 
 from sen_core.cli import cli
+from sen_core.data.video import ShortDecodeWarning, decode_video, sample_indices
 from sen_core.errors import InputError
-from sen_core.video import ShortDecodeWarning, decode_video, sample_indices
 
 TINY = "test/tiny-frames@1"
 

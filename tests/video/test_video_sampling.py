@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sen_core.data.video import sample_indices
 from sen_core.errors import InputError
-from sen_core.video import sample_indices
 
 
 def test_num_frames_takes_segment_centres():

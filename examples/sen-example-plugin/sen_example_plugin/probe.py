@@ -1,4 +1,4 @@
-"""acme/linear-probe@1: a linear classifier head on the pooled state (written against sen_core.head)."""
+"""acme/linear-probe@1: a linear classifier head on the pooled state (written against sen_core.network)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sen_core.head import Head, Meter
+from sen_core.network import Head, Meter
 
 
 class _Top1(Meter):

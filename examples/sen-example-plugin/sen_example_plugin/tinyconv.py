@@ -6,8 +6,7 @@ import itertools
 
 from torch import Tensor, nn
 
-from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens
-from sen_core.neuron_inputs import video_to_frames
+from sen_core.neuron import Layout, PromptSlot, SuperNeuron, Tokens, video_to_frames
 
 
 class TinyConv(SuperNeuron):
@@ -26,7 +25,7 @@ class TinyConv(SuperNeuron):
         self.image_size = image_size
         self.width = channels[-1]
         if checkpoint is not None:
-            from sen_core.weights import load_into, load_state_dict_file
+            from sen_core.neuron import load_into, load_state_dict_file
 
             load_into(self.stages, load_state_dict_file(checkpoint), name=spec.name)
         self.apply_trainable(self.stages)

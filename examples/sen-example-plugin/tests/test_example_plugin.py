@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sen_core import get_catalogue
-from sen_core.head import NetworkOutput
+from sen_core.network import NetworkOutput
 from sen_core.neuron import Tokens, build_neuron
 
 

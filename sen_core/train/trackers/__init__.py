@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ...errors import ConfigError
+from sen_core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ...run_config import RunConfig
+    from sen_core.config.run_config import RunConfig
 
 __all__ = [
     "LOGGERS",
@@ -180,7 +180,7 @@ def flatten_params(data: Any, prefix: str = "") -> dict[str, str]:
 
 def config_params(config: RunConfig) -> dict[str, str]:
     """The flattened resolved config, without the keys that only say where the run is logged."""
-    from ...run_config import TRACKING_KEYS
+    from sen_core.config.run_config import TRACKING_KEYS
 
     return flatten_params(config.model_dump(mode="json", exclude={"train": set(TRACKING_KEYS)}))
 
@@ -203,11 +203,11 @@ def open_run_trackers(
     trackers: list[Tracker] = []
     for name in names:
         if name == "tensorboard":
-            from ._tensorboard import TensorBoardTracker
+            from sen_core.train.trackers._tensorboard import TensorBoardTracker
 
             trackers.append(TensorBoardTracker(run_dir))
         else:
-            from ._mlflow import MLflowTracker
+            from sen_core.train.trackers._mlflow import MLflowTracker
 
             trackers.append(
                 MLflowTracker(

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..._io import atomic_write_json
+from sen_core._io import atomic_write_json
 
 TRACKING_FILE = "mlflow.json"
 _BATCH = 100  # MLflow accepts at most 100 params per log_batch call

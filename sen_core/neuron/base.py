@@ -14,9 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .errors import ConfigError, InputError
-from .network_spec import Trainable  # re-exported (__all__): plugins type their neurons with it
-from .specs import EncoderSpec
+from sen_core.errors import ConfigError, InputError
+from sen_core.specs import (
+    EncoderSpec,
+    Trainable,  # re-exported (__all__): plugins type their neurons with it
+)
 
 TRAINABLE_MODES: tuple[str, ...] = get_args(Trainable)
 
@@ -561,8 +563,8 @@ def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
         ConfigError: unknown or mistyped params, or the factory refused them.
         InputError: the factory returned something that is not a SuperNeuron.
     """
-    from .catalogue import get_catalogue, import_ref
-    from .params import call_factory, check_params
+    from sen_core.catalogue import get_catalogue, import_ref
+    from sen_core.params import call_factory, check_params
 
     spec = get_catalogue().get(name, kind="encoder") if isinstance(name, str) else name
     check_params(spec, params)

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from .errors import CheckpointError
+from sen_core.errors import CheckpointError
 
 __all__ = [
     "SAFETENSORS_SUFFIXES",

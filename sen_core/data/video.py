@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SenError
+from sen_core.errors import InputError, SenError
 
 __all__ = ["EXAMPLE_CLIPS", "ShortDecodeWarning", "decode_video", "example_clip", "sample_indices"]
 
@@ -58,6 +58,10 @@ def sample_indices(
     frames uniformly over the window (the centre of N equal segments, repeating frames when the
     window holds fewer than N); ``fps`` takes one frame every ``1/fps`` seconds from ``start``;
     neither keeps every frame of the window.
+
+    Args:
+        num_source_frames: frames in the source; source_fps: their rate; num_frames / fps: how
+            to sample (at most one); start / end: the window in seconds.
     """
     if num_source_frames < 1:
         raise InputError(f"the clip has {num_source_frames} frames; expected at least 1")
@@ -167,6 +171,9 @@ def decode_video(
     strict: bool = False,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Decode ``path`` into uint8 frames (T, H, W, 3) and an info dict.
+
+    Args:
+        path: the video file; the keywords as described below.
 
     ``num_frames`` samples N frames uniformly over the window, ``fps`` samples at a rate (see
     ``sample_indices``); ``size`` resizes the shorter side (int) or to (height, width), done by
@@ -367,6 +374,9 @@ def example_clip(name: str = "bikes") -> Path:
 
     Names: bikes (250 frames, 640x272, 25 fps), bigbuckbunny (132, 1280x720, 25 fps),
     carphone (120, 176x144, 29.97 fps), carphone_distorted.
+
+    Args:
+        name: one of ``EXAMPLE_CLIPS``.
     """
     import importlib.util
 

@@ -56,8 +56,8 @@ def rank_clips(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Similarity of every clip to every query, and each clip's top ImageNet labels."""
-    from .neuron import build_neuron
-    from .video import decode_video, example_clip
+    from sen_core.data.video import decode_video, example_clip
+    from sen_core.neuron import build_neuron
 
     m = base.model
     anchor = m.neuron(m.anchor)

@@ -17,10 +17,10 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from ._catalogue import Catalogue, PluginInfo, owner
-from .errors import PluginLoadError, PluginWarning
-from .specs import FamilySpec, Provenance, registered_name_problem
+from sen_core import hookspecs
+from sen_core.catalogue._catalogue import Catalogue, PluginInfo, owner
+from sen_core.errors import PluginLoadError, PluginWarning
+from sen_core.specs import FamilySpec, Provenance, registered_name_problem
 
 ENTRY_POINT_GROUP = "sen"
 # The distribution that owns the reserved ``sen/`` namespace (its plugins load first).

@@ -9,8 +9,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .errors import ConfigError, InputError
-from .neuron import Layout, Tokens, resize_frames, select_tokens, to_frames
+from sen_core.errors import ConfigError, InputError
+from sen_core.neuron.base import Layout, Tokens, resize_frames, select_tokens, to_frames
 
 __all__ = [
     "check_preprocessed_frames",

@@ -5,7 +5,7 @@ model a name can be missing (mvitv2/twins say ``block.i``; gemma4 nests it under
 ``ModuleList`` that never runs as such (coat, twins), or a module returning a tuple or list (pit,
 tnt, selecsls, crossvit, efficientvim, mvitv2). ``film_stages`` maps each name to the module that
 really runs; ``modulate`` scales and shifts the tensor of a stage output that carries its channels.
-Used by ``sen_core.timm_prompting.FilmHooks`` (shared by the sen_timm and sen_open_clip plugins);
+Used by ``sen_core.neuron.prompting.timm_models.FilmHooks`` (shared by the sen_timm and sen_open_clip plugins);
 torch is imported only inside the functions, so importing this module stays cheap.
 """
 

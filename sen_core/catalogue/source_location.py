@@ -41,6 +41,11 @@ def _define_line(body: list[ast.stmt], name: str) -> tuple[int, ast.stmt] | None
             (a.asname or a.name) == name for a in node.names
         ):
             hit = (node.lineno, node)
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            # a lazy package face names its exports in an ``if TYPE_CHECKING:`` import block
+            inner = _define_line(node.body, name)
+            if inner is not None and hit is None:
+                hit = inner
     return hit
 
 

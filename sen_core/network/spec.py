@@ -1,7 +1,7 @@
 """NetworkSpec (public): the declarative description of a network.
 
 Pure pydantic (no torch). The graph builder (sen_core.network) turns a NetworkSpec into a module;
-a run (sen_core.run_config.RunConfig) wraps one. The canonical JSON hash of a spec identifies the
+a run (sen_core.config.run_config.RunConfig) wraps one. The canonical JSON hash of a spec identifies the
 architecture.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._frozen import Frozen
+from sen_core.errors import suggest
+from sen_core.specs import Frozen, Trainable
 
 InputSource = Literal["video", "frames", "caption", "question", "query", "class_names", "audio"]
-Trainable = Literal["none", "prompts", "norms", "all"]
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -118,15 +119,22 @@ class NetworkSpec(Frozen):
         return self
 
     def neuron(self, key: str) -> NeuronEntry:
+        """The neuron entry with id ``key``.
+
+        Args:
+            key: a neuron id.
+        """
         for n in self.neurons:
             if n.id == key:
                 return n
         raise KeyError(key)
 
     def canonical_json(self) -> str:
+        """The spec as canonical JSON (sorted keys, no spaces): what ``hash`` digests."""
         return canonical_json(self.model_dump(mode="json"))
 
     def hash(self) -> str:
+        """The architecture's id: a stable hash of the canonical JSON."""
         return stable_hash(self.model_dump(mode="json"))
 
 
@@ -137,3 +145,15 @@ def canonical_json(data: Any) -> str:
 
 def stable_hash(data: Any, length: int = 16) -> str:
     return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:length]
+
+
+def anchor_problem(anchor: str, keys: Sequence[str]) -> str | None:
+    """Why ``anchor`` is not one of the neuron ``keys`` (with a did-you-mean), or None.
+
+    The one anchor check: config validation and ``resolve_network`` both call it.
+    """
+    if anchor in keys:
+        return None
+    hint = suggest(anchor, keys)
+    msg = f"anchor '{anchor}' is not the key of a neuron; the keys are {', '.join(map(repr, keys))}"
+    return msg + (f" (did you mean '{hint[0]}'?)" if hint else "")

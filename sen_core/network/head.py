@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
-from .neuron import Tokens
-from .specs import HeadSpec
+from sen_core.neuron import Tokens
+from sen_core.specs import HeadSpec
 
 __all__ = ["Head", "Meter", "NetworkOutput"]
 

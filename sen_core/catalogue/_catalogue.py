@@ -14,8 +14,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DuplicateNameError, UnknownNameError, suggest
-from .specs import KINDS, FamilySpec, split_name
+from sen_core.errors import DuplicateNameError, UnknownNameError, suggest
+from sen_core.specs import KINDS, FamilySpec, split_name
 
 
 @dataclass
@@ -77,7 +77,7 @@ def normalise_kind(kind: str | None) -> str | None:
     try:
         return _KIND_ALIASES[kind.lower()]
     except KeyError:
-        from .errors import SenError
+        from sen_core.errors import SenError
 
         raise SenError(
             f"unknown kind '{kind}'; expected one of: {', '.join(k + 's' for k in KINDS)}"
@@ -113,6 +113,14 @@ class Catalogue:
 
     # ---- registration -------------------------------------------------------------------------
     def add(self, spec: Any) -> None:
+        """Register one spec (or a ``FamilySpec``) under its name.
+
+        Args:
+            spec: a component spec, or a family (keyed by its namespace).
+
+        Raises:
+            DuplicateNameError: the name is taken, naming both owners.
+        """
         if isinstance(spec, FamilySpec):
             table, key = self._families, spec.namespace
         else:
@@ -126,11 +134,19 @@ class Catalogue:
 
     # ---- queries ----------------------------------------------------------------------------
     def spec(self, name: str) -> Any | None:
-        """The static spec registered under exactly ``name``, or None (no family lookup)."""
+        """The static spec registered under exactly ``name``, or None (no family lookup).
+
+        Args:
+            name: the full name, version included.
+        """
         return self._specs.get(name)
 
     def family(self, namespace: str) -> FamilySpec | None:
-        """The family registered for exactly ``namespace``, or None."""
+        """The family registered for exactly ``namespace``, or None.
+
+        Args:
+            namespace: e.g. ``"timm"``.
+        """
         return self._families.get(namespace)
 
     def failed_plugins(self) -> list[PluginInfo]:
@@ -138,9 +154,19 @@ class Catalogue:
         return [p for p in self.plugins if not p.ok]
 
     def names(self, kind: str | None = None) -> list[str]:
+        """The names of ``list(kind)``.
+
+        Args:
+            kind: a kind (``encoder``, ``block``, ...; plurals accepted) or None for all.
+        """
         return [s.name for s in self.list(kind)]
 
     def families(self, kind: str | None = None) -> list[FamilySpec]:
+        """The dynamic families whose members are of ``kind``.
+
+        Args:
+            kind: a kind, ``"family"`` or None for every family.
+        """
         kind = normalise_kind(kind)
         return [f for f in self._families.values() if kind in (None, "family", f.family_of)]
 
@@ -151,6 +177,9 @@ class Catalogue:
 
         A pattern inside a family's namespace (``timm/*vit*``) lists that family's names (this
         imports the library); otherwise families appear as one ``namespace/*`` entry.
+
+        Args:
+            kind: a kind or None for all; pattern: a wildcard; modality: encoders of this modality.
         """
         kind = normalise_kind(kind)
         out = [
@@ -172,7 +201,15 @@ class Catalogue:
         return [self._resolve(fam, n) for n in names]
 
     def get(self, name: str, kind: str | None = None) -> Any:
-        """The spec registered as ``name``; a name without ``@version`` picks the newest version."""
+        """The spec registered as ``name``; a name without ``@version`` picks the newest version.
+
+        Args:
+            name: a registered name, or a name a dynamic family resolves (``timm/vit_tiny_patch16_224``).
+            kind: the kind it must be, or None.
+
+        Raises:
+            UnknownNameError: no such component (with did-you-mean suggestions).
+        """
         kind = normalise_kind(kind)
         spec = self._specs.get(name)
         if spec is None and "@" not in name:
@@ -220,3 +257,20 @@ def _match(name: str, pattern: str) -> bool:
 
 def _in_namespace(pattern: str, namespace: str) -> bool:
     return pattern.lower().startswith(namespace.lower() + "/")
+
+
+def lookup_component(catalogue: Any, name: str, kind: str) -> tuple[Any, str | None]:
+    """The spec registered as ``name`` of ``kind``, or why there is none.
+
+    The one component-name check: config validation and ``resolve_network`` both call it.
+
+    Returns:
+        ``(spec, None)``, or ``(None, problem)``: an unknown name (with suggestions and the
+        plugins that failed to load) or a dynamic family that could not resolve it.
+    """
+    try:
+        return catalogue.get(name, kind=kind), None
+    except UnknownNameError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a family resolver failing on an odd name
+        return None, f"cannot resolve {kind} '{name}': {type(exc).__name__}: {exc}"

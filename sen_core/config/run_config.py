@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from ._frozen import Frozen
-from .network_spec import NetworkSpec, stable_hash
+from sen_core.network.spec import NetworkSpec, stable_hash
+from sen_core.specs import Frozen
 
 __all__ = ["DataEntry", "RunConfig", "TrainSpec"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import CheckpointError, PluginWarning
+from sen_core.errors import CheckpointError, PluginWarning
 
 __all__ = [
     "STRICT_ENV",
@@ -170,6 +170,6 @@ def check_run_versions(
 
 
 def _sen_version() -> str:
-    from ._version import __version__
+    from sen_core._version import __version__
 
     return __version__

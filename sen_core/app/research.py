@@ -233,8 +233,8 @@ def write_report(
     elapsed_s: float | None = None,
 ) -> Path:
     """Write ``out_md`` (and a PNG beside it) from the finished trials of ``sweep_dir``."""
-    from ._io import atomic_write_bytes, atomic_write_text
-    from .sweep.report import collect
+    from sen_core._io import atomic_write_bytes, atomic_write_text
+    from sen_core.sweep.report import collect
 
     plan, rows, _axes, metrics = collect(Path(sweep_dir))
     order = list(dict.fromkeys(str(t["axes"].get(AXIS)) for t in plan["trials"]))
@@ -313,7 +313,7 @@ def run_research(
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Run (or resume) the research sweep with ``overrides`` added, then write the report."""
-    from .sweep import load_sweep, run_sweep
+    from sen_core.sweep import load_sweep, run_sweep
 
     loaded = load_sweep(SWEEP)
     if overrides:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .run_config import RunConfig
+from sen_core.config.run_config import RunConfig
 
 PRESET = "sen/demo@1"
 SEEDS = (0, 1, 2)
@@ -121,15 +121,15 @@ def run_demo(
 
     ``clips``/``queries``: the real-clip ranking (None: the defaults of demo_clip; [] skips it).
     """
-    from .config import load_run_config
-    from .demo_clip import CLIPS, QUERIES
-    from .demo_report import METRICS, write_outputs
-    from .feature_cache import FeatureCache
-    from .network import build_network
-    from .network.describe import count_parameters
-    from .train import train
-    from .train.data import build_dataset
-    from .train.engine import seed_everything
+    from sen_core.app.demo_clip import CLIPS, QUERIES
+    from sen_core.app.demo_report import METRICS, write_outputs
+    from sen_core.config import load_run_config
+    from sen_core.network import build_network
+    from sen_core.network.describe import count_parameters
+    from sen_core.neuron.cache import FeatureCache
+    from sen_core.train import train
+    from sen_core.train.data import build_dataset
+    from sen_core.train.engine import seed_everything
 
     fix_threads()
     out = Path(out_dir)
@@ -178,7 +178,7 @@ def run_demo(
     }
     clips = CLIPS if clips is None else clips
     if clips:
-        from .demo_clip import rank_clips
+        from sen_core.app.demo_clip import rank_clips
 
         summary["clip"] = rank_clips(
             base, clips=list(clips), queries=list(queries or QUERIES), echo=echo
