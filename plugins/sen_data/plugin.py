@@ -82,3 +82,19 @@ def sen_datasets(register) -> None:
                 tags=("video", "files", "benchmark"),
             )
         )
+    register(
+        DatasetSpec(
+            name="sen/qvhighlights-data@1",
+            summary="QVHighlights jsonl + videos in the official layout: exact-second windows, graded saliency of 3 annotators per 2-s clip",
+            factory="sen_data.benchmarks.qvhighlights:qvhighlights_dataset",
+            params={"frames": 32, "image_size": 224},
+            param_types={
+                "root": "str",
+                "annotations": "str",
+                "videos": "str",
+                "max_samples": "int|null",
+            },
+            tasks=("moments",),
+            tags=("video", "files", "benchmark"),
+        )
+    )

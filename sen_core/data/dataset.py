@@ -118,7 +118,8 @@ def to_tensors(raw: dict[str, Any]) -> dict[str, Any]:
         if key == "label":
             out[key] = torch.tensor(int(value), dtype=torch.int64)
         elif isinstance(value, (np.ndarray, np.generic)):
-            out[key] = torch.from_numpy(np.ascontiguousarray(value))
+            arr = np.asarray(value)
+            out[key] = torch.from_numpy(np.ascontiguousarray(arr) if arr.ndim else arr.copy())
         else:
             out[key] = value
     return out

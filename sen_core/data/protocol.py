@@ -274,7 +274,6 @@ def _add_moments(
     duration = float(record.duration) if record.duration is not None else None
     if duration is None:
         raise InputError("a record with moments or saliency needs its duration in seconds")
-    n_src_dur = (int(idx.max()) + 1) / src_fps
     out["duration"] = np.float64(duration)
     if record.moments is not None:
         m = np.asarray(record.moments, np.float64).reshape(-1, 2)
@@ -288,10 +287,9 @@ def _add_moments(
         sal = sal.reshape(len(sal), -1)
         L = float(record.clip_length or 2.0)
         out["saliency_clips"] = sal
-        # per-frame target: the clip on screen at each frame's time (frames span the duration)
+        out["clip_length"] = L
+        # per-frame target: the clip on screen at each frame's time
         times = idx / src_fps
-        if n_src_dur > 0:
-            times = times * duration / max(n_src_dur, duration)
         c = np.clip(np.floor(times / L).astype(np.int64), 0, len(sal) - 1) if len(sal) else None
         out["saliency"] = (
             (sal[c].mean(-1) / scale).astype(np.float32)

@@ -48,3 +48,52 @@ def test_tapvid_file_scores_as_sen_eval_and_tapnet(tmp_path):
     metrics = tapvid_predictions(tmp_path / "davis", tmp_path / "davis_preds.npz")
     for key, value in GOLDEN_TAPVID.items():
         assert metrics[key] == pytest.approx(value, abs=1e-12), key
+
+
+# moment_detr standalone_eval/eval.py on qvh_preds.jsonl vs highlight_val_release.jsonl
+# (percent, rounded to 2 decimals by the reference)
+GOLDEN_QVH = {
+    4: {"mAP": 7.33, "mAP@0.5": 15.0, "mAP@0.75": 8.33, "R1@0.5": 0.0, "R1@0.7": 0.0},
+}
+GOLDEN_HL = {  # threshold -> (HL-mAP, HIT@1): HL-min-VeryGood, HL-min-Good, HL-min-Fair
+    4: (17.74, 0.0),
+    3: (28.79, 0.0),
+    2: (39.02, 0.0),
+}
+
+
+def qvh_predictions(root: Path, out: Path, hit_threshold: int = 4) -> dict[str, float]:
+    """Write seeded predictions of the QVHighlights fixture (val) to ``out``; return the meter's."""
+    from _bench_fixtures import write_qvhighlights
+
+    from sen_heads.metrics_moments import MomentsMeter
+
+    if not root.exists():
+        write_qvhighlights(root)
+    ds = _dataset("sen/qvhighlights-data@1", split="val", root=str(root), frames=8, image_size=16)
+    batch = ds.collate([ds[i] for i in range(len(ds))])
+    g = torch.Generator().manual_seed(1)
+    b = len(ds)
+    preds = {
+        "spans": torch.rand((b, 5, 2), generator=g) * torch.tensor([1.0, 0.5]),
+        "logits": torch.randn((b, 5, 2), generator=g),
+        "saliency": torch.randn((b, 8), generator=g),
+    }
+    meter = MomentsMeter(hit_threshold=hit_threshold)
+    meter.update(preds, batch)
+    writer = WRITERS["moments"](out)
+    writer.write(preds, batch)
+    writer.close()
+    return meter.compute()
+
+
+def test_qvhighlights_file_scores_as_sen_eval_and_moment_detr(tmp_path):
+    """Also the issue's silent bug: hit_threshold 4 ("VeryGood") scores graded saliency, not 0."""
+    metrics: dict[str, float] = {}
+    for thr, (hl_map, hit1) in sorted(GOLDEN_HL.items()):
+        metrics = qvh_predictions(tmp_path / "qvh", tmp_path / "qvh_preds.jsonl", thr)
+        assert 100 * metrics["HL-mAP"] == pytest.approx(hl_map, abs=0.005 + 1e-9)
+        assert 100 * metrics["HIT@1"] == pytest.approx(hit1, abs=0.005 + 1e-9)
+    metrics = qvh_predictions(tmp_path / "qvh", tmp_path / "qvh_preds.jsonl", 4)
+    for key, value in GOLDEN_QVH[4].items():
+        assert 100 * metrics[key] == pytest.approx(value, abs=0.005 + 1e-9), key
