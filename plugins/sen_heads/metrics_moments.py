@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sen_core.data import clip_scores
 from sen_core.network import Meter
 
 from ._common import resample_time
@@ -241,11 +242,24 @@ class MomentsMeter(Meter):
                 sal_gt = resample_time(sal_gt, sal.shape[1])
         else:
             sal_gt = saliency_from_moments(moments, sal.shape[1])
+        exact = batch.get("moments_seconds")  # float64 seconds as annotated (no round trip)
+        clips = batch.get("saliency_clips")  # (B, C, A) graded per clip (QVHighlights)
         for i in range(n):
-            gt = torch.as_tensor(moments[i], dtype=torch.float64).reshape(-1, 2).numpy()
+            if exact is not None:
+                gt = torch.as_tensor(exact[i], dtype=torch.float64).reshape(-1, 2).cpu().numpy()
+            else:
+                gt = torch.as_tensor(moments[i], dtype=torch.float64).reshape(-1, 2).numpy()
+                gt = gt * scale[i]
             self.preds.append((spans[i] * scale[i], scores[i]))
-            self.gts.append(gt * scale[i])
-            self.saliency.append((sal[i].numpy(), sal_gt[i].numpy()))
+            self.gts.append(gt)
+            if clips is not None:  # score per clip, as the official evaluation does
+                k = int(torch.as_tensor(batch["clip_mask"])[i].sum())
+                length = float((batch.get("clip_length") or [2.0] * n)[i])
+                per_clip = clip_scores(sal[i].numpy(), float(scale[i]), length, k)
+                g = torch.as_tensor(clips[i]).float().cpu().numpy()[:k]
+                self.saliency.append((per_clip, g))
+            else:
+                self.saliency.append((sal[i].numpy(), sal_gt[i].numpy()))
 
     def compute(self) -> dict[str, float]:
         return moment_metrics(

@@ -1,0 +1,6 @@
+"""tests/benchmarks: the fixture writers (fixtures.py) are importable by the test modules."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))

@@ -1,0 +1,73 @@
+"""QVHighlights in its official layout: reader, bad input, and the preset end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _bench_fixtures import QVH_LINES, write_qvhighlights
+from click.testing import CliRunner
+
+from sen_core.catalogue import get_catalogue, import_ref
+from sen_core.cli import cli
+from sen_core.errors import InputError
+
+
+def _dataset(split, **params):
+    spec = get_catalogue().get("sen/qvhighlights-data@1")
+    return import_ref(spec.factory)(spec, split=split, **{**spec.params, **params})
+
+
+def test_reader_keeps_seconds_and_graded_saliency(tmp_path):
+    write_qvhighlights(tmp_path)
+    ds = _dataset("val", root=str(tmp_path), frames=4, image_size=16)
+    s = ds[1]
+    assert s["ids"] == {"qid": 7803, "vid": "RoripwjYFp8_360.0_410.0"}
+    assert s["moments_seconds"].tolist() == [[12.0, 46.0]] and float(s["duration"]) == 50.0
+    assert s["saliency_clips"].shape == (25, 3)
+    assert s["saliency_clips"][6].tolist() == QVH_LINES[1]["saliency_scores"][0]
+    test = _dataset("test", root=str(tmp_path), frames=4, image_size=16)[0]
+    assert "moments" not in test and "query" in test
+
+
+def test_bad_lines_name_file_and_qid(tmp_path):
+    write_qvhighlights(tmp_path)
+    bad = dict(QVH_LINES[0], relevant_windows=[[0, 40]])
+    (tmp_path / "highlight_train_release.jsonl").write_text(json.dumps(bad) + "\n")
+    with pytest.raises(InputError, match=r"jsonl:1 \(qid 8737\): window \[0.0, 40.0\] ends after"):
+        _dataset("train", root=str(tmp_path))
+    (tmp_path / "highlight_train_release.jsonl").write_text('{"video": "a.mp4", "label": 1}\n')
+    with pytest.raises(InputError, match="wrong benchmark's file"):
+        _dataset("train", root=str(tmp_path))
+
+
+def test_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_qvhighlights(tmp_path / "qvh")
+    run = tmp_path / "run"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "train",
+            "sen/qvhighlights@1",
+            "data.params.root=qvh",
+            "train.steps=2",
+            "train.eval_every=2",
+            "train.checkpoint_every=2",
+            "--run-dir",
+            str(run),
+            "--no-progress",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["eval", str(run), "--split", "val", "--json"])
+    assert r.exit_code == 0, r.output
+    assert "moments/HL-mAP" in json.loads(r.output)["metrics"]
+    r = CliRunner().invoke(cli, ["predict", str(run), "--split", "test", "--out", "sub.jsonl"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in (tmp_path / "sub.jsonl").read_text().splitlines()]
+    assert [x["qid"] for x in lines] == [8737, 7803, 12]
+    assert [len(x["pred_saliency_scores"]) for x in lines] == [15, 25, 10]
+    r = CliRunner().invoke(cli, ["predict", str(run), "--split", "test", "--out", "sub.npz"])
+    assert r.exit_code == 2 and "must end in .jsonl" in r.output
+    assert not (tmp_path / "sub.npz").exists()
