@@ -1,0 +1,1 @@
+"""Readers of public benchmarks' official file layouts: each turns a downloaded folder into records."""
