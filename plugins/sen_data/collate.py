@@ -1,4 +1,4 @@
-"""Batching for the ``sen_data`` datasets: a list of sample dicts -> one batch dict.
+"""Batching for the ``sen_data`` datasets: ``sen_core.data.collate_samples`` (one implementation).
 
 Tensors are stacked along a new batch axis, strings stay lists, ``moments`` stays a list of
 (K_i, 2) tensors (K varies per clip), and the dataset's ``class_names`` are attached.
@@ -6,50 +6,6 @@ Tensors are stacked along a new batch axis, strings stay lists, ``moments`` stay
 
 from __future__ import annotations
 
-from typing import Any
+from sen_core.data import collate_samples
 
-import torch
-
-from sen_core.errors import InputError
-
-# fields that keep one entry per sample instead of being stacked
-_LIST_FIELDS = ("moments", "moments_seconds")
-
-
-def collate_samples(
-    samples: list[dict[str, Any]], class_names: list[str] | None = None
-) -> dict[str, Any]:
-    """Batch ``samples`` (schema: docs/datasets.md); every sample must carry the same keys."""
-    if not samples:
-        raise InputError("cannot collate an empty list of samples")
-    keys = list(samples[0])
-    for i, s in enumerate(samples[1:], start=1):
-        if set(s) != set(keys):
-            diff = sorted(set(s) ^ set(keys))
-            raise InputError(
-                f"sample {i} has different fields from sample 0 (differing: {', '.join(diff)})"
-            )
-    batch: dict[str, Any] = {}
-    for key in keys:
-        values = [s[key] for s in samples]
-        first = values[0]
-        if key in _LIST_FIELDS or isinstance(first, str):
-            batch[key] = values
-        elif key == "fps":
-            # one rate for the batch when the clips agree (always for sen/shapes), else (B,)
-            rates = [float(v) for v in values]
-            batch[key] = (
-                rates[0] if len(set(rates)) == 1 else torch.tensor(rates, dtype=torch.float64)
-            )
-        elif isinstance(first, torch.Tensor):
-            shapes = {tuple(v.shape) for v in values}
-            if len(shapes) != 1:
-                raise InputError(
-                    f"field '{key}' has different shapes across samples: {sorted(shapes)}"
-                )
-            batch[key] = torch.stack(values)
-        else:
-            batch[key] = values
-    if class_names is not None:
-        batch["class_names"] = list(class_names)
-    return batch
+__all__ = ["collate_samples"]
