@@ -42,6 +42,8 @@ def _qa(root: Path, split: str) -> tuple[Path, list[dict]]:
         need(item, _KEYS, f"{path}: entry {i}")
         if not isinstance(item["video_id"], int) or isinstance(item["video_id"], bool):
             raise InputError(f"{path}: entry {i}: video_id {item['video_id']!r} is not an integer")
+        if not isinstance(item["id"], (int, str)):
+            raise InputError(f"{path}: entry {i}: id {item['id']!r} is not a number or a string")
     return path, items
 
 
