@@ -10,6 +10,12 @@ from sen_core.hookspecs import hookimpl
 from sen_core.specs import DatasetSpec
 
 _TASKS = ("classification", "retrieval", "qa", "moments", "tracking")
+_TAPVID = (
+    ("davis", "DAVIS (pickle)"),
+    ("rgb_stacking", "RGB-Stacking (pickle)"),
+    ("kinetics", "Kinetics (JPEG shards)"),
+    ("kubric", "Kubric (.npz exports, given queries)"),
+)
 
 
 @hookimpl
@@ -54,6 +60,28 @@ def sen_datasets(register) -> None:
             tags=("video", "files"),
         )
     )
+    for variant, what in _TAPVID:
+        register(
+            DatasetSpec(
+                name=f"sen/tapvid-{variant.replace('_', '-')}-data@1",
+                summary=f"TAP-Vid-{what} in its official layout: every frame, 256x256 without crop, first/strided queries",
+                factory="sen_data.benchmarks.tapvid:tapvid_dataset",
+                params={
+                    "variant": variant,
+                    "query_mode": "given" if variant == "kubric" else "strided",
+                },
+                param_types={
+                    "root": "str",
+                    "files": "str|null",
+                    "query_stride": "int",
+                    "image_size": "int",
+                    "stride": "int",
+                    "max_samples": "int|null",
+                },
+                tasks=("tracking",),
+                tags=("video", "files", "benchmark"),
+            )
+        )
     _register_benchmarks(register)
 
 

@@ -126,6 +126,17 @@ def predicted_acceleration(pred_tracks: np.ndarray, gt_visible: np.ndarray) -> t
     return float(norm[keep].sum()), int(keep.sum())
 
 
+def entry_mask(batch: dict[str, Any], shape: tuple[int, ...], device: Any = None) -> Tensor:
+    """(B, Q, T) bool: real (query, frame) entries; padding from ``point_mask`` / ``frame_mask``."""
+    b, q, t = shape
+    real = torch.ones((b, q, t), dtype=torch.bool, device=device)
+    if batch.get("point_mask") is not None:
+        real = real & torch.as_tensor(batch["point_mask"], device=device).bool()[:, :, None]
+    if batch.get("frame_mask") is not None:
+        real = real & torch.as_tensor(batch["frame_mask"], device=device).bool()[:, None, :]
+    return real
+
+
 def _nanmean(values: list[float]) -> float:
     """Mean over the non-NaN values; NaN when all are NaN (no warning)."""
     a = np.asarray(values, np.float64)
@@ -167,11 +178,19 @@ class TrackingMeter(Meter):
         gt = to_eval_scale(torch.as_tensor(batch["tracks"]).double().numpy(), size)
         gvis = torch.as_tensor(batch["visible"]).bool().numpy()
         qp = torch.as_tensor(batch["query_points"]).float().numpy()
-        for i in range(tracks.shape[0]):
-            m = tapvid_video_metrics(qp[i], gt[i], gvis[i], tracks[i], pvis[i], self.query_mode)
-            m["TC"] = temporal_coherence(tracks[i], gt[i], gvis[i])
+        b, q, t = gvis.shape
+        pm = batch.get("point_mask")
+        fm = batch.get("frame_mask")
+        nq = torch.as_tensor(pm).sum(1).tolist() if pm is not None else [q] * b
+        nt = torch.as_tensor(fm).sum(1).tolist() if fm is not None else [t] * b
+        modes = batch.get("query_mode") or [self.query_mode] * b  # the dataset's protocol wins
+        for i in range(b):
+            k, f = int(nq[i]), int(nt[i])  # padded queries and frames are cut off
+            tr, g, gv, pv = tracks[i, :k, :f], gt[i, :k, :f], gvis[i, :k, :f], pvis[i, :k, :f]
+            m = tapvid_video_metrics(qp[i, :k], g, gv, tr, pv, modes[i])
+            m["TC"] = temporal_coherence(tr, g, gv)
             self.videos.append(m)
-            s, n = predicted_acceleration(tracks[i], gvis[i])
+            s, n = predicted_acceleration(tr, gv)
             self.acc_sum += s
             self.acc_n += n
 

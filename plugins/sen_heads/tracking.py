@@ -24,7 +24,7 @@ from sen_core.specs import HeadSpec
 
 from ._common import AnchorProjection, anchor_spatial, head_params, need_batch
 from ._defaults import PARAMS
-from .metrics_tracking import EVAL_SIZE, TrackingMeter
+from .metrics_tracking import EVAL_SIZE, TrackingMeter, entry_mask
 
 DEFAULTS = PARAMS["sen/tracking@1"]
 
@@ -137,8 +137,11 @@ class TrackingHead(Head):
         hub = F.huber_loss(
             tracks * scale, gt * scale, reduction="none", delta=self.huber_delta
         ).sum(-1)  # (B, Q, T)
+        real = entry_mask(batch, vis.shape, dev)  # padded queries / frames do not count
+        vis = vis & real
         pos = hub[vis].mean() if bool(vis.any()) else tracks.sum() * 0.0
-        bce = F.binary_cross_entropy_with_logits(logits, vis.float())
+        bce = F.binary_cross_entropy_with_logits(logits, vis.float(), reduction="none")
+        bce = bce[real].mean() if bool(real.any()) else logits.sum() * 0.0
         return {"position": self.position_weight * pos, "visibility": self.visibility_weight * bce}
 
     def meter(self) -> Meter:

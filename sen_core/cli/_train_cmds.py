@@ -171,6 +171,67 @@ def eval_cmd(
     print_table(None, ["metric", "value"], [[k, _fmt(v)] for k, v in metrics.items()])
 
 
+@click.command("predict")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--split", default="test", show_default=True, help="Dataset split to predict.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Predictions file (.npz for tracking, .jsonl for moments).",
+)
+@click.option("--head", default=None, help="Which head (default: the only one with a writer).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None)
+@click.option("--batches", type=click.IntRange(min=1), default=None, help="Only the first N.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+def predict_cmd(
+    run_dir: Path,
+    split: str,
+    out: Path,
+    head: str | None,
+    batch_size: int | None,
+    batches: int | None,
+    workers: int,
+    device: str,
+) -> None:
+    """Write RUN_DIR's per-sample predictions on a split in the benchmark's official layout.
+
+    \b
+    Works on splits without ground truth (a test server's split). Streamed: memory stays flat.
+    The file appears only when every batch succeeded (nothing partial).
+    \b
+    Formats (one writer per task; docs/benchmarks/):
+      tracking -> .npz, per video id V (TAP-Vid, 256x256 raster, tapnet's arrays):
+        V/query_points (Q,3) t,y,x  V/pred_tracks (Q,T,2) x,y  V/pred_occluded (Q,T)
+        V/query_mode  and, with ground truth, V/target_points (Q,T,2)  V/occluded (Q,T)
+        score: tapnet compute_tapvid_metrics per video, mean over videos
+      moments -> .jsonl, one line per query (QVHighlights submission):
+        {qid, query, vid, pred_relevant_windows [[start, end, score]] seconds, best first,
+         pred_saliency_scores [one per 2-s clip]}
+        score: moment_detr standalone_eval/eval.py --submission_path FILE --gt_path GT
+    """
+    from sen_core.train import RunDir
+    from sen_core.train.predict import predict
+
+    RunDir(run_dir).require_checkpoint()
+    info = predict(
+        run_dir,
+        split=split,
+        out=out,
+        head=head,
+        batch_size=batch_size,
+        batches=batches,
+        device=device,
+        num_workers=workers,
+    )
+    click.echo(
+        f"wrote {info['out']}: {info['samples']} {info['task']} predictions of head '{info['head']}' on split '{split}'"
+    )
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(train_cmd)
     cli.add_command(eval_cmd)
+    cli.add_command(predict_cmd)

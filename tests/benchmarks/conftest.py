@@ -1,8 +1,13 @@
-"""Fixtures: tiny benchmarks in their official layouts (writers in tests/_bench_layouts.py)."""
+"""tests/benchmarks: the fixture writers are importable by the test modules (tests/_bench_layouts.py,
+tests/benchmarks/_bench_fixtures.py), and ``clips`` writes each tiny video once per session."""
 
-from __future__ import annotations
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
 from _bench_layouts import Clips
 
 
