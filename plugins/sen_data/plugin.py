@@ -98,3 +98,61 @@ def sen_datasets(register) -> None:
             tags=("video", "files", "benchmark"),
         )
     )
+    _register_benchmarks(register)
+
+
+_BENCH = "sen_data.benchmarks.factories"
+_FILES = {"root": "str", "videos": "str|null", "max_samples": "int|null"}
+
+
+def _register_benchmarks(register) -> None:
+    """MSR-VTT, Kinetics, SSv2, MSVD-QA and MSRVTT-QA in their official layouts (docs/benchmarks/)."""
+    common = {"frames": 8, "image_size": 224, "seed": 0}
+    for name, summary, factory, params, tasks in (
+        (
+            "sen/msrvtt-data@1",
+            "MSR-VTT retrieval in CLIP4Clip's layout: 1k-A test csv, 9k/7k train, 20 captions a video",
+            "msrvtt_dataset",
+            {"train_size": "9k", "caption": "random"},
+            ("retrieval",),
+        ),
+        (
+            "sen/kinetics-data@1",
+            "Kinetics-400/600/700: DeepMind csv + trimmed clips, MMAction2 class index, clips x crops test views",
+            "kinetics_dataset",
+            {"frames": 16, "clips": 5, "crops": 3, "missing": "skip"},
+            ("classification",),
+        ),
+        (
+            "sen/ssv2-data@1",
+            "Something-Something-v2: json + labels json (template -> class index), .webm videos, test views",
+            "ssv2_dataset",
+            {"frames": 16, "clips": 1, "crops": 3},
+            ("classification",),
+        ),
+        (
+            "sen/msvd-qa-data@1",
+            "MSVD-QA: {split}_qa.json + youtube_mapping.txt + YouTubeClips/, train answer vocabulary",
+            "videoqa_dataset",
+            {"bench": "msvd-qa"},
+            ("qa", "classification"),
+        ),
+        (
+            "sen/msrvtt-qa-data@1",
+            "MSRVTT-QA: {split}_qa.json + video/video<N>.mp4, train answer vocabulary",
+            "videoqa_dataset",
+            {"bench": "msrvtt-qa"},
+            ("qa", "classification"),
+        ),
+    ):
+        register(
+            DatasetSpec(
+                name=name,
+                summary=summary,
+                factory=f"{_BENCH}:{factory}",
+                params={**common, **params},
+                param_types={**_FILES, **({"top_k": "int|null"} if "bench" in params else {})},
+                tasks=tasks,
+                tags=("video", "files", "benchmark"),
+            )
+        )

@@ -106,10 +106,10 @@ def _csv(summary: dict[str, Any]) -> str:
 
 
 def _n_eval(base: Any) -> int:
-    return min(
-        int(base.data.params.get("num_samples", 512)),
-        int(base.train.eval_batches * base.train.batch_size),
-    )
+    n = int(base.data.params.get("num_samples", 512))
+    if base.train.eval_batches is None:  # the whole split
+        return n
+    return min(n, int(base.train.eval_batches * base.train.batch_size))
 
 
 def _plot(summary: dict[str, Any]) -> bytes:

@@ -60,7 +60,12 @@ class TrainSpec(Frozen):
     checkpoint_every: int = Field(default=100, ge=1, le=_BIG)
     eval_every: int | None = Field(default=None, ge=1, le=_BIG)
     log_every: int = Field(default=10, ge=1, le=_BIG)
-    eval_batches: int = Field(default=8, ge=1, le=_BIG)
+    eval_batches: int | None = Field(
+        default=8,
+        ge=1,
+        le=_BIG,
+        description="null: the whole split (a retrieval benchmark's N x N)",
+    )
     num_workers: int = Field(default=0, ge=0, le=256)
     keep_checkpoints: int = Field(
         default=2, ge=1, le=_BIG, description="newest checkpoints kept in the run dir"

@@ -19,7 +19,6 @@ size work; a failure names ``where`` and the record's ids.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +49,9 @@ class RecordDataset(Dataset[dict[str, Any]]):
         where: the annotation file (for messages).
         split: the split's name.
         random_caption: draw one of a record's ``captions`` per read (training, CLIP4Clip style)
-            instead of its ``caption``.
+            instead of its ``caption``: the draw is a function of (``seed``, epoch, record), the
+            epoch set by ``set_epoch`` (the training stream calls it before each epoch).
+        seed: the seed of the caption draws.
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class RecordDataset(Dataset[dict[str, Any]]):
         where: str = "",
         split: str = "train",
         random_caption: bool = False,
+        seed: int = 0,
     ) -> None:
         if not records:
             raise InputError(f"{name}: {where or split}: the split has no samples")
@@ -71,6 +73,7 @@ class RecordDataset(Dataset[dict[str, Any]]):
         self.class_names = list(class_names)
         self.name, self.where, self.split = name, where, split
         self.random_caption = random_caption
+        self.seed, self.epoch = seed, 0
         self._fps: float | None = protocol.fps if protocol.frames == "fps" else None
 
     @property
@@ -95,8 +98,17 @@ class RecordDataset(Dataset[dict[str, Any]]):
             where = f"{self.where}: " if self.where else ""
             raise InputError(f"{where}entry {_ids_text(record.ids)}: {exc}") from None
         if self.random_caption and record.captions:
-            raw["caption"] = random.choice(record.captions)
+            draw = np.random.default_rng((self.seed, self.epoch, rec_i))
+            raw["caption"] = record.captions[int(draw.integers(len(record.captions)))]
         return to_tensors(raw)
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch the next reads belong to (a new caption draw per video per epoch).
+
+        Args:
+            epoch: the training epoch (0-based).
+        """
+        self.epoch = int(epoch)
 
     def collate(self, samples: list[dict[str, Any]]) -> dict[str, Any]:
         """Pad and stack samples into a batch (adds ``class_names`` and the masks).

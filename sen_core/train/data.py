@@ -114,6 +114,9 @@ class BatchStream:
     def __iter__(self) -> Iterator[Any]:
         while True:
             self.sampler.set_epoch(self.epoch)
+            set_epoch = getattr(self.dataset, "set_epoch", None)
+            if callable(set_epoch):  # e.g. a random caption per video per epoch (MSR-VTT)
+                set_epoch(self.epoch)
             loader = DataLoader(
                 self.dataset,
                 batch_size=self.batch_size,
