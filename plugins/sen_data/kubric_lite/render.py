@@ -63,8 +63,12 @@ def render(scene: Scene) -> Rendered:
     iy = np.clip(
         ((wy - scene.bg_origin[1]) / scene.bg_side * bg.shape[0]).astype(np.intp), 0, n - 1
     )
-    video = bg[iy[:, :, None], ix[:, None, :]]  # (T, S, S, 3)
+    # flat indices throughout: one integer gather is much cheaper than multi-array fancy indexing
+    flat_bg = (iy[:, :, None] * n + ix[:, None, :]).reshape(-1)
+    video = np.take(bg.reshape(-1, 3), flat_bg, axis=0).reshape(T, S, S, 3)
+    pixels = video.reshape(-1, 3)
     owner = np.full((T, S, S), -1, np.int8)
+    owned = owner.reshape(-1)
     area = np.zeros((K, T), np.int64)
     hidden_by = np.zeros((K, K, T), np.int64)
     for k in scene.order:
@@ -84,18 +88,19 @@ def render(scene: Scene) -> Rendered:
             continue
         tex = obj.texture
         th, tw = tex.shape[:2]
-        tu = np.clip(((u + 1.0) * (0.5 * tw)).astype(np.intp), 0, tw - 1)
-        tv = np.clip(((v + 1.0) * (0.5 * th)).astype(np.intp), 0, th - 1)
-        yy += y0
-        xx += x0
-        below = owner[tt, yy, xx]
+        tu = np.minimum(((u + 1.0) * (0.5 * tw)).astype(np.intp), tw - 1)  # u >= -1: no lower clip
+        tv = np.minimum(((v + 1.0) * (0.5 * th)).astype(np.intp), th - 1)
+        w = x1 - x0
+        flat = (tt * S + (yy + y0)) * S + (xx + x0)
+        below = owned[flat]
         covered = below >= 0
         if covered.any():
-            flat = below[covered].astype(np.intp) * T + tt[covered]
-            hidden_by[:, k, :] += np.bincount(flat, minlength=K * T).reshape(K, T)
+            idx = below[covered].astype(np.intp) * T + tt[covered]
+            hidden_by[:, k, :] += np.bincount(idx, minlength=K * T).reshape(K, T)
         area[k] = np.bincount(tt, minlength=T)
-        owner[tt, yy, xx] = k
-        video[tt, yy, xx] = tex[tv[tt, yy - y0], tu[tt, xx - x0]]
+        owned[flat] = k
+        tex_flat = tv.reshape(-1)[tt * (y1 - y0) + yy] * tw + tu.reshape(-1)[tt * w + xx]
+        pixels[flat] = np.take(tex.reshape(-1, 3), tex_flat, axis=0)
     return Rendered(video, owner, area, hidden_by)
 
 
