@@ -115,7 +115,7 @@ def _pattern(kind: str, rng: np.random.Generator) -> np.ndarray:
     ca, cb = np.asarray(COLOURS[names[a]], np.uint8), np.asarray(COLOURS[names[b]], np.uint8)
     n = _PATTERN_SIZE
     y, x = np.mgrid[0:n, 0:n].astype(np.float32)
-    period = float(rng.uniform(14, 24))
+    period = float(rng.uniform(24, 34))  # 3-4 periods across an object: readable at 64 px
     if kind == "striped":
         angle = float(rng.uniform(0, np.pi))
         m = ((x * np.cos(angle) + y * np.sin(angle)) // (period / 2)) % 2 == 0
