@@ -1,7 +1,7 @@
 """Hook implementations of `sen_data` (entry point group `sen`): the first-party datasets.
 
-Registers specs only (no torch, no numpy at import); the factories live in ``sen_data.shapes``
-and ``sen_data.video_folder`` and are imported when a dataset is built.
+Registers specs only (no torch, no numpy at import); the factories live in ``sen_data.shapes``,
+``sen_data.kubric_lite`` and ``sen_data.video_folder`` and are imported when a dataset is built.
 """
 
 from __future__ import annotations
@@ -42,6 +42,32 @@ def sen_datasets(register) -> None:
             },
             tasks=_TASKS,
             tags=("synthetic", "video"),
+        )
+    )
+    register(
+        DatasetSpec(
+            name="sen/kubric-lite@1",
+            summary="Procedural TAP-Vid-Kubric-like clips: photo-textured objects, moving camera, "
+            "occlusion, 64+ exact point tracks; captions, QA, moments (shape x motion classes)",
+            factory="sen_data.kubric_lite:kubric_lite_dataset",
+            params={
+                "num_samples": 512,
+                "frames": 8,
+                "image_size": 64,
+                "num_objects": 3,
+                "num_points": 64,
+                "fps": 8.0,
+                "seed": 0,
+            },
+            param_types={
+                "shapes": "list",
+                "motions": "list",
+                "appearances": "list",
+                "camera_pan": "float",
+                "camera_zoom": "float",
+            },
+            tasks=_TASKS,
+            tags=("synthetic", "video", "tracking"),
         )
     )
     register(

@@ -59,6 +59,7 @@ def _register_commands() -> None:
         _bench_cmds,
         _catalogue_cmds,
         _config_cmds,
+        _data_cmds,
         _demo_cmds,
         _network_cmds,
         _neuron_cmds,
@@ -76,6 +77,7 @@ def _register_commands() -> None:
         _sweep_cmds,
         _demo_cmds,
         _bench_cmds,
+        _data_cmds,
         _new_cmds,
     ):
         module.register(cli)
