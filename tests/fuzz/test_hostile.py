@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _fuzz_cases import config_text
@@ -147,3 +149,49 @@ def test_eval_split_checked_before_building(two_runs: Path) -> None:
     """`sen eval --split vall`: the dataset's splits, with a suggestion."""
     run = two_runs / "runs" / "a"
     assert refusal(["eval", str(run), "--split", "vall"], run, "did you mean 'val'") is None
+
+
+# ---- the mechanisms, for third-party components too ----------------------------------------------
+def test_size_bounds_apply_to_any_component() -> None:
+    """SIZE_BOUNDS bound a well-known name on any spec; a spec's param_bounds replace them."""
+    from sen_core.params import param_problems
+    from sen_core.specs import DatasetSpec
+
+    spec = DatasetSpec(name="acme/clips@1", summary="s", factory="acme.m:f",
+                       params={"frames": 8, "depth": 1}, param_bounds={"depth": (0, 4)})  # fmt: skip
+    assert param_problems(spec, {"frames": 8, "depth": 4}) == []
+    assert param_problems(spec, {"frames": 10**9, "depth": 5}) == [
+        "params.frames: dataset 'acme/clips@1': must be at most 4096, got 1000000000",
+        "params.depth: dataset 'acme/clips@1': must be at most 4, got 5",
+    ]
+
+
+def test_declared_splits() -> None:
+    """Default splits train/val/test with a suggestion; None accepts any name."""
+    from sen_core.specs import DatasetSpec
+
+    spec = DatasetSpec(name="acme/clips@1", summary="s", factory="acme.m:f")
+    assert spec.split_problem("val") is None
+    assert "did you mean 'test'" in (spec.split_problem("tset") or "")
+    anything = DatasetSpec(name="acme/clips@1", summary="s", factory="acme.m:f", splits=None)
+    assert anything.split_problem("fold-3") is None
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=0, max_size=12), seeds=st.integers(1, 30))
+def test_trial_bound_is_the_product(sizes: list[int], seeds: int) -> None:
+    """A spec is refused exactly when the product of its dimensions exceeds MAX_TRIALS."""
+    import math
+
+    from pydantic import ValidationError
+
+    from sen_core.sweep.spec import MAX_TRIALS, SweepSpec
+
+    data = {"base": "run.yaml", "axes": {f"k{i}": list(range(n)) for i, n in enumerate(sizes)},
+            "seeds": list(range(seeds))}  # fmt: skip
+    n = math.prod(sizes) * seeds
+    try:
+        SweepSpec.model_validate(data)
+        assert n <= MAX_TRIALS
+    except ValidationError as exc:
+        assert n > MAX_TRIALS and f"{n:,} trials" in str(exc)
