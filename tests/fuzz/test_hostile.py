@@ -64,7 +64,11 @@ def test_sweep_trial_count_is_arithmetic() -> None:
     from sen_core.sweep.spec import MAX_TRIALS, SweepSpec, count_trials
 
     spec = SweepSpec.model_construct(
-        axes={f"k{i}": [1, 2] for i in range(40)}, zip=[], random=None, seeds=[0, 1, 2]
+        base="run.yaml",
+        axes={f"k{i}": [1, 2] for i in range(40)},
+        zip=[],
+        random=None,
+        seeds=[0, 1, 2],
     )
     assert count_trials(spec) == 3 * 2**40 > MAX_TRIALS
 
