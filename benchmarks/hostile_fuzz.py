@@ -7,10 +7,11 @@ one the suite uses.
 Each case is one command: ``sen config show`` with hostile overrides of the size-like, strict and
 split keys; ``sen sweep --dry-run`` of a sweep file with random dimensions and mistyped keys; or
 ``sen eval`` / ``sen train --resume`` of a run whose checkpoint was swapped, symlinked or forged
-(checksums recomputed). An outcome is a clean refusal (exit 2, one ``error:`` line -- or a header
-and one ``  - `` line per problem when a case has several --, nothing written), an acceptance (exit 0), or bad (a traceback, other exit codes, several lines, files
-written, more than 10 s). Then up to K accepted configs are trained one step: each must exit 0, or
-2 with its run dir saying failed. Prints the counts; ``bad`` must be 0.
+(checksums recomputed). An outcome is a clean refusal (exit 2, one ``error:`` line -- or a
+header and one ``  - `` line per problem when a case has several --, nothing written), an
+acceptance (exit 0), or bad (a traceback, another exit code, stray lines, files written, a
+refusal taking more than 10 s). Then up to K accepted configs are trained one step: each must
+exit 0, or 2 with its run dir saying failed. Prints the counts; ``bad`` must be 0.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ SIZE_KEYS = [
     "model.width", "model.attn_heads", "model.token_budget", "model.prompt_tokens", "model.depth",
     "model.heads.0.weight", "model.distill_weight", "model.grad_steps", "train.batch_size",
 ]  # fmt: skip
+SLOWEST = [0.0, 0.0]  # seconds of the slowest accepted case and of the slowest refusal
 SPLITS = ["val", "vall", "test", "tset", "train", "", "VAL", "val ", "x" * 300, "../val", "7"]
 
 
@@ -97,10 +99,11 @@ def _classify(args: list[str], workdir: Path, watch: Path | None = None) -> str:
     dt = time.perf_counter() - t0
     if exc is not None:
         return f"bad: traceback {type(exc).__name__}: {str(exc)[:200]}"
-    if dt > 10:
-        return f"bad: took {dt:.1f} s"
+    SLOWEST[0 if code == 0 else 1] = max(SLOWEST[0 if code == 0 else 1], dt)
     if code == 0:
-        return "accepted"
+        return "accepted"  # (a sweep of up to MAX_TRIALS trials takes its time to plan)
+    if dt > 10:
+        return f"bad: a refusal took {dt:.1f} s"
     lines = out.strip().splitlines()
     # one line, or a header line and one "  - " line per problem (every problem is reported)
     if (
@@ -192,6 +195,7 @@ def main() -> None:
     print(f"hostile_fuzz: {a.n} cases, seed {a.seed}, {time.perf_counter() - t0:.0f} s")
     for kind, c in counts.items():
         print(f"  {kind:10s} " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+    print(f"  slowest    accepted {SLOWEST[0]:.1f} s, refusal {SLOWEST[1]:.2f} s")
     print("  trained    " + ", ".join(f"{k} {v}" for k, v in sorted(trained.items())))
     for line in bad[:20]:
         print("  BAD", line)
