@@ -9,6 +9,7 @@ Pure Python: no torch.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,9 +18,11 @@ from sen_core.errors import ConfigError, SenError, suggest
 
 __all__ = [
     "PARAM_TYPES",
+    "SIZE_BOUNDS",
     "call_factory",
     "check_params",
     "check_type_string",
+    "declared_bounds",
     "declared_params",
     "param_problems",
 ]
@@ -28,6 +31,32 @@ __all__ = [
 PARAM_TYPES = ("int", "float", "str", "bool", "list", "dict", "null", "any")
 # Params every encoder factory receives even when its spec does not list them.
 ENCODER_IMPLICIT = {"trainable": "str", "checkpoint": "str|null"}
+
+# Bounds of size-like params, by name, for every component (first- and third-party alike): a
+# number outside them is refused at validation, before a tensor is allocated. Far above any real
+# value (an 8K frame, 4096 frames a clip); a spec's own ``param_bounds`` replace these per name.
+SIZE_BOUNDS: dict[str, tuple[float, float]] = {
+    "image_size": (1, 8192),
+    "frames": (1, 4096),
+    "key_frames": (1, 4096),
+    "num_samples": (1, 10**7),  # a synthetic split: the sampler holds a permutation of it
+    "num_points": (1, 4096),
+    "num_classes": (1, 10**6),
+    "num_queries": (1, 4096),
+    "tokens_per_frame": (1, 65536),
+    "max_length": (1, 65536),
+    "max_new_tokens": (1, 65536),
+    "max_prompt_tokens": (1, 65536),
+    "memory_tokens": (1, 65536),
+    "coarse_tokens": (1, 65536),
+    "prefix_tokens": (0, 65536),
+    "max_windows": (1, 65536),
+    "embed_dim": (1, 65536),
+    "layers": (0, 1024),
+    "ffn_mult": (1, 64),
+    "hidden_mult": (1, 64),
+    "num_train_timesteps": (1, 10**5),
+}
 
 
 def check_type_string(t: str) -> str:
@@ -77,6 +106,38 @@ def declared_params(spec: Any) -> dict[str, str]:
     return out
 
 
+def declared_bounds(spec: Any) -> dict[str, tuple[float | None, float | None]]:
+    """Every bounded param of ``spec`` -> (low, high): ``SIZE_BOUNDS`` with the spec's own
+    ``param_bounds`` over them (a None end is unbounded).
+
+    Args:
+        spec: a component spec.
+
+    Returns:
+        name -> (low, high) for the names that have bounds.
+    """
+    out: dict[str, tuple[float | None, float | None]] = dict(SIZE_BOUNDS)
+    out.update(getattr(spec, "param_bounds", {}) or {})
+    return out
+
+
+def _bound_problem(value: Any, bounds: tuple[float | None, float | None]) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None  # bounds apply to numbers (a type error is reported on its own)
+    low, high = bounds
+    if math.isnan(value):
+        return "must be a number, got nan"
+    if low is not None and value < low:
+        return f"must be at least {_num(low)}, got {_num(value)}"
+    if high is not None and value > high:
+        return f"must be at most {_num(high)}, got {_num(value)}"
+    return None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e18 else f"{x:g}"
+
+
 def _matches(value: Any, t: str) -> bool:
     for part in t.split("|"):
         if part == "any":
@@ -110,6 +171,7 @@ def param_problems(spec: Any, params: Mapping[str, Any], prefix: str = "params")
         One ``"<prefix>.<key>: <problem>"`` line per problem; empty when the params are valid.
     """
     declared = declared_params(spec)
+    bounds = declared_bounds(spec)
     problems = []
     for key, value in params.items():
         if key not in declared:
@@ -124,6 +186,8 @@ def param_problems(spec: Any, params: Mapping[str, Any], prefix: str = "params")
                 f"{prefix}.{key}: {spec.kind} '{spec.name}' expects {declared[key].replace('|', ' or ')}, "
                 f"got {value!r} ({type(value).__name__})"
             )
+        elif key in bounds and (why := _bound_problem(value, bounds[key])) is not None:
+            problems.append(f"{prefix}.{key}: {spec.kind} '{spec.name}': {why}")
     return problems
 
 

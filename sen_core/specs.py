@@ -146,6 +146,12 @@ class _Spec(_Named, Frozen):
         description="type of each accepted param ('int', 'str|null', ...); declares params "
         "without a default; a param with a default takes its default's type unless listed",
     )
+    param_bounds: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict,
+        exclude_if=lambda v: not v,
+        description="(low, high) of numeric params, checked at validation; size-like names "
+        "(image_size, frames, num_samples, ...) have bounds already (sen_core.params.SIZE_BOUNDS)",
+    )
     tags: tuple[str, ...] = ()
     provenance: Provenance | None = None
 
@@ -218,6 +224,30 @@ class DatasetSpec(_Spec):
 
     kind: Literal["dataset"] = "dataset"
     tasks: tuple[str, ...] = ()
+    splits: tuple[str, ...] | None = Field(
+        default=("train", "val", "test"),
+        description="the split names the dataset has (train.eval_split and `sen eval --split` are "
+        "checked against them); None: any name (e.g. the split selects a file)",
+    )
+
+    def split_problem(self, split: str) -> str | None:
+        """Why ``split`` is not a split of this dataset (with a did-you-mean), or None.
+
+        Args:
+            split: a split name from a config or the command line.
+
+        Returns:
+            One sentence naming the dataset and its splits, or None when the split exists.
+        """
+        if self.splits is None or split in self.splits:
+            return None
+        from sen_core.errors import suggest
+
+        hint = suggest(split, self.splits)
+        return (
+            f"{split!r} is not a split of dataset '{self.name}' (it has {', '.join(self.splits)})"
+            + (f"; did you mean '{hint[0]}'?" if hint else "")
+        )
 
 
 class PresetSpec(_Named, Frozen):

@@ -83,6 +83,7 @@ def sen_datasets(register) -> None:
                 "max_samples": "int|null",
             },
             tasks=_TASKS,
+            splits=None,  # a split selects its annotation file ('{split}' in annotations)
             tags=("video", "files"),
         )
     )

@@ -7,6 +7,7 @@ component names missing from the catalogue (names are looked up, nothing is buil
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from sen_core.catalogue import lookup_component
 from sen_core.config._merge import Origins, origin_of
-from sen_core.config.run_config import RunConfig
+from sen_core.config.run_config import SPLIT_PATTERN, RunConfig
 from sen_core.errors import suggest
 from sen_core.network.spec import anchor_problem, default_key
 from sen_core.params import param_problems
@@ -92,7 +93,26 @@ def validate_run(
     problems += check_anchor(data, origins, default)
     if check_names:
         problems += check_component_names(data, origins, default, catalogue)
+    if config is not None and not problems:
+        problems += check_memory(config, origins, default, catalogue)
     return (config if not problems else None), problems
+
+
+def check_memory(config: RunConfig, origins: Origins, default: str, catalogue: Any) -> list[str]:
+    """The run must fit in this machine's memory (a lower bound; see ``_budget``)."""
+    from sen_core.catalogue import get_catalogue
+    from sen_core.config._budget import memory_problem
+    from sen_core.errors import SenError
+
+    try:
+        defaults = dict((catalogue or get_catalogue()).get(config.data.name, kind="dataset").params)
+    except SenError:
+        defaults = {}  # an unknown dataset is reported by the name check
+    hit = memory_problem(config, defaults)
+    if hit is None:
+        return []
+    loc, problem = hit
+    return [f"{origin_of(loc, origins, default)}: {problem}"]
 
 
 def check_anchor(data: dict[str, Any], origins: Origins, default: str) -> list[str]:
@@ -133,7 +153,22 @@ def check_component_names(
                 problems.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {problem}")
             else:
                 problems += _param_problems(data, loc, spec, origins, default)
+                if kind == "dataset":
+                    problems += _split_problems(data, spec, origins, default)
     return problems
+
+
+def _split_problems(data: dict[str, Any], spec: Any, origins: Origins, default: str) -> list[str]:
+    """The splits a run reads (``train`` and ``train.eval_split``) must be splits of the dataset."""
+    train = data.get("train")
+    eval_split = train.get("eval_split", "val") if isinstance(train, dict) else "val"
+    out = []
+    for loc, split in ((("data", "name"), "train"), (("train", "eval_split"), eval_split)):
+        valid = isinstance(split, str) and re.match(SPLIT_PATTERN, split)  # else a type error
+        problem = spec.split_problem(split) if valid else None
+        if problem is not None:
+            out.append(f"{origin_of(loc, origins, default)}: {dotted(loc)}: {problem}")
+    return out
 
 
 def _param_problems(

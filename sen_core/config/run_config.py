@@ -29,6 +29,9 @@ class DataEntry(Frozen):
 # the top-level parts of a SuperEncodingNetwork, as its parameter names start
 NetworkPart = Literal["neurons", "adapters", "text_proj", "block", "norm", "readout", "heads"]
 
+# a split name: checked against the dataset's declared splits at validation
+SPLIT_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$"
+
 _BIG = 10**9  # bound for counts (steps, batches): far above any real run, far below overflow
 
 
@@ -70,7 +73,11 @@ class TrainSpec(Frozen):
     keep_checkpoints: int = Field(
         default=2, ge=1, le=_BIG, description="newest checkpoints kept in the run dir"
     )
-    eval_split: str = Field(default="val", description="held-out split evaluated during training")
+    eval_split: str = Field(
+        default="val",
+        pattern=SPLIT_PATTERN,
+        description="held-out split evaluated during training; one of the dataset's splits",
+    )
     device: str = Field(
         default="auto",
         pattern=r"^(auto|cpu|cuda(:[0-9]+)?|mps)$",

@@ -1,4 +1,8 @@
-"""A lower bound on a network's parameter memory, checked before anything is allocated.
+"""Lower bounds on the memory a network (and a run's batch) needs, checked before anything is allocated.
+
+``sen_core.config`` checks the bounds of a whole run at validation (the glue below plus one batch
+of frames at the largest image size); the builder checks the glue again for networks built from
+a spec directly.
 
 Only the glue SEN itself builds is counted (the state projection and one cross-attention per
 neuron and RA step, ``4 * width**2`` weights each, float32): encoders are not known until built.
@@ -30,11 +34,24 @@ def machine_memory_bytes() -> int | None:
         return None
 
 
+def input_bytes_lower_bound(batch_size: int, frames: int, image_size: int) -> int:
+    """Bytes of one batch of float32 RGB frames at ``image_size`` (what a frame encoder reads)."""
+    return _BYTES * batch_size * frames * 3 * image_size * image_size
+
+
+def glue_problem(spec: NetworkSpec, extra_bytes: int = 0) -> str | None:
+    """Why the glue (plus ``extra_bytes``) cannot fit in this machine's memory, or None."""
+    need, have = glue_bytes_lower_bound(spec), machine_memory_bytes()
+    if have is None or need + extra_bytes <= have:
+        return None
+    return (
+        f"model.width: {spec.width} needs at least {need / 2**30:,.1f} GiB for the RA block "
+        f"weights alone; this machine has {have / 2**30:,.1f} GiB. Use a smaller model.width"
+    )
+
+
 def check_fits(spec: NetworkSpec) -> None:
     """Raise ConfigError when the glue alone cannot fit in this machine's memory."""
-    need, have = glue_bytes_lower_bound(spec), machine_memory_bytes()
-    if have is not None and need > have:
-        raise ConfigError(
-            f"model.width: {spec.width} needs at least {need / 2**30:.1f} GiB for the RA block "
-            f"weights alone; this machine has {have / 2**30:.1f} GiB. Use a smaller model.width"
-        )
+    problem = glue_problem(spec)
+    if problem is not None:
+        raise ConfigError(problem)

@@ -13,13 +13,17 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sen_core.errors import suggest
 from sen_core.specs import Frozen, Trainable
 
 InputSource = Literal["video", "frames", "caption", "question", "query", "class_names", "audio"]
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# As strict as TrainSpec: a boolean is not a number (``prompt_tokens: true`` is refused, not read
+# as 1), a float is not an integer (``attn_heads: 2.0``), every float is finite, every size bounded.
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+MAX_LOSS_WEIGHT = 1e3  # a loss weight scales gradients: far above any real one, far below overflow
 
 
 def default_key(name: str) -> str:
@@ -30,6 +34,8 @@ def default_key(name: str) -> str:
 
 class NeuronEntry(Frozen):
     """One super neuron in the network and the input it reads."""
+
+    model_config = _STRICT
 
     name: str
     key: str | None = Field(
@@ -57,10 +63,12 @@ class NeuronEntry(Frozen):
 class HeadEntry(Frozen):
     """A task head with its loss weight."""
 
+    model_config = _STRICT
+
     name: str
     key: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    weight: float = Field(default=1.0, ge=0.0)
+    weight: float = Field(default=1.0, ge=0.0, le=MAX_LOSS_WEIGHT)
 
     @property
     def id(self) -> str:
@@ -68,22 +76,28 @@ class HeadEntry(Frozen):
 
 
 class NetworkSpec(Frozen):
-    """Which neurons, which anchor, which RA block, how deep, how wide, which heads."""
+    """Which neurons, which anchor, which RA block, how deep, how wide, which heads.
 
-    neurons: list[NeuronEntry] = Field(min_length=1)
+    Strict, with every size bounded (docs/configs.md#bounds): the bounds are far above any network
+    that trains on one machine and keep a typo from reaching the allocator.
+    """
+
+    model_config = _STRICT
+
+    neurons: list[NeuronEntry] = Field(min_length=1, max_length=64)
     anchor: str = Field(description="key of the neuron whose tokens initialise the state")
     block: str = "sen/ra-cross@1"
     block_params: dict[str, Any] = Field(default_factory=dict)
     depth: int = Field(default=3, ge=0, le=16)
     share_weights: bool = True
-    width: int = Field(default=256, ge=8)
-    attn_heads: int = Field(default=4, ge=1)
+    width: int = Field(default=256, ge=8, le=16384)
+    attn_heads: int = Field(default=4, ge=1, le=256)
     token_budget: int = Field(
-        default=64, ge=1, description="max tokens per neuron entering integration"
+        default=64, ge=1, le=16384, description="max tokens per neuron entering integration"
     )
-    prompt_tokens: int = Field(default=4, ge=1)
-    heads: list[HeadEntry] = Field(default_factory=list)
-    distill_weight: float = Field(default=0.0, ge=0.0)
+    prompt_tokens: int = Field(default=4, ge=1, le=1024)
+    heads: list[HeadEntry] = Field(default_factory=list, max_length=64)
+    distill_weight: float = Field(default=0.0, ge=0.0, le=MAX_LOSS_WEIGHT)
     checkpointing: bool = False
     # Added after configs were saved: left out of dumps and hashes at their defaults, so existing
     # run dirs and checkpoints keep their hashes.
@@ -97,6 +111,7 @@ class NetworkSpec(Frozen):
     grad_steps: int | None = Field(
         default=None,
         ge=1,
+        le=16,
         exclude_if=lambda v: v is None,
         description="backpropagate through the prompted re-encodings of only the last N RA steps "
         "(truncated backpropagation; None: all K)",

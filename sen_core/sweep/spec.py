@@ -12,18 +12,26 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from sen_core.errors import ConfigError, count
 from sen_core.specs import Frozen
 
 DEFAULT_TRIAL = "sen_core.sweep.trial:train_trial"
+# A sweep plans (and resolves the config of) every trial before running any: more than this many
+# is a mistake (an axis of a billion samples, 40 axes of 2 values), refused before expanding.
+MAX_TRIALS = 10_000
+_SEED_MAX = 2**32 - 1  # train.seed's bound (NumPy accepts 32-bit seeds)
+# Strict like TrainSpec: a boolean is not a number, a float is not an integer, floats are finite.
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class RandomAxis(Frozen):
     """How one key is sampled: from ``choices``, or uniformly in [low, high] (``log``: log-uniform)."""
+
+    model_config = _STRICT
 
     choices: list[Any] | None = None
     low: float | None = None
@@ -58,8 +66,10 @@ class RandomAxis(Frozen):
 class RandomSpec(Frozen):
     """``samples`` random points over ``axes``, reproducible from ``seed``; crossed with the grid."""
 
-    samples: int = Field(ge=1)
-    seed: int = 0
+    model_config = _STRICT
+
+    samples: int = Field(ge=1, le=MAX_TRIALS)
+    seed: int = Field(default=0, ge=0, le=_SEED_MAX)
     axes: dict[str, RandomAxis] = Field(min_length=1)
 
     @field_validator("axes", mode="before")
@@ -73,6 +83,8 @@ class RandomSpec(Frozen):
 
 class SweepSpec(Frozen):
     """A sweep file (see docs/sweeps.md)."""
+
+    model_config = _STRICT
 
     name: str | None = Field(default=None, description="default: the preset name or the file name")
     base: str = Field(
@@ -89,7 +101,9 @@ class SweepSpec(Frozen):
         default_factory=list, description="groups of keys varied together"
     )
     random: RandomSpec | None = None
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    seeds: list[Annotated[int, Field(ge=0, le=_SEED_MAX)]] = Field(
+        default_factory=lambda: [0], min_length=1, max_length=MAX_TRIALS
+    )
     metrics: list[str] = Field(
         default_factory=list, description="columns to report; the first ranks"
     )
@@ -133,10 +147,23 @@ class SweepSpec(Frozen):
     @field_validator("trial")
     @classmethod
     def _check_trial(cls, v: str) -> str:
-        mod, sep, attr = v.partition(":")
-        if not sep or not mod or not attr:
-            raise ValueError(f"trial {v!r} must be 'package.module:function'")
+        from sen_core.sweep.trial import trial_function_problem
+
+        problem = trial_function_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
         return v
+
+    @model_validator(mode="after")
+    def _bounded(self) -> SweepSpec:
+        n = count_trials(self)
+        if n > MAX_TRIALS:
+            raise ValueError(
+                f"the sweep expands to {n:,} trials ({_count_formula(self)}), more than the "
+                f"{MAX_TRIALS:,} a sweep may plan; use fewer axis values, samples or seeds, "
+                "or split it into several sweeps"
+            )
+        return self
 
 
 @dataclass
@@ -222,8 +249,32 @@ def _show(value: Any) -> Any:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _sizes(spec: SweepSpec) -> list[tuple[str, int]]:
+    """(name, number of values) of every dimension, in expansion order (seeds last)."""
+    out = [(name, len(values)) for name, values in spec.axes.items()]
+    out += [(f"zip {i}", len(next(iter(g.values())))) for i, g in enumerate(spec.zip) if g]
+    if spec.random is not None:
+        out.append(("random.samples", spec.random.samples))
+    return [*out, ("seeds", len(spec.seeds))]
+
+
+def count_trials(spec: SweepSpec) -> int:
+    """How many trials ``expand`` makes (before de-duplication), computed without expanding."""
+    return math.prod(n for _, n in _sizes(spec))
+
+
+def _count_formula(spec: SweepSpec) -> str:
+    dims = [f"{name} {n:,}" for name, n in _sizes(spec) if n != 1]
+    if len(dims) > 6:  # 40 axes of 2 values: name the first few
+        dims = [*dims[:4], f"... ({len(dims)} dimensions with more than one value)"]
+    return " x ".join(dims) or "1"
+
+
 def expand(spec: SweepSpec) -> list[Trial]:
     """Every combination: grid axes x zip groups x random samples x seeds (seeds innermost)."""
+    n = count_trials(spec)  # a spec built with model_construct skips the validators
+    if n > MAX_TRIALS:
+        raise ConfigError(f"the sweep expands to {n:,} trials, more than {MAX_TRIALS:,}")
     dims: list[list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = []
     for name, values in spec.axes.items():
         if isinstance(values, dict):  # named choices, each setting several keys

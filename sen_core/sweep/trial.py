@@ -7,9 +7,11 @@ failed trial becomes a row and the sweep goes on.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import socket
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -30,6 +32,48 @@ def train_trial(
 
     metrics = train(config, trial_dir, resume=True, feature_cache=feature_cache, progress=False)
     return flatten_metrics(metrics)
+
+
+def trial_function_problem(ref: str) -> str | None:
+    """Why ``ref`` cannot be a sweep's trial function, or None: it is resolved when the sweep is
+    validated, not when the first trial runs.
+
+    A trial function is a Python function of your code or of an installed package (not the
+    standard library, not a builtin or a class) that takes ``(config, trial_dir, *, feature_cache)``.
+    """
+    from sen_core.catalogue import import_ref
+
+    mod, sep, attr = ref.partition(":")
+    if (
+        not sep
+        or not mod
+        or not attr
+        or not all(p.isidentifier() for p in [*mod.split("."), *attr.split(".")])
+    ):
+        return f"trial {ref!r} must be 'package.module:function'"
+    if mod.split(".")[0] in sys.stdlib_module_names:
+        return (
+            f"trial {ref!r} is in the Python standard library; a trial function comes from your "
+            "code or an installed package"
+        )
+    try:
+        fn = import_ref(ref)
+    except ImportError as exc:
+        return f"trial {ref!r}: cannot import {mod} ({type(exc).__name__}: {exc})"
+    except AttributeError:
+        return f"trial {ref!r}: module {mod} has no attribute {attr!r}"
+    except Exception as exc:  # noqa: BLE001 - importing the user's module raised: report it in one line
+        return f"trial {ref!r}: importing {mod} failed ({type(exc).__name__}: {exc})"
+    if not inspect.isfunction(fn):
+        return f"trial {ref!r} is a {type(fn).__name__}, not a Python function"
+    try:
+        inspect.signature(fn).bind(None, None, feature_cache=None)
+    except TypeError:
+        return (
+            f"trial {ref!r} must take (config, trial_dir, *, feature_cache); "
+            f"its signature is {inspect.signature(fn)}"
+        )
+    return None
 
 
 def flatten_metrics(metrics: Any, prefix: str = "") -> dict[str, float]:

@@ -76,13 +76,37 @@ def _load_safetensors(path: Path) -> dict[str, Tensor]:
         raise CheckpointError(f"cannot read checkpoint file {path}: {exc}") from None
 
 
+# |x| above sqrt(float32 max): a product of two such weights overflows to inf. No trained weight
+# or optimizer moment comes near it; a checkpoint holding one was damaged or forged.
+HUGE = 1.8e19
+
+
+def check_finite(path: Path, tensors: dict[str, Tensor], limit: float | None = HUGE) -> None:
+    """Refuse tensors holding NaN, infinity or magnitudes above ``limit`` (naming the first)."""
+    for k, v in tensors.items():
+        if not v.is_floating_point() or v.numel() == 0:
+            continue
+        if not bool(torch.isfinite(v).all()):
+            raise CheckpointError(
+                f"checkpoint file {path}: tensor '{k}' holds NaN or infinity; refusing to load it"
+            )
+        peak = float(v.detach().abs().max()) if limit is not None else 0.0
+        if limit is not None and peak > limit:
+            raise CheckpointError(
+                f"checkpoint file {path}: tensor '{k}' holds {peak:.3g}, above {limit:.2g} (no "
+                "trained weight is that large); refusing to load it"
+            )
+
+
 def load_model_weights(path: str | Path, model: nn.Module) -> None:
-    """Load ``model.safetensors`` into ``model``; every trainable tensor must be present and match."""
+    """Load ``model.safetensors`` into ``model``; every trainable tensor must be present and match,
+    and be finite and below ``HUGE``."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint file {path} does not exist")
     tensors = _load_safetensors(path)
     _check_model_tensors(path, tensors, model)
+    check_finite(path, tensors)
     with torch.no_grad():
         model.load_state_dict(tensors, strict=False)
 
@@ -472,6 +496,31 @@ def _check_scheduler(where: Path, saved: dict[str, Any], scheduler: Any) -> None
             )
 
 
+def check_owner(
+    ckpt: Path, run_root: Path, config_hash: str, *, checkpoints: Path | None = None
+) -> None:
+    """Refuse a checkpoint another run wrote: its ``trainer.json`` must carry ``config_hash`` (the
+    hash of the run's config) and, when ``checkpoints`` is given, ``ckpt`` must really lie in it
+    (not a symlink to another run's step directory).
+
+    Raises:
+        CheckpointError: one line naming the checkpoint and both hashes or both places.
+    """
+    if checkpoints is not None:
+        here, real = checkpoints.resolve(), ckpt.resolve()
+        if ckpt.is_symlink() or real.parent != here:
+            raise CheckpointError(
+                f"checkpoint {ckpt} is not a directory of {here} (it resolves to {real}); "
+                "a run loads only checkpoints it wrote"
+            )
+    saved = read_trainer_state(ckpt).get("config_hash")
+    if saved != config_hash:
+        raise CheckpointError(
+            f"checkpoint {ckpt} was written by a run with config hash {saved!r}, but {run_root} "
+            f"has config hash {config_hash} (config.yaml); it belongs to another run"
+        )
+
+
 def load_checkpoint(
     path: str | Path,
     *,
@@ -490,10 +539,12 @@ def load_checkpoint(
     state = read_trainer_state(path)
     weights = _load_safetensors(path / MODEL_FILE)
     _check_model_tensors(path / MODEL_FILE, weights, model)
+    check_finite(path / MODEL_FILE, weights)
     opt_tensors: dict[str, Tensor] = {}
     if optimizer is not None:
         opt_tensors = _load_safetensors(path / OPTIM_FILE)
         _check_optimizer(path, model, optimizer, opt_tensors, state["optimizer"])
+        check_finite(path / OPTIM_FILE, opt_tensors, limit=None)  # moments: finite is enough
     if scheduler is not None:
         _check_scheduler(path, state["scheduler"], scheduler)
     # phase 2: nothing below can fail on the checkpoint's content

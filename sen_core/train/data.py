@@ -24,15 +24,27 @@ from sen_core.train.distributed import DistInfo
 
 def build_dataset(data: DataEntry, split: str) -> Dataset[Any]:
     """``factory(spec, split=split, **params)`` of the catalogue dataset ``data.name``."""
-    from sen_core.catalogue import get_catalogue, import_ref
+    from sen_core.catalogue import import_ref
     from sen_core.params import call_factory, check_params
 
-    spec = get_catalogue().get(data.name, kind="dataset")
+    spec = check_split(data, split)
     check_params(spec, data.params)
     dataset: Dataset[Any] = call_factory(
         spec, import_ref(spec.factory), split=split, **{**spec.params, **data.params}
     )
     return dataset
+
+
+def check_split(data: DataEntry, split: str, key: str = "split") -> Any:
+    """The dataset's spec, after refusing a split it does not declare (ConfigError naming ``key``,
+    with a did-you-mean)."""
+    from sen_core.catalogue import get_catalogue
+
+    spec = get_catalogue().get(data.name, kind="dataset")
+    problem = spec.split_problem(split)
+    if problem is not None:
+        raise ConfigError(f"{key}: {problem}")
+    return spec
 
 
 def collate_fn(dataset: Dataset[Any]) -> Any:
@@ -109,6 +121,10 @@ class BatchStream:
                 f"(train.batch_size={batch_size} x {info.world_size} process(es)); "
                 "lower train.batch_size or use more data"
             )
+        self.seek(start)
+
+    def seek(self, start: int) -> None:
+        """Continue after ``start`` batches (a resumed run's position)."""
         self.epoch, self.offset = divmod(start, self.per_epoch)
 
     def __iter__(self) -> Iterator[Any]:

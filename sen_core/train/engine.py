@@ -27,6 +27,7 @@ from sen_core.errors import ConfigError, SenError
 from sen_core.train import distributed
 from sen_core.train.checkpoint import (
     capture_rng,
+    check_owner,
     load_checkpoint,
     nonfinite_tensors,
     restore_rng,
@@ -183,15 +184,28 @@ class _Trainer:
         # the unfinished logging window travels in the checkpoint, so a resumed log is identical
         self.window: dict[str, list[float]] = defaultdict(list)
         self._plotted = time.perf_counter()
-        # build the datasets before the run directory is written: a bad dataset leaves nothing
-        self._dataset("train")
+        # build the datasets (and the batch order) before the run directory is written: a bad
+        # dataset, or fewer samples than one batch, leaves nothing
+        self.source = BatchStream(
+            self._dataset("train"),
+            batch_size=self.spec.batch_size,
+            seed=self.spec.seed,
+            info=self.info,
+            num_workers=self.spec.num_workers,
+            pin_memory=device.type == "cuda",
+        )
         if info.is_main:
             self._dataset(self.spec.eval_split)
         self._restore(resume)
-        # train.loggers (TensorBoard, MLflow) receive every metrics record from here on
-        self.tracker = open_run_trackers(
-            config, self.run_dir.root, step=self.step, net=self.net, enabled=info.is_main
-        )
+        try:
+            # train.loggers (TensorBoard, MLflow) receive every metrics record from here on
+            self.tracker = open_run_trackers(
+                config, self.run_dir.root, step=self.step, net=self.net, enabled=info.is_main
+            )
+        except BaseException as exc:  # run.json says running since _restore: never leave it so
+            if info.is_main:
+                self._write_status("failed", exc)
+            raise
         self.log.tracker = self.tracker
 
         # DDP(_StepModule) when distributed: both run the step; only DDP has no_sync
@@ -235,6 +249,8 @@ class _Trainer:
                 check_run_versions(
                     run_dir.read_info(), resolved.components(), what=str(run_dir.root)
                 )
+            # not another run's checkpoint (swapped in, symlinked or with an edited hash)
+            check_owner(existing, run_dir.root, config.hash(), checkpoints=run_dir.checkpoints)
             state = load_checkpoint(
                 existing, model=self.net, optimizer=self.optimizer, scheduler=self.scheduler
             )
@@ -271,19 +287,9 @@ class _Trainer:
             return self._finish(
                 self.run_dir.read_final() if self.info.is_main else {"step": self.step}
             )
-        pin = self.device.type == "cuda"
-        source = BatchStream(
-            self._dataset("train"),
-            batch_size=spec.batch_size,
-            seed=spec.seed,
-            info=self.info,
-            num_workers=spec.num_workers,
-            start=self.step * spec.accumulate,
-            pin_memory=pin,
-        )
+        source = self.source
+        source.seek(self.step * spec.accumulate)
         stream = iter(source)
-        if self.info.is_main:
-            self._dataset(spec.eval_split)  # fail now, not after training, if the split is missing
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -341,14 +347,7 @@ class _Trainer:
                     if isinstance(exc, DivergedError)
                     else ("stopped" if self.step > self._start else "failed")
                 )
-                self.run_dir.write_info(
-                    self.config,
-                    world_size=self.info.world_size,
-                    status=status,
-                    error=f"{type(exc).__name__}: {exc}",
-                    steps_done=self.step,
-                    last_checkpoint=self.last_saved.name if self.last_saved else None,
-                )
+                self._write_status(status, exc)
                 with contextlib.suppress(Exception):  # the original error matters more
                     self._plot()
                 self.tracker.finish(
@@ -364,6 +363,16 @@ class _Trainer:
             atomic_write_json(self.run_dir.final, final)
             self._plot()
         return self._finish(final)
+
+    def _write_status(self, status: str, exc: BaseException) -> None:
+        self.run_dir.write_info(
+            self.config,
+            world_size=self.info.world_size,
+            status=status,
+            error=f"{type(exc).__name__}: {exc}",
+            steps_done=self.step,
+            last_checkpoint=self.last_saved.name if self.last_saved else None,
+        )
 
     def _finish(self, final: dict[str, Any]) -> dict[str, Any]:
         if self.info.is_main:

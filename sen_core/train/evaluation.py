@@ -15,8 +15,13 @@ from torch import nn
 
 from sen_core.config.run_config import RunConfig
 from sen_core.errors import ConfigError
-from sen_core.train.checkpoint import MODEL_FILE, load_model_weights, read_trainer_state
-from sen_core.train.data import build_dataset, eval_loader
+from sen_core.train.checkpoint import (
+    MODEL_FILE,
+    check_owner,
+    load_model_weights,
+    read_trainer_state,
+)
+from sen_core.train.data import build_dataset, check_split, eval_loader
 from sen_core.train.distributed import DistInfo, resolve_device
 from sen_core.train.engine import run_eval, seed_everything
 from sen_core.train.rundir import RunDir
@@ -36,6 +41,13 @@ def load_trained(
     ckpt = Path(checkpoint) if checkpoint is not None else directory.require_checkpoint()
     config = directory.read_config()
     read_trainer_state(ckpt)  # verifies the checksums before anything is loaded
+    # the checkpoint must be this run's: same config hash, inside its checkpoints/ (when found there)
+    check_owner(
+        ckpt,
+        directory.root,
+        config.hash(),
+        checkpoints=directory.checkpoints if checkpoint is None else None,
+    )
     from sen_core.catalogue.provenance import check_run_versions
     from sen_core.network import build_network
 
@@ -67,6 +79,8 @@ def evaluate(
         if config is None and dataset is None:
             raise ConfigError("evaluate(net) needs a config (for the dataset) or a dataset")
     else:
+        if dataset is None:  # a split the dataset lacks is refused before the network is built
+            check_split((config or RunDir(target).read_config()).data, split)
         net, run_config = load_trained(target, device=dev)
         config = config or run_config
     if dataset is None:

@@ -16,7 +16,7 @@ def test_wrong_type_names_file_and_key(write, base_yaml, catalogue):
     """A string where an int belongs."""
     child = write("child.yaml", "_base_: base.yaml\nmodel: {depth: three}\n")
     assert _problems(child.name, catalogue) == [
-        "child.yaml: model.depth: Input should be a valid integer, unable to parse string as an integer (got 'three')"
+        "child.yaml: model.depth: Input should be a valid integer (got 'three')"
     ]
 
 

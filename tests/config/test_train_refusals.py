@@ -19,7 +19,7 @@ from sen_core.cli import cli
     [
         ("model.heads=[]", "a run needs at least one head with a loss weight > 0"),
         ("train.device=cuda:99", "train.device: 'cuda:99' is not on this machine"),
-        ("model.width=1000000000", "model.width: 1000000000 needs at least"),
+        ("model.width=1000000000", "model.width: Input should be less than or equal to 16384"),
         ("model.width=1e12", "model.width"),
         ("train.seed=-9223372036854775808", "train.seed: Input should be greater than or equal"),
         ("train.lr=.inf", "train.lr: Input should be a finite number"),
