@@ -80,7 +80,9 @@ def evaluate(
             raise ConfigError("evaluate(net) needs a config (for the dataset) or a dataset")
     else:
         if dataset is None:  # a split the dataset lacks is refused before the network is built
-            check_split((config or RunDir(target).read_config()).data, split)
+            run = RunDir(target)
+            run.require_checkpoint()  # a missing run directory is named as such first
+            check_split((config or run.read_config()).data, split)
         net, run_config = load_trained(target, device=dev)
         config = config or run_config
     if dataset is None:

@@ -38,6 +38,7 @@ def test_evaluate_run_dir(run_train, fk, monkeypatch):
     monkeypatch.setattr(
         "sen_core.train.evaluation.build_dataset", lambda data, split: fk.make_datasets()[split]
     )
+    monkeypatch.setattr("sen_core.train.evaluation.check_split", lambda data, split: None)
     got = evaluate(run_dir, split="test", device="cpu")
     want = evaluate(trained, dataset=fk.make_datasets()["test"], batch_size=4, device="cpu")
     assert got == pytest.approx(want)
