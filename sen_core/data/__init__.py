@@ -14,6 +14,7 @@ from sen_core._exports import lazy_getattr
 
 if TYPE_CHECKING:
     from sen_core._io import loads_json
+    from sen_core.data.collate import collate_samples
     from sen_core.data.records import Record, Source
     from sen_core.data.video import (
         EXAMPLE_CLIPS,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "sen_core._io": ("loads_json",),
+    "sen_core.data.collate": ("collate_samples",),
     "sen_core.data.records": ("Record", "Source"),
     "sen_core.data.video": (
         "EXAMPLE_CLIPS",
@@ -39,6 +41,7 @@ __all__ = [
     "Record",
     "ShortDecodeWarning",
     "Source",
+    "collate_samples",
     "decode_video",
     "example_clip",
     "loads_json",

@@ -1,7 +1,8 @@
-"""Batching for the ``sen_data`` datasets: a list of sample dicts -> one batch dict.
+"""Batching for datasets (public through ``sen_core.data``): a list of sample dicts -> one batch.
 
 Tensors are stacked along a new batch axis, strings stay lists, ``moments`` stays a list of
-(K_i, 2) tensors (K varies per clip), and the dataset's ``class_names`` are attached.
+(K_i, 2) tensors (K varies per clip), and the dataset's ``class_names`` are attached. SEN's own
+datasets use it; a dataset plugin's ``collate`` can be ``collate_samples(samples, self.class_names)``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,18 @@ _LIST_FIELDS = ("moments", "moments_seconds")
 def collate_samples(
     samples: list[dict[str, Any]], class_names: list[str] | None = None
 ) -> dict[str, Any]:
-    """Batch ``samples`` (schema: docs/datasets.md); every sample must carry the same keys."""
+    """Batch ``samples`` in the schema of docs/datasets.md; every sample must carry the same keys.
+
+    Args:
+        samples: the sample dicts (``ds[i]``), at least one.
+        class_names: the dataset's class names, attached as ``batch["class_names"]`` (None: not).
+
+    Returns:
+        The batch dict.
+
+    Raises:
+        InputError: no samples, samples with different fields, or a field whose shapes differ.
+    """
     if not samples:
         raise InputError("cannot collate an empty list of samples")
     keys = list(samples[0])

@@ -110,7 +110,12 @@ def check_forward_backward_at_every_depth(case: Case) -> None:
             nonfinite = [i for i, s in enumerate(out.states) if not torch.isfinite(s).all()]
             expect(not nonfinite, f"{where}: non-finite states", expected=[], actual=nonfinite)
             loss = out.pooled.square().mean() + sum(out.aux_losses.values())
-            expect(torch.isfinite(loss), f"{where}: loss", expected="finite", actual=float(loss))
+            expect(
+                torch.isfinite(loss),
+                f"{where}: loss",
+                expected="finite",
+                actual=float(loss.detach()),
+            )
             loss.backward()
             bad = [
                 n

@@ -95,7 +95,7 @@ def check_loss_is_finite_and_differentiable(case: Case) -> None:
     is_scalar = isinstance(loss, torch.Tensor) and loss.ndim == 0
     got = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else repr(loss)
     expect(is_scalar, "loss", expected="a 0-d tensor", actual=got)
-    expect(torch.isfinite(loss), "loss", expected="finite", actual=float(loss))
+    expect(torch.isfinite(loss), "loss", expected="finite", actual=float(loss.detach()))
     expect(
         loss.requires_grad,
         "the loss depends on something trainable",

@@ -22,11 +22,11 @@ PROV = Provenance(plugin="kit", distribution="sen-kit", version="0.1")
 class ToyClips(torch.utils.data.Dataset):
     """Four 3-frame clips with labels and a moment; ``broken`` picks one defect."""
 
-    class_names = ["a", "b", "c"]
     fps = 4.0
 
     def __init__(self, spec: Any, *, split: str, broken: str = "none") -> None:
         self.broken = broken
+        self.class_names = ["a", "b", "c"]
 
     def __len__(self) -> int:
         return 4
