@@ -2,7 +2,7 @@
 
 First-party plugins load through the same entry points as third-party ones (and load first). A
 plugin that fails to import or to register, registers a malformed name, a name already taken, or a
-name in the reserved ``sen/`` namespace is skipped as a whole with a one-line ``PluginWarning``
+name in a namespace SEN owns (``sen/``, ``timm/``, ``open_clip/``, ``transformers/``) is skipped as a whole with a one-line ``PluginWarning``
 (fatal under ``SEN_STRICT_PLUGINS=1``); ``SEN_LOAD_PLUGINS=a,b`` loads only the named entry points.
 """
 
@@ -23,9 +23,11 @@ from sen_core.errors import PluginLoadError, PluginWarning
 from sen_core.specs import FamilySpec, Provenance, registered_name_problem
 
 ENTRY_POINT_GROUP = "sen"
-# The distribution that owns the reserved ``sen/`` namespace (its plugins load first).
+# The distribution that owns the reserved namespaces (its plugins load first).
 FIRST_PARTY = "sen"
 RESERVED_NAMESPACE = "sen"
+# Namespaces only the first-party distribution may register in: SEN's own and its library wrappers.
+RESERVED_NAMESPACES = (RESERVED_NAMESPACE, "timm", "open_clip", "transformers")
 
 _HOOK_KIND = {
     "sen_encoders": ("encoder", "family"),
@@ -165,10 +167,12 @@ def _name_problem(catalogue: Catalogue, specs: list[Any], src: PluginSource) -> 
         if key in mine:
             return f"registered '{spec.name}' twice"
         mine.add(key)
-        if third_party and key.split("/", 1)[0] == RESERVED_NAMESPACE:
+        namespace = key.split("/", 1)[0]
+        if third_party and namespace in RESERVED_NAMESPACES:
             return (
-                f"registered '{spec.name}' in the reserved '{RESERVED_NAMESPACE}/' namespace "
-                f"(only the '{FIRST_PARTY}' distribution may; use your own namespace)"
+                f"registered '{spec.name}' in the reserved '{namespace}/' namespace, which SEN "
+                f"owns (only the '{FIRST_PARTY}' distribution may register in "
+                f"{', '.join(ns + '/' for ns in RESERVED_NAMESPACES)}); use your own namespace"
             )
     return None
 
@@ -213,6 +217,7 @@ def _fail(
 __all__ = [
     "FIRST_PARTY",
     "RESERVED_NAMESPACE",
+    "RESERVED_NAMESPACES",
     "PluginInfo",
     "PluginSource",
     "entry_point_sources",

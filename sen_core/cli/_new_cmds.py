@@ -2,8 +2,9 @@
 
 The templates (package data in ``sen_core/cli/templates/plugin``) are the example plugin's
 components, renamed into the new namespace: a FiLM-prompted toy CNN encoder, an integrate-only
-RA block and a linear-probe head, plus a pyproject with the entry point, a README and tests that
-run SEN's conformance kit. Nothing heavy is imported.
+RA block and a linear-probe head, plus a synthetic dataset and a run preset that uses the
+plugin's components (SEN's own where a kind is left out), a pyproject with the entry point, a
+README and tests that run SEN's conformance kit. Nothing heavy is imported.
 """
 
 from __future__ import annotations
@@ -17,9 +18,29 @@ import click
 
 from sen_core.errors import ConfigError
 
-KINDS = ("encoder", "block", "head")
-_MODULE = {"encoder": "tinyconv", "block": "meanmix", "head": "probe"}
-_NAMES = {"encoder": "tinyconv@1", "block": "mean-mix@1", "head": "linear-probe@1"}
+KINDS = ("encoder", "block", "head", "dataset", "preset")
+_MODULE = {"encoder": "tinyconv", "block": "meanmix", "head": "probe", "dataset": "clips"}
+_NAMES = {
+    "encoder": "tinyconv@1",
+    "block": "mean-mix@1",
+    "head": "linear-probe@1",
+    "dataset": "color-clips@1",
+    "preset": "demo@1",
+}
+_SPEC_CLASSES = {
+    "encoder": ("EncoderSpec", "Preprocess", "TokenLayout"),
+    "block": ("BlockSpec",),
+    "head": ("HeadSpec",),
+    "dataset": ("DatasetSpec",),
+    "preset": ("PresetSpec",),
+}
+# What the preset uses where the plugin has no component of that kind: SEN's own.
+_PRESET_DEFAULTS = {
+    "encoder": "sen/efficientnet-lite0-imagenet@1",
+    "block": "sen/ra-cross@1",
+    "head": "sen/classify-linear@1",
+    "dataset": "sen/shapes@1",
+}
 _HOOKS = {
     "encoder": """
 
@@ -67,6 +88,33 @@ def sen_heads(register):
         )
     )
 """,
+    "dataset": """
+
+@hookimpl
+def sen_datasets(register):
+    register(
+        DatasetSpec(
+            name="${ns}/color-clips@1",
+            summary="Synthetic clips of one noisy colour each: label, class names, caption",
+            factory="${module}.clips:build",
+            params={"num_samples": 16, "frames": 4, "image_size": 32, "seed": 0},
+            tasks=("classification", "retrieval"),
+        )
+    )
+""",
+    "preset": """
+
+@hookimpl
+def sen_presets(register):
+    register(
+        PresetSpec(
+            name="${ns}/demo@1",
+            summary="A small network of ${dist}, trained for a few steps",
+            preset_kind="run",
+            resource="${module}:presets/demo.yaml",  # package data (pyproject.toml)
+        )
+    )
+""",
 }
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -81,7 +129,8 @@ def scaffold(name: str, kinds: tuple[str, ...], dest: Path) -> list[Path]:
     Args:
         name: the distribution name, lower-case words joined by '-' (e.g. 'acme-check'); its first
             word is the component namespace, the module is the name with '_'.
-        kinds: which components to include (any of 'encoder', 'block', 'head').
+        kinds: which components to include (any of 'encoder', 'block', 'head', 'dataset',
+            'preset'; a preset uses SEN's own components for the kinds left out).
         dest: the folder to create the project in.
 
     Raises:
@@ -100,13 +149,22 @@ def scaffold(name: str, kinds: tuple[str, ...], dest: Path) -> list[Path]:
     module = name.replace("-", "_")
     ns = name.split("-", maxsplit=1)[0]
     names = [f"{ns}/{_NAMES[k]}" for k in kinds]
+    imports = sorted({c for k in kinds for c in _SPEC_CLASSES[k]} | {"hookimpl"})
     values = {
         "dist": name,
         "module": module,
         "ns": ns,
         "names": ", ".join(repr(n) for n in names),
         "components": "\n".join(f"- `{n}` ({k})" for n, k in zip(names, kinds, strict=True)),
-        "hooks": "".join(Template(_HOOKS[k]).substitute(ns=ns, module=module) for k in kinds),
+        "imports": _import_list(imports),
+        "hooks": "".join(
+            Template(_HOOKS[k]).substitute(ns=ns, module=module, dist=name) for k in kinds
+        ),
+        "package_data": (
+            f'\n[tool.setuptools.package-data]\n{module} = ["presets/*.yaml"]\n'
+            if "preset" in kinds
+            else ""
+        ),
     }
     files = {
         "pyproject.toml": _template("pyproject.toml.tmpl"),
@@ -116,7 +174,12 @@ def scaffold(name: str, kinds: tuple[str, ...], dest: Path) -> list[Path]:
         "tests/test_conformance.py": _template("test_conformance.py.tmpl"),
     }
     for k in kinds:
-        files[f"{module}/{_MODULE[k]}.py"] = _template(f"{k}.py.tmpl")
+        if k in _MODULE:
+            files[f"{module}/{_MODULE[k]}.py"] = _template(f"{k}.py.tmpl")
+    if "preset" in kinds:
+        files[f"{module}/presets/demo.yaml"] = Template(_template("preset.yaml.tmpl")).substitute(
+            values | _preset_values(ns, kinds)
+        )
     written = []
     for rel, text in files.items():
         path = root / rel
@@ -124,6 +187,33 @@ def scaffold(name: str, kinds: tuple[str, ...], dest: Path) -> list[Path]:
         path.write_text(Template(text).substitute(values), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _import_list(names: list[str]) -> str:
+    """``A, B`` after ``from sen_core import``; parenthesised one per line when it would be long."""
+    flat = ", ".join(names)
+    if len(flat) + len("from sen_core import ") <= 100:
+        return flat
+    return "(\n" + "".join(f"    {n},\n" for n in names) + ")"
+
+
+def _preset_values(ns: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    """The preset's components: the plugin's own of each kind it has, SEN's otherwise."""
+    pick = {k: f"{ns}/{_NAMES[k]}" if k in kinds else d for k, d in _PRESET_DEFAULTS.items()}
+    own_data = "dataset" in kinds
+    return {
+        "encoder": pick["encoder"],
+        "encoder_params": "" if "encoder" in kinds else ", params: {image_size: 32}",
+        "block": pick["block"],
+        "head": pick["head"],
+        "dataset": pick["dataset"],
+        "num_classes": "3" if own_data else "12",  # color-clips: 3 colours; shapes: 3 x 4 motions
+        "data_params": (
+            "{num_samples: 16, frames: 4}"
+            if own_data
+            else "{num_samples: 16, frames: 4, image_size: 32, num_shapes: 1}"
+        ),
+    }
 
 
 def register(cli: click.Group) -> None:
@@ -138,7 +228,7 @@ def register(cli: click.Group) -> None:
         "kinds",
         multiple=True,
         type=click.Choice(KINDS),
-        help="Component kinds to include (repeatable; default: all three).",
+        help="Component kinds to include (repeatable; default: all five).",
     )
     @click.option(
         "--dir",

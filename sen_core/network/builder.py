@@ -22,6 +22,7 @@ from sen_core.network.network import SuperEncodingNetwork
 from sen_core.network.spec import NetworkSpec, stable_hash
 from sen_core.network.validate import ResolvedNetwork, resolve_network
 from sen_core.neuron import SuperNeuron
+from sen_core.neuron.probe import shape_problem
 from sen_core.params import call_factory
 
 __all__ = ["build_network", "build_resolved"]
@@ -76,6 +77,8 @@ def build_resolved(resolved: ResolvedNetwork) -> SuperEncodingNetwork:
             continue
         if not neuron.width:
             problems.append(f"{path}: neuron '{es.name}' reports no output width")
+        elif (shape := shape_problem(neuron, es, n.params)) is not None:
+            problems.append(f"{path}: {shape}")
         slot = neuron.prompt_slot()
         if es.prompting != "none" and (slot is None or slot.kind != es.prompting):
             problems.append(

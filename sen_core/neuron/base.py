@@ -562,15 +562,23 @@ def build_neuron(name: str | EncoderSpec, **params: Any) -> SuperNeuron:
         UnknownNameError: no such encoder.
         ConfigError: unknown or mistyped params, or the factory refused them.
         InputError: the factory returned something that is not a SuperNeuron.
+        SpecError: its output disagrees with its width or its spec's layout (the shape probe
+            of ``sen_core.neuron.probe``: one tiny forward at build).
     """
     from sen_core.catalogue import get_catalogue, import_ref
+    from sen_core.errors import SpecError
+    from sen_core.neuron.probe import shape_problem
     from sen_core.params import call_factory, check_params
 
     spec = get_catalogue().get(name, kind="encoder") if isinstance(name, str) else name
     check_params(spec, params)
-    neuron = call_factory(spec, import_ref(spec.factory), **{**spec.params, **params})
+    merged = {**spec.params, **params}
+    neuron = call_factory(spec, import_ref(spec.factory), **merged)
     if not isinstance(neuron, SuperNeuron):
         raise InputError(
             f"factory {spec.factory} of '{spec.name}' returned {type(neuron).__name__}, not a SuperNeuron"
         )
+    problem = shape_problem(neuron, spec, merged)
+    if problem is not None:
+        raise SpecError(problem)
     return neuron

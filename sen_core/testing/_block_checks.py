@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sen_core.testing._cases import Case
+from sen_core.testing._report import expect, shape
 from sen_core.testing.batches import make_network_batch
 
 __all__ = ["BLOCK_CHECKS", "network_spec"]
@@ -88,20 +89,44 @@ def check_forward_backward_at_every_depth(case: Case) -> None:
             net = build(case, depth, share, distill_weight=0.1)
             out = net(batch)
             where = f"depth {depth}, share_weights={share}"
-            assert tuple(out.state.shape) == (2, TOKENS, WIDTH), f"{where}: {out.state.shape}"
-            assert tuple(out.pooled.shape) == (2, WIDTH), where
-            assert len(out.states) == depth + 1, f"{where}: {len(out.states)} states"
-            assert all(torch.isfinite(s).all() for s in out.states), f"{where}: non-finite state"
+            expect(
+                shape(out.state) == (2, TOKENS, WIDTH),
+                f"{where}: state shape (B, token_budget, width)",
+                expected=(2, TOKENS, WIDTH),
+                actual=shape(out.state),
+            )
+            expect(
+                shape(out.pooled) == (2, WIDTH),
+                f"{where}: pooled shape",
+                expected=(2, WIDTH),
+                actual=shape(out.pooled),
+            )
+            expect(
+                len(out.states) == depth + 1,
+                f"{where}: number of states (K + 1)",
+                expected=depth + 1,
+                actual=len(out.states),
+            )
+            nonfinite = [i for i, s in enumerate(out.states) if not torch.isfinite(s).all()]
+            expect(not nonfinite, f"{where}: non-finite states", expected=[], actual=nonfinite)
             loss = out.pooled.square().mean() + sum(out.aux_losses.values())
-            assert torch.isfinite(loss), f"{where}: loss {float(loss)}"
+            expect(
+                torch.isfinite(loss),
+                f"{where}: loss",
+                expected="finite",
+                actual=float(loss.detach()),
+            )
             loss.backward()
             bad = [
                 n
                 for n, p in net.named_parameters()
                 if p.grad is not None and not torch.isfinite(p.grad).all()
             ]
-            assert bad == [], f"{where}: non-finite gradients in {bad}"
-            assert not any(p.requires_grad for p in net.neurons.parameters()), where
+            expect(
+                bad == [], f"{where}: parameters with non-finite gradients", expected=[], actual=bad
+            )
+            thawed = [n for n, p in net.neurons.named_parameters() if p.requires_grad]
+            expect(not thawed, f"{where}: trainable neuron weights", expected=[], actual=thawed)
 
 
 def check_gradients_reach_every_trainable_parameter(case: Case) -> None:
@@ -112,7 +137,12 @@ def check_gradients_reach_every_trainable_parameter(case: Case) -> None:
         out = net(batch)
         (out.pooled.square().mean() + sum(out.aux_losses.values())).backward()
         missed = [n for n, p in net.block.named_parameters() if p.requires_grad and p.grad is None]
-        assert missed == [], f"share_weights={share}: no gradient reaches {missed}"
+        expect(
+            missed == [],
+            f"share_weights={share}: trainable block parameters without a gradient",
+            expected=[],
+            actual=missed,
+        )
 
 
 def check_shared_weights_are_shared(case: Case) -> None:
@@ -125,10 +155,19 @@ def check_shared_weights_are_shared(case: Case) -> None:
     def count(depth: int, share: bool) -> int:
         return sum(p.numel() for p in build(case, depth, share).block.parameters())
 
-    assert count(1, True) == count(3, True) or count(3, True) - count(1, True) < (
-        count(3, False) - count(1, False)
-    ), "shared weights grow with depth like per-step ones"
-    assert count(3, False) > count(1, False), "per-step weights do not grow with depth"
+    s1, s3, p1, p3 = count(1, True), count(3, True), count(1, False), count(3, False)
+    expect(
+        s1 == s3 or s3 - s1 < p3 - p1,
+        "shared weights grow with depth like per-step ones: parameters at depth 1 -> 3",
+        expected=f"shared growth < per-step growth {p1} -> {p3}",
+        actual=f"shared {s1} -> {s3}",
+    )
+    expect(
+        p3 > p1,
+        "per-step weights grow with depth: parameters at depth 1 -> 3",
+        expected=f"more than {p1}",
+        actual=p3,
+    )
 
 
 def check_prompts_match_neuron_slots(case: Case) -> None:
@@ -147,16 +186,27 @@ def check_prompts_match_neuron_slots(case: Case) -> None:
 
     net._reencode = spy
     net(make_network_batch())
-    assert {k for k, _ in sent} <= set(net.prompted), sent
-    for key, shape in sent:
+    stray = sorted({k for k, _ in sent} - set(net.prompted))
+    expect(
+        not stray,
+        "prompts sent to neurons that are not prompted",
+        expected=sorted(net.prompted),
+        actual=stray,
+    )
+    for key, got in sent:
         slot = net.neurons[key].prompt_slot()
-        assert shape[0] == 2, f"'{key}': prompts {shape}, batch is 2"
+        expect(got[0] == 2, f"'{key}': prompts' batch axis", expected=2, actual=got)
         if slot.kind == "tokens":
-            ok = len(shape) in (3, 4) and shape[-1] == slot.dim
-            assert ok, f"'{key}': prompts {shape}, slot takes (B, M, {slot.dim})"
+            ok = len(got) in (3, 4) and got[-1] == slot.dim
+            want = f"(2, M, {slot.dim}) or (2, depth, M, {slot.dim})"
+            expect(ok, f"'{key}': prompts shape for its token slot", expected=want, actual=got)
         else:
-            assert shape == (2, slot.film_size), (
-                f"'{key}': {shape}, FiLM slot (2, {slot.film_size})"
+            want2 = (2, slot.film_size)
+            expect(
+                got == want2,
+                f"'{key}': prompts shape for its FiLM slot",
+                expected=want2,
+                actual=got,
             )
 
 
@@ -170,10 +220,16 @@ def check_masked_and_class_name_neurons(case: Case) -> None:
     alone = {k: (v[:1] if k != "class_names" else v) for k, v in batch.items()}
     with torch.no_grad():
         out, one = net(batch), net(alone)
-    assert tuple(out.text["class_names"].shape) == (3, WIDTH)
-    assert tuple(out.text["question"].shape) == (2, WIDTH)
+    for src, want in (("class_names", (3, WIDTH)), ("question", (2, WIDTH))):
+        got = shape(out.text.get(src))
+        expect(got == want, f"text features of '{src}'", expected=want, actual=got)
     diff = float((out.state[:1] - one.state).abs().max())
-    assert diff < 1e-4, f"the first clip's state changes by {diff} with the second clip beside it"
+    expect(
+        diff < 1e-4,
+        "the first clip's state alone vs beside a longer question (max abs difference)",
+        expected="< 1e-4",
+        actual=diff,
+    )
 
 
 def check_save_load_round_trip(case: Case) -> None:
@@ -195,7 +251,8 @@ def check_save_load_round_trip(case: Case) -> None:
         save_network(net, tmp)
         loaded = load_network(tmp, catalogue=_catalogue(case))
     with torch.no_grad():
-        assert torch.equal(net(batch).state, loaded(batch).state)
+        diff = float((net(batch).state - loaded(batch).state).abs().max())
+    expect(diff == 0, "state after save/load (max abs difference)", expected=0.0, actual=diff)
 
 
 BLOCK_CHECKS = (

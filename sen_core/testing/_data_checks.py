@@ -1,7 +1,9 @@
 """Dataset and preset conformance checks.
 
-Datasets: an item follows the documented batch schema (sen_core.network.head, docs/tasks.md) and the same
-params and seed give the same item. Presets: a run or sweep preset resolves against the installed
+Datasets: an item follows the documented batch schema (docs/datasets.md), the dataset has
+``class_names``, ``fps`` and ``collate``, ``collate`` of two items gives a batch in the schema
+(``sen_core.testing._schema``: class names with labels, one saliency value per frame, ...), and
+the same params and seed give the same item. Presets: a run or sweep preset resolves against the installed
 catalogue (every name and param checked), and a run preset's network resolves too.
 """
 
@@ -11,30 +13,10 @@ from typing import Any
 
 from sen_core.testing._cases import Case
 from sen_core.testing._encoder_checks import SkipCheck
+from sen_core.testing._report import expect
+from sen_core.testing._schema import SCHEMA, batch_problems
 
 __all__ = ["DATASET_CHECKS", "PRESET_CHECKS"]
-
-# Batch schema keys (docs/tasks.md); an item may carry any subset, plus private '_'-prefixed keys.
-SCHEMA = {
-    "video",
-    "label",
-    "class_names",
-    "caption",
-    "question",
-    "query",
-    "answer",
-    "answers",
-    "moments",
-    "moments_seconds",
-    "saliency",
-    "tracks",
-    "visible",
-    "query_points",
-    "fps",
-    "duration",
-    "id",
-    "edit",
-}
 
 
 def _dataset(case: Case) -> Any:
@@ -61,20 +43,50 @@ def check_item_follows_the_schema(case: Case) -> None:
     import torch
 
     ds = _dataset(case)
-    assert len(ds) >= 1
+    expect(len(ds) >= 1, "len(dataset)", expected=">= 1", actual=len(ds))
     item = ds[0]
-    assert isinstance(item, dict), type(item)
-    unknown = sorted(k for k in item if k not in SCHEMA and not k.startswith("_"))
-    assert not unknown, f"keys outside the batch schema (docs/tasks.md): {unknown}"
+    expect(isinstance(item, dict), "ds[0]", expected="a dict", actual=type(item).__name__)
+    unknown = sorted(k for k in item if k not in SCHEMA and not str(k).startswith("_"))
+    expect(
+        not unknown,
+        "keys outside the batch schema (docs/datasets.md)",
+        expected=f"some of {list(SCHEMA)} or '_'-prefixed",
+        actual=unknown,
+    )
     if "video" in item:
         v = item["video"]
-        assert isinstance(v, torch.Tensor) and v.dtype == torch.uint8, (
-            type(v),
-            getattr(v, "dtype", None),
-        )
-        assert v.ndim == 4 and v.shape[-1] == 3, tuple(v.shape)
+        ok = isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.ndim == 4
+        got = f"{v.dtype} {tuple(v.shape)}" if isinstance(v, torch.Tensor) else type(v).__name__
+        expect(ok and v.shape[-1] == 3, "ds[0]['video']", expected="uint8 (T, H, W, 3)", actual=got)
     if "label" in item:
-        assert int(item["label"]) >= 0
+        label = int(item["label"])
+        expect(label >= 0, "ds[0]['label']", expected=">= 0", actual=label)
+
+
+def check_collate_follows_the_schema(case: Case) -> None:
+    """The dataset has class_names, fps and collate; collate([ds[0], ds[1]]) follows the schema."""
+    ds = _dataset(case)
+    missing = [a for a in ("class_names", "fps", "collate") if not hasattr(ds, a)]
+    expect(
+        not missing,
+        "dataset attributes (docs/datasets.md)",
+        expected="class_names, fps and collate",
+        actual=f"missing {missing}",
+    )
+    b = min(2, len(ds))
+    batch = ds.collate([ds[i] for i in range(b)])
+    problems = batch_problems(batch, b)
+    expect(
+        not problems,
+        f"collate of {b} samples breaks the batch schema: " + "; ".join(problems),
+    )
+    if isinstance(batch, dict) and "class_names" in batch:
+        expect(
+            list(batch["class_names"]) == list(ds.class_names),
+            "batch['class_names'] vs dataset.class_names",
+            expected=list(ds.class_names)[:5],
+            actual=list(batch["class_names"])[:5],
+        )
 
 
 def check_same_seed_same_items(case: Case) -> None:
@@ -82,12 +94,15 @@ def check_same_seed_same_items(case: Case) -> None:
     import torch
 
     a, b = _dataset(case)[0], _dataset(case)[0]
-    assert a.keys() == b.keys()
+    expect(a.keys() == b.keys(), "keys of ds[0], built twice", expected=sorted(a), actual=sorted(b))
     for k in a:
-        if isinstance(a[k], torch.Tensor):
-            assert torch.equal(a[k], b[k]), k
-        else:
-            assert a[k] == b[k], k
+        same = torch.equal(a[k], b[k]) if isinstance(a[k], torch.Tensor) else a[k] == b[k]
+        expect(
+            same,
+            f"ds[0]['{k}'] built twice with the same params and seed",
+            expected=a[k],
+            actual=b[k],
+        )
 
 
 def check_preset_resolves(case: Case) -> None:
@@ -107,5 +122,9 @@ def check_preset_resolves(case: Case) -> None:
     resolve_network(config.model, get_catalogue())
 
 
-DATASET_CHECKS = (check_item_follows_the_schema, check_same_seed_same_items)
+DATASET_CHECKS = (
+    check_item_follows_the_schema,
+    check_collate_follows_the_schema,
+    check_same_seed_same_items,
+)
 PRESET_CHECKS = (check_preset_resolves,)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sen_core.testing._cases import Case
 from sen_core.testing._encoder_checks import SkipCheck
+from sen_core.testing._report import expect
 from sen_core.testing.batches import D, make_batch, make_output
 
 __all__ = ["HEAD_CHECKS"]
@@ -57,14 +58,15 @@ def _preds(head: Any, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _metrics(meter: Any) -> dict[str, float]:
     out = meter.compute()
-    assert isinstance(out, dict), f"compute() returned {type(out).__name__}, expected a dict"
+    expect(isinstance(out, dict), "compute() result", expected="a dict", actual=type(out).__name__)
     return {k: float(v) for k, v in out.items()}
 
 
 def _same(a: dict[str, float], b: dict[str, float], what: str) -> None:
-    assert a.keys() == b.keys(), f"{what}: metric names {sorted(a)} != {sorted(b)}"
+    expect(a.keys() == b.keys(), f"{what}: metric names", expected=sorted(b), actual=sorted(a))
     for k, v in a.items():
-        assert math.isclose(v, b[k], rel_tol=1e-6, abs_tol=1e-9), f"{what}: {k} {v} != {b[k]}"
+        ok = math.isclose(v, b[k], rel_tol=1e-6, abs_tol=1e-9)
+        expect(ok, f"{what}: metric {k}", expected=b[k], actual=v)
 
 
 def check_builds_as_declared(case: Case) -> None:
@@ -72,8 +74,14 @@ def check_builds_as_declared(case: Case) -> None:
     from sen_core.network.head import Head
 
     head = build_head(case)
-    assert isinstance(head, Head), type(head)
-    assert head.spec.name == case.name and head.width == D
+    expect(
+        isinstance(head, Head),
+        "the factory's return",
+        expected="a sen_core.network.Head",
+        actual=type(head).__name__,
+    )
+    expect(head.spec.name == case.name, "head.spec.name", expected=case.name, actual=head.spec.name)
+    expect(head.width == D, "head.width (the width it was given)", expected=D, actual=head.width)
 
 
 def check_loss_is_finite_and_differentiable(case: Case) -> None:
@@ -84,18 +92,30 @@ def check_loss_is_finite_and_differentiable(case: Case) -> None:
     head.zero_grad(set_to_none=True)
     out, batch = make_output(seed=0), make_batch(seed=0)
     loss = head.loss(head(out, batch), batch)
-    assert isinstance(loss, torch.Tensor) and loss.ndim == 0, f"loss is {loss!r}, not a scalar"
-    assert torch.isfinite(loss), f"loss is {float(loss)}"
-    assert loss.requires_grad, "the loss does not depend on anything trainable"
+    is_scalar = isinstance(loss, torch.Tensor) and loss.ndim == 0
+    got = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else repr(loss)
+    expect(is_scalar, "loss", expected="a 0-d tensor", actual=got)
+    expect(torch.isfinite(loss), "loss", expected="finite", actual=float(loss.detach()))
+    expect(
+        loss.requires_grad,
+        "the loss depends on something trainable",
+        expected="requires_grad=True",
+        actual="requires_grad=False",
+    )
     loss.backward()
     inputs = {"state": out.state.grad, "anchor tokens": out.anchor_tokens.x.grad}
     reached = [n for n, g in inputs.items() if g is not None and g.abs().sum() > 0]
-    assert reached, "no gradient reaches the network output (state or anchor tokens)"
+    expect(
+        reached,
+        "no gradient reaches the network output",
+        expected="a nonzero gradient on the state or the anchor tokens",
+        actual="none",
+    )
     bad = [n for n, g in inputs.items() if g is not None and not torch.isfinite(g).all()]
     bad += [
         n for n, p in head.named_parameters() if p.grad is not None and not p.grad.isfinite().all()
     ]
-    assert bad == [], f"non-finite gradients: {bad}"
+    expect(bad == [], "non-finite gradients", expected=[], actual=bad)
 
 
 def check_metrics_in_range(case: Case) -> None:
@@ -106,11 +126,21 @@ def check_metrics_in_range(case: Case) -> None:
     meter.update(preds, batch)
     metrics = _metrics(meter)
     missing = [m for m in head.spec.metrics if m not in metrics]
-    assert missing == [], f"declared metrics not computed: {missing}"
+    expect(
+        missing == [],
+        f"declared metrics not computed: {missing}",
+        expected=list(head.spec.metrics),
+        actual=sorted(metrics),
+    )
     for name, value in metrics.items():
         lo, hi = meter.range_of(name)
-        assert math.isfinite(value), f"{name} = {value}"
-        assert lo <= value <= hi, f"{name} = {value}, outside [{lo}, {hi}] (see Meter.ranges)"
+        expect(math.isfinite(value), f"metric {name}", expected="finite", actual=value)
+        expect(
+            lo <= value <= hi,
+            f"metric {name} = {value}, outside [{lo}, {hi}] (see Meter.ranges)",
+            expected=f"in [{lo}, {hi}]",
+            actual=value,
+        )
 
 
 def check_meter_accumulates(case: Case) -> None:

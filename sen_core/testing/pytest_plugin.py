@@ -3,7 +3,9 @@
 A test that takes ``sen_check`` is run once per (component, check) selected by its
 ``@pytest.mark.sen_conformance(*selectors, kinds=..., cases=[(name, params), ...])`` marker (or
 the module's ``pytestmark``); ``--sen-select NS`` on the command line adds selectors. A check that
-does not apply is reported as skipped.
+does not apply is reported as skipped. A selection that checks nothing (a selector matching no
+installed component, or naming a plugin that failed to load) is a collection error: the test run
+fails instead of passing with ``empty parameter set``.
 """
 
 from __future__ import annotations
@@ -34,13 +36,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sen_check" not in metafunc.fixturenames:
         return
+    from sen_core.errors import SenError
     from sen_core.testing import CHECKS, checks
 
     marker = metafunc.definition.get_closest_marker("sen_conformance")
     args: tuple[Any, ...] = marker.args if marker else ()
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
     selectors = [*args, *metafunc.config.getoption("sen_select")]
-    found = checks(kwargs.get("kinds") or tuple(CHECKS), selectors, kwargs.get("cases", ()))
+    try:
+        found = checks(kwargs.get("kinds") or tuple(CHECKS), selectors, kwargs.get("cases", ()))
+    except SenError as exc:
+        pytest.fail(f"{metafunc.definition.nodeid}: {exc}", pytrace=False)
     metafunc.parametrize(
         "sen_check", [fn for _, fn in found], ids=[i for i, _ in found], indirect=True
     )

@@ -35,6 +35,33 @@ def test_reserved_namespace_is_refused_to_third_parties(encoder_plugin):
     assert cat.failed_plugins()[0].name == "acme"
 
 
+@pytest.mark.parametrize(
+    "name", ["timm/my-vit@1", "open_clip/my-clip@1", "transformers/my-bert@1", "sen/x@2"]
+)
+def test_every_namespace_sen_owns_is_refused_naming_plugin_and_name(encoder_plugin, name):
+    """timm/, open_clip/ and transformers/ are SEN's like sen/: one line naming who and what."""
+    bad = encoder_plugin("acme", name, dist="acme-bad")
+    with pytest.warns(PluginWarning) as rec:
+        cat = load_catalogue([bad], strict=False, allow=None)
+    ns = name.split("/")[0]
+    msg = str(rec[0].message)
+    assert msg.startswith(
+        f"sen: plugin 'acme' (distribution 'acme-bad 1.0') registered '{name}' in the reserved "
+        f"'{ns}/' namespace, which SEN owns"
+    ), msg
+    assert msg.endswith("use your own namespace; skipped") and "\n" not in msg
+    assert name not in cat and cat.failed_plugins()[0].name == "acme"
+
+
+def test_first_party_may_register_in_its_namespaces(encoder_plugin):
+    """The 'sen' distribution (SEN's own plugins) registers timm/ names without a warning."""
+    own = encoder_plugin("timm2", "timm/extra@1", dist="sen")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cat = load_catalogue([own], strict=False, allow=None)
+    assert "timm/extra@1" in cat
+
+
 def test_strict_mode_makes_a_collision_fatal_with_fixed_wording(encoder_plugin):
     """Under strict mode the message says it is fatal, not that the plugin was skipped."""
     a = encoder_plugin("alpha", "acme/enc@1", dist="acme-alpha")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -13,6 +14,14 @@ from click.testing import CliRunner
 from sen_core.cli import cli
 
 BIN = Path(sys.executable).parent
+NAMES = (
+    "acme/tinyconv@1",
+    "acme/mean-mix@1",
+    "acme/linear-probe@1",
+    "acme/color-clips@1",
+    "acme/demo@1",
+)
+EXAMPLE = Path(__file__).parents[2] / "examples" / "sen-example-plugin" / "sen_example_plugin"
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -31,10 +40,11 @@ def test_scaffold_installs_passes_its_tests_and_is_listed(tmp_path):
     try:
         tests = _run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)
         assert tests.returncode == 0, tests.stdout[-3000:]
-        assert "22 passed" in tests.stdout  # encoder, block and head checks of the kit + its own
+        # the kit's encoder, block, head, dataset and preset checks + its own provenance test
+        assert "26 passed" in tests.stdout, tests.stdout[-3000:]
         listed = _run(str(BIN / "sen"), "list", "acme", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
-        for name in ("acme/tinyconv@1", "acme/mean-mix@1", "acme/linear-probe@1"):
+        for name in NAMES:
             assert name in listed.stdout
         plugins = _run(str(BIN / "sen"), "plugins", cwd=tmp_path)
         assert plugins.returncode == 0 and "acme-check" in plugins.stdout
@@ -60,3 +70,44 @@ def test_bad_name_is_one_line_exit_2(tmp_path, args, message):
     assert res.exit_code == 0, res.output
     again = runner.invoke(cli, ["new", "plugin", *args])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+@pytest.mark.parametrize("kinds", [("dataset",), ("preset",), ("dataset", "preset")])
+def test_dataset_and_preset_scaffolds_pass_the_kit_in_process(tmp_path, monkeypatch, kinds):
+    """`--kind dataset` / `--kind preset` alone: the rendered plugin registers and passes the kit
+    (a preset without the plugin's own components uses SEN's), without installing anything."""
+    import sen_core.catalogue
+    from sen_core.catalogue._plugins import PluginSource, entry_point_sources, load_catalogue
+    from sen_core.testing import checks
+
+    name = f"kt{len(kinds)}{kinds[0][0]}-x"
+    args = ["new", "plugin", name, "--dir", str(tmp_path)]
+    res = CliRunner().invoke(cli, [*args, *(a for k in kinds for a in ("--kind", k))])
+    assert res.exit_code == 0, res.output
+    module, ns = name.replace("-", "_"), name.split("-", maxsplit=1)[0]
+    monkeypatch.syspath_prepend(str(tmp_path / name))
+    src = PluginSource(ns, lambda: importlib.import_module(f"{module}.plugin"), name, "0.1.0")
+    cat = load_catalogue([*entry_point_sources(), src], strict=True, allow=None)
+    monkeypatch.setattr(sen_core.catalogue, "get_catalogue", lambda: cat)
+    found = checks(selectors=[name])
+    own = {"dataset": "color-clips", "preset": "demo"}
+    assert {i.split("@", maxsplit=1)[0] for i, _ in found} == {f"{ns}/{own[k]}" for k in kinds}
+    for _, check in found:
+        check()
+    assert (tmp_path / name / module / "plugin.py").read_text().count("@hookimpl") == len(kinds)
+
+
+@pytest.mark.parametrize(
+    ("template", "example"), [("block", "meanmix"), ("encoder", "tinyconv"), ("head", "probe")]
+)
+def test_templates_are_the_type_checked_example_plugin(template, example):
+    """The encoder, block and head templates are the example plugin's modules (which `mypy` checks
+    in SEN's own gate) with the namespace as a placeholder: a template cannot drift into a type error."""
+    from sen_core.cli._new_cmds import _template
+
+    text = (
+        _template(f"{template}.py.tmpl")
+        .replace("${ns}", "acme")
+        .replace("${module}", "sen_example_plugin")
+    )
+    assert text == (EXAMPLE / f"{example}.py").read_text()
