@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 import torch
 from _bench_layouts import K_LABELS, write_kinetics, write_msrvtt, write_msvd_qa, write_ssv2
+from click.testing import CliRunner
 
+from sen_core.cli import cli
 from sen_core.config import load_run_config
 from sen_core.errors import InputError
 from sen_core.train import evaluate, train
@@ -110,6 +112,9 @@ def test_kinetics_preset_averages_test_views(tmp_path, clips):
     assert "labels" not in t and list(t["video_ids"]) == ["te0x0_-Ab_000000_000010"]
     with pytest.raises(InputError, match=r"pred\.csv: recognition predictions .*\.npz.*\.jsonl"):
         predict(run, split="test", out=tmp_path / "pred.csv")
+    r = CliRunner().invoke(cli, ["predict", str(run), "--out", str(tmp_path / "pred.csv")])
+    assert r.exit_code == 2 and "recognition predictions" in r.output, r.output
+    assert len(r.output.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir() if "pred" in p.name) == ["pred.jsonl"]
 
 
