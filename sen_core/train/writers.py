@@ -191,7 +191,3 @@ class QVHighlightsWriter(PredictionWriter):
 
 def _plain(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
-
-
-# the retrieval and recognition writers register themselves (sen_core.train.writers_scores)
-from sen_core.train import writers_scores as _writers_scores  # noqa: E402, F401

@@ -1,7 +1,7 @@
 """Prediction writers of the scoring tasks: retrieval similarity matrices, class scores, QA answers.
 
-Registered into ``sen_core.train.writers.WRITERS`` when that module is imported (it imports this
-one last). Layouts (docs/benchmarks/):
+Registered into ``sen_core.train.writers.WRITERS`` when this module is imported; ``predict``
+takes ``WRITERS`` from here, so every writer is registered. Layouts (docs/benchmarks/):
 
 - ``retrieval`` -> ``.npz`` (MSR-VTT, CLIP4Clip's ``compute_metrics`` input): ``sim_matrix``
   (N_text, N_video) float32 cosine similarities, text rows x video columns, sample i's caption
@@ -34,9 +34,15 @@ import numpy as np
 import torch
 
 from sen_core.errors import InputError
-from sen_core.train.writers import PredictionWriter, register_writer
+from sen_core.train.writers import WRITERS, PredictionWriter, register_writer
 
-__all__ = ["AnswersWriter", "ClassScoresWriter", "RecognitionWriter", "RetrievalWriter"]
+__all__ = [
+    "WRITERS",
+    "AnswersWriter",
+    "ClassScoresWriter",
+    "RecognitionWriter",
+    "RetrievalWriter",
+]
 
 
 def final_suffix(path: Path) -> str:

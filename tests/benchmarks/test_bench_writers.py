@@ -17,8 +17,7 @@ from click.testing import CliRunner
 
 from sen_core.cli import cli
 from sen_core.errors import InputError
-from sen_core.train.writers import WRITERS
-from sen_core.train.writers_scores import RecognitionWriter, final_suffix, video_key
+from sen_core.train.writers_scores import WRITERS, RecognitionWriter, final_suffix, video_key
 from sen_heads.metrics_classify import TopKMeter, average_views
 from sen_heads.metrics_retrieval import RetrievalMeter, retrieval_metrics
 
