@@ -221,6 +221,8 @@ def predict_cmd(
       recognition -> .jsonl, one line per video / question (MSVD-QA, MSRVTT-QA):
         {question_id, video_id, question, answer, pred}  ({ids..., label, pred} on classes)
         score: exact match, mean(pred == answer)
+      qa (sen/qa-lm@1) -> .jsonl: {question_id, video_id, question, answer, pred} with pred the
+        generated text; score: exact match after SQuAD normalisation (sen eval's exact_match)
     """
     from sen_core.train import RunDir
     from sen_core.train.predict import predict

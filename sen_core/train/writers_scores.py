@@ -19,6 +19,9 @@ takes ``WRITERS`` from here, so every writer is registered. Layouts (docs/benchm
 - ``recognition`` -> ``.jsonl`` (answers): one line per video or question, ``{**ids, question,
   answer, pred}`` on video QA (``pred`` the top answer: exact match ``pred == answer`` over the
   lines is ``sen eval``'s top-1), ``{**ids, label, pred}`` (class names) on classification.
+- ``qa`` (``sen/qa-lm@1``) -> ``.jsonl``: ``{**ids, question, answer, pred}`` with ``pred`` the
+  generated text; exact match after SQuAD normalisation over the lines is ``sen eval``'s
+  ``exact_match``.
 """
 
 from __future__ import annotations
@@ -354,3 +357,39 @@ class RecognitionWriter(PredictionWriter):
         """Finish the chosen layout."""
         self._impl.close()
         self.count = self._impl.count
+
+
+@register_writer("qa")
+class GeneratedAnswersWriter(PredictionWriter):
+    """A generative QA head's answers, one json line per question (its ``decode`` gives the text)."""
+
+    suffix = ".jsonl"
+
+    def __init__(self, path: Path, head: Any = None) -> None:
+        super().__init__(path, head)
+        self._f: IO[str] = path.open("w", encoding="utf-8")
+
+    def write(self, preds: dict[str, Any], batch: dict[str, Any]) -> None:
+        """Write one line per question.
+
+        Args:
+            preds: ``answer_ids`` (B, L) generated tokens; batch: ids, question, answer (if any).
+        """
+        if "answer_ids" not in preds:
+            raise InputError(
+                "the qa head generated no answers (preds['answer_ids']); set its "
+                "generate_in_eval: true to predict"
+            )
+        texts = self.head.decode(preds["answer_ids"])
+        for i, ids in enumerate(batch["ids"]):
+            line = {k: _plain(v) for k, v in ids.items()}
+            for field in ("question", "answer"):
+                if batch.get(field) is not None:
+                    line[field] = batch[field][i]
+            line["pred"] = texts[i]
+            self._f.write(json.dumps(line) + "\n")
+            self.count += 1
+
+    def close(self) -> None:
+        """Close the file."""
+        self._f.close()

@@ -140,6 +140,40 @@ def test_views_that_are_not_consecutive_are_refused(tmp_path):
     w.close()
 
 
+def test_generated_answers_give_the_meters_exact_match(tmp_path):
+    from sen_heads.metrics_qa import ExactMatchMeter, normalize_answer
+
+    class Head:  # the qa-lm head's decode: token ids -> text (here: one word per id)
+        words = ("The Dog.", "cat", "a horse")
+
+        def decode(self, ids):
+            return [self.words[int(i[0])] for i in ids]
+
+    head, meter = Head(), ExactMatchMeter(Head().decode)
+    w = WRITERS["qa"](tmp_path / "a.jsonl", head)
+    for s, answers in ((0, ["dog", "cat"]), (2, ["pony"])):
+        ids = [{"question_id": s + i, "video_id": 9} for i in range(len(answers))]
+        preds = {"answer_ids": torch.tensor([[s + i] for i in range(len(answers))]) % 3}
+        batch = {"ids": ids, "question": ["what?"] * len(ids), "answer": answers}
+        w.write(preds, batch)
+        meter.update(preds, batch)
+    w.close()
+    lines = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert lines[0] == {
+        "question_id": 0,
+        "video_id": 9,
+        "question": "what?",
+        "answer": "dog",
+        "pred": "The Dog.",
+    }
+    exact = sum(normalize_answer(x["pred"]) == normalize_answer(x["answer"]) for x in lines) / 3
+    assert exact == meter.compute()["exact_match"] == pytest.approx(2 / 3)
+    w2 = WRITERS["qa"](tmp_path / "b.jsonl", head)
+    with pytest.raises(InputError, match="generate_in_eval"):
+        w2.write({}, {"ids": [{"question_id": 1}]})
+    w2.close()
+
+
 @pytest.mark.parametrize("name", ["p.csv", ".p.part", "p"])
 def test_recognition_refuses_other_suffixes(tmp_path, name):
     with pytest.raises(
