@@ -179,7 +179,7 @@ def eval_cmd(
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Predictions file (.npz for tracking, .jsonl for moments).",
+    help="Predictions file (.npz: tracking, retrieval, class scores; .jsonl: moments, answers).",
 )
 @click.option("--head", default=None, help="Which head (default: the only one with a writer).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
@@ -211,6 +211,18 @@ def predict_cmd(
         {qid, query, vid, pred_relevant_windows [[start, end, score]] seconds, best first,
          pred_saliency_scores [one per 2-s clip]}
         score: moment_detr standalone_eval/eval.py --submission_path FILE --gt_path GT
+      retrieval -> .npz (MSR-VTT): sim_matrix (N_text, N_video) float32 cosine, pairs on the
+        diagonal; text_ids (csv key / sen_id), video_ids, captions. The N x N product is formed
+        at the end (4 MB at 1k x 1k); embeddings are spooled to a temporary file meanwhile.
+        score: CLIP4Clip metrics.compute_metrics(sim_matrix) (t2v), (sim_matrix.T) (v2t)
+      recognition -> .npz (Kinetics, SSv2): scores (N_video, C) float32, the softmax of each
+        video's test views (clips x crops) averaged; video_ids, class_names, labels (if any)
+        score: MMAction2 top_k_accuracy(list(scores), labels, (1, 5))
+      recognition -> .jsonl, one line per video / question (MSVD-QA, MSRVTT-QA):
+        {question_id, video_id, question, answer, pred}  ({ids..., label, pred} on classes)
+        score: exact match, mean(pred == answer)
+      qa (sen/qa-lm@1) -> .jsonl: {question_id, video_id, question, answer, pred} with pred the
+        generated text; score: exact match after SQuAD normalisation (sen eval's exact_match)
     """
     from sen_core.train import RunDir
     from sen_core.train.predict import predict

@@ -18,7 +18,7 @@ from sen_core.errors import ConfigError, InputError
 from sen_core.train.data import build_dataset, eval_loader, to_device
 from sen_core.train.distributed import DistInfo, resolve_device
 from sen_core.train.evaluation import load_trained
-from sen_core.train.writers import WRITERS
+from sen_core.train.writers_scores import WRITERS  # every writer (writers + writers_scores)
 
 if TYPE_CHECKING:
     from sen_core.network import Head
