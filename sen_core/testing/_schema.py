@@ -31,6 +31,16 @@ SCHEMA = (
     "fps",
     "id",
     "edit",
+    # benchmark readers (sen_core.data.RecordDataset): official ids, views, per-clip saliency, masks
+    "ids",
+    "view",
+    "query_mode",
+    "track_index",
+    "saliency_clips",
+    "clip_length",
+    "frame_mask",
+    "point_mask",
+    "clip_mask",
 )
 _TEXTS = ("caption", "question", "query", "answer")
 
