@@ -213,6 +213,7 @@ class SuperNeuron(nn.Module):
 
     prompt_from: int = 0
     _prompt_from_fixed: int | None = None  # set once by init_prompt_from
+    _fingerprint: tuple[tuple[Any, ...], str] | None = None  # (tensor stamps, digest)
     # a suffix that needs the preprocessed inputs too (e.g. token ids to pool by) says so, and
     # the network preprocesses again when the boundary came from a cache
     suffix_reads_inputs: bool = False
@@ -355,6 +356,24 @@ class SuperNeuron(nn.Module):
             )
         self._prompt_from_fixed = prompt_from
         self.prompt_from = prompt_from
+
+    def weights_fingerprint(self) -> str:
+        """A digest of this neuron's actual weights (``sen_core.neuron.weights.weights_fingerprint``):
+        what its tokens depend on besides the input, part of its feature-cache id. Computed once
+        and kept until a tensor changes (in place -- a checkpoint load, an optimizer step -- or
+        moves to another device).
+
+        Returns:
+            A 64-character hex digest.
+        """
+        from sen_core.neuron.weights import weights_fingerprint
+
+        stamp = tuple(
+            (name, t.data_ptr(), t._version) for name, t in self.state_dict(keep_vars=True).items()
+        )
+        if self._fingerprint is None or self._fingerprint[0] != stamp:
+            self._fingerprint = (stamp, weights_fingerprint(self))
+        return self._fingerprint[1]
 
     # ---- helpers for subclasses -------------------------------------------------------------
     def check_prompts(self, prompts: Tensor | None, batch: int) -> Tensor | None:
