@@ -245,6 +245,8 @@ def check_bad_input_is_input_error(case: Case) -> None:
         raise AssertionError(f"input of shape {tuple(x.shape)} / {x.dtype} was accepted")
 
 
+from sen_core.testing._encoder_split_checks import SPLIT_CHECKS  # noqa: E402 - it reads helpers above
+
 ENCODER_CHECKS = (
     check_builds_as_declared,
     check_output_matches_layout,
@@ -256,4 +258,5 @@ ENCODER_CHECKS = (
     check_wrong_prompt_shape_is_input_error,
     check_uint8_and_float_frames_agree,
     check_bad_input_is_input_error,
+    *SPLIT_CHECKS,
 )
