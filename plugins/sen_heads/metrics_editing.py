@@ -147,7 +147,7 @@ class EditingEvaluator:
         Raises:
             ConfigError: an encoder without pretrained weights.
         """
-        from sen_core.catalogue import get_catalogue
+        from sen_core import get_catalogue
         from sen_core.neuron import build_neuron
 
         for name, params in ((image, image_params), (text, text_params)):

@@ -75,7 +75,7 @@ def check_split_at_every_boundary(case: Case) -> None:
     import torch
 
     from sen_core.neuron import build_neuron
-    from sen_core.testing._encoder_checks import build, prompts_for, raw_input
+    from sen_core.testing._encoder_base import build, prompts_for, raw_input
 
     name = "split_at_every_boundary"
     neuron = build(case)
@@ -151,7 +151,7 @@ def _build_network(case: Case, seed: int) -> Any:
     cat = get_catalogue()
     spec = cat.get(case.name, kind="encoder")
     if spec.modality not in _INPUT:
-        from sen_core.testing._encoder_checks import SkipCheck
+        from sen_core.testing._encoder_base import SkipCheck
 
         raise SkipCheck(f"no network input for modality '{spec.modality}' yet")
     block = NetworkSpec.model_fields["block"].default

@@ -31,7 +31,7 @@ def test_scaffold_installs_passes_its_tests_and_is_listed(tmp_path):
     try:
         tests = _run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)
         assert tests.returncode == 0, tests.stdout[-3000:]
-        assert "22 passed" in tests.stdout  # encoder, block and head checks of the kit + its own
+        assert "25 passed" in tests.stdout  # encoder, block and head checks of the kit + its own
         listed = _run(str(BIN / "sen"), "list", "acme", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         for name in ("acme/tinyconv@1", "acme/mean-mix@1", "acme/linear-probe@1"):
