@@ -66,7 +66,9 @@ class VideoFolderParams(BaseModel):
         description="sample at this rate from the clip start (else T frames spread over the clip)",
     )
     class_names: list[str] | None = Field(
-        default=None, description="label vocabulary; default: the sorted unique labels"
+        default=None,
+        description="label vocabulary; default: the sorted unique labels of the train split "
+        "(every split uses it: a label the train split lacks is an error)",
     )
     max_samples: int | None = Field(default=None, ge=1, description="use only the first N lines")
     strict_decode: bool = Field(
@@ -95,10 +97,32 @@ class VideoFolderDataset(Dataset):
         ann = Path(params.annotations.replace("{split}", split)).expanduser()
         self.annotations = ann if ann.is_absolute() else self.root / ann
         self.clips = _read_annotations(self.annotations, self.root, params.max_samples)
+        names, source = params.class_names, "class_names"
+        if names is None and split != "train":  # one vocabulary for every split: the train one
+            names, source = self._train_vocabulary()
         self.class_names, self._label_ids = _label_vocabulary(
-            self.clips, params.class_names, self.annotations
+            self.clips, names, self.annotations, source=source
         )
         self._fps: float | None = params.fps
+
+    def _train_vocabulary(self) -> tuple[list[str] | None, str]:
+        """The train split's label vocabulary (None: this split reads the train file itself, or
+        has no labels), and where it came from, for messages."""
+        p = self.params
+        ann = Path(p.annotations.replace("{split}", "train")).expanduser()
+        train = ann if ann.is_absolute() else self.root / ann
+        if train == self.annotations or not any("label" in c.fields for c in self.clips):
+            return None, "class_names"
+        if not train.is_file():
+            raise InputError(
+                f"{self.annotations}: split '{self.split}' has labels, but no params.class_names "
+                f"and no train split ({train}) to take the class vocabulary from; give "
+                "params.class_names so that a class id means the same class in every split"
+            )
+        names, _ = _label_vocabulary(
+            _read_annotations(train, self.root, p.max_samples), None, train
+        )
+        return names, f"the train split's labels ({train})"
 
     @property
     def fps(self) -> float:
@@ -311,9 +335,10 @@ def _is_number(x: Any) -> bool:
 
 
 def _label_vocabulary(
-    clips: list[_Clip], names: list[str] | None, path: Path
+    clips: list[_Clip], names: list[str] | None, path: Path, *, source: str = "class_names"
 ) -> tuple[list[str], dict[int, int]]:
-    """(class_names, label id per line): names given, else sorted unique string labels."""
+    """(class_names, label id per line): ``names`` given (from ``source``), else the sorted unique
+    string labels of ``clips``. Labels outside the given names are one error naming them all."""
     labels = {c.line: c.fields["label"] for c in clips if "label" in c.fields}
     if names is None:
         strings = {v for v in labels.values() if isinstance(v, str)}
@@ -327,13 +352,22 @@ def _label_vocabulary(
             sorted(strings) if strings else [str(i) for i in range(max(ints) + 1)] if ints else []
         )
     index = {n: i for i, n in enumerate(names)}
+    unknown = {line: v for line, v in labels.items() if isinstance(v, str) and v not in index}
+    if len(unknown) == 1 and source == "class_names":
+        ((line, v),) = unknown.items()
+        close = suggest(v, names)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError(f"{path}:{line}: label '{v}' is not in class_names{hint}")
+    if unknown:
+        missing = ", ".join(f"'{v}'" for v in dict.fromkeys(unknown.values()))
+        lines = ", ".join(map(str, list(unknown)[:5])) + (" ..." if len(unknown) > 5 else "")
+        raise InputError(
+            f"{path}: label(s) {missing} (line(s) {lines}) are not in {source}; class ids must "
+            "mean the same class in every split: give params.class_names with every class"
+        )
     ids: dict[int, int] = {}
     for line, v in labels.items():
         if isinstance(v, str):
-            if v not in index:
-                close = suggest(v, names)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise InputError(f"{path}:{line}: label '{v}' is not in class_names{hint}")
             ids[line] = index[v]
         else:
             if not 0 <= v < len(names):

@@ -27,6 +27,8 @@ Encoder = Callable[[Any], Any]
 # "consecutive": mean cosine of frames t and t+1;
 # "consecutive_clamped": the same with each cosine clamped at 0 (the CLIPScore-style variant).
 PAIRS: tuple[str, ...] = ("all", "consecutive", "consecutive_clamped")
+# params through which a neuron loads pretrained weights (EditingEvaluator.from_neurons needs one)
+_WEIGHT_PARAMS = ("checkpoint", "path", "pretrained")
 
 
 # ---- embeddings ------------------------------------------------------------------------------
@@ -136,9 +138,28 @@ class EditingEvaluator:
         text_params: dict[str, Any] | None = None,
         pairs: str = "all",
     ) -> EditingEvaluator:
-        """Build both encoders by catalogue name, e.g. 'open_clip/ViT-B-32/image' and '.../text'."""
+        """Build both encoders by catalogue name, e.g. 'open_clip/ViT-B-32/image' and '.../text'.
+
+        Each must load pretrained weights (a ``checkpoint``, ``path`` or ``pretrained`` param,
+        given or the spec's default): scores from random towers look plausible (frame
+        consistency 0.99) and mean nothing, so they are refused.
+
+        Raises:
+            ConfigError: an encoder without pretrained weights.
+        """
+        from sen_core import get_catalogue
         from sen_core.neuron import build_neuron
 
+        for name, params in ((image, image_params), (text, text_params)):
+            spec = get_catalogue().get(name, kind="encoder")
+            merged = {**spec.params, **(params or {})}
+            if not any(merged.get(k) for k in _WEIGHT_PARAMS):
+                which = "image_params" if name == image else "text_params"
+                raise ConfigError(
+                    f"EditingEvaluator: '{name}' would score with random weights (no "
+                    f"{', '.join(_WEIGHT_PARAMS)} param); give pretrained weights, e.g. "
+                    f"{which}={{'checkpoint': 'clip.safetensors'}}"
+                )
         img = build_neuron(image, **(image_params or {})).eval()
         txt = build_neuron(text, **(text_params or {})).eval()
         return cls(img, txt, pairs)

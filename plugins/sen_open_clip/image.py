@@ -79,7 +79,7 @@ class OpenClipImageNeuron(SuperNeuron):
         self._prompter: Any = None
         self._film: Any = None
         getattr(self, f"_setup_{self.kind}")()
-        self.set_prompt_from(prompt_from)
+        self.init_prompt_from(prompt_from)
         if self.kind == "vit" and self.deep:  # one prompt set per block from the boundary on
             assert self._slot is not None  # _setup_vit set it
             self._slot = replace(self._slot, depth=self._slot.depth - prompt_from)

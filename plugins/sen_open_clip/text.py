@@ -108,7 +108,7 @@ class OpenClipTextNeuron(SuperNeuron):
             )
         else:
             self.width = int(text.width)
-        self.set_prompt_from(prompt_from)
+        self.init_prompt_from(prompt_from)
         blocks = len(text.transformer.resblocks) - prompt_from  # prompted blocks
         self._slot = PromptSlot(kind="tokens", dim=int(text.width), depth=blocks if deep else 1)
         self.apply_trainable(self.text)

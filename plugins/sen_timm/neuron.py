@@ -140,7 +140,7 @@ class TimmNeuron(SuperNeuron):
             self._prompter = TokenPrompter(net)
         elif spec.prompting == "film":
             self._film = FilmHooks(net)
-        self.set_prompt_from(prompt_from)
+        self.init_prompt_from(prompt_from)
         if self._film is not None:
             self._film.first = prompt_from
         self.apply_trainable(net)

@@ -1,9 +1,12 @@
 """Prompt tokens for Hugging Face encoders, through hooks on the model's own modules.
 
-A forward hook on ``model.embeddings`` inserts M prompt tokens at position ``at`` (after CLS; 0 for
-models without one) once the tokens are embedded (so real tokens keep their position ids); forward
-pre-hooks on layers 1..L-1 replace those positions with the next layer's prompts (VPT-deep).
-Outside ``applied(...)`` every hook is a no-op, so the unprompted model is untouched.
+Prompts enter at the input of layer ``start`` (the prompt boundary, 0 by default): a forward hook on
+``model.embeddings`` makes room for M tokens at position ``at`` (after CLS; 0 for models without
+one) once the tokens are embedded (so real tokens keep their position ids and the model builds its
+attention mask for L + M positions), and the forward pre-hook of layer ``start`` writes the
+prompts there, after anything the model runs between its embeddings and its first layer (CLIP's
+``pre_layrnorm``). Pre-hooks on the later layers replace those positions with the next layer's
+prompts (VPT-deep). Outside ``applied(...)`` and ``from_boundary(...)`` every hook is a no-op.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ import torch
 from torch import Tensor, nn
 
 from sen_core.errors import ConfigError
-from sen_core.neuron import Boundary, PromptSlot, SuperNeuron, Tokens, insert_tokens
+from sen_core.neuron import (
+    Boundary,
+    PromptSlot,
+    SuperNeuron,
+    Tokens,
+    insert_tokens,
+    remove_tokens,
+)
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -49,10 +59,11 @@ def _layer_path(model: nn.Module) -> str:
 class PromptHooks:
     """Hooks that feed shallow (B, M, D) or deep (B, depth, M, D) prompts into ``model``.
 
-    With ``start`` > 0 (the prompt boundary) the model runs in two parts: ``captured()`` records
-    the hidden states entering layer ``start`` during a prompt-free forward, and
-    ``from_boundary(h)`` runs only layers ``start..`` with ``h`` in place of the embeddings (the
-    model still builds its attention mask and final norm/pooling itself).
+    The model can run in two parts: ``captured()`` records the hidden states entering layer
+    ``start`` during a prompt-free forward, and ``from_boundary(h)`` runs only layers ``start..``
+    with ``h`` as the input of layer ``start`` -- the same place it was recorded, so whatever the
+    model runs between its embeddings and its layers (CLIP's ``pre_layrnorm``) is not applied to
+    it twice. The model still builds its attention mask and final norm/pooling itself.
     """
 
     def __init__(self, model: nn.Module, *, at: int) -> None:
@@ -70,18 +81,28 @@ class PromptHooks:
             self.layers[i].register_forward_pre_hook(self._replacer(i), with_kwargs=True)
 
     def _insert(self, module: nn.Module, args: Any, out: Any) -> Tensor | None:
-        p, h = self._prompts, self._boundary
-        if p is None and h is None:
+        """Embeddings output + room for the prompts (overwritten at layer ``start``)."""
+        p = self._prompts
+        if p is None:
             return None
         if not isinstance(out, Tensor):
             raise ConfigError(
                 f"{type(module).__name__} returns {type(out).__name__}; expected a tensor to prompt"
             )
-        if h is not None:  # positions past a cached (unpadded) boundary are masked padding
-            out = torch.cat([h.to(out.dtype), out[:, h.shape[1] :]], dim=1)
-        if p is None:
-            return out
         return insert_tokens(out, p[:, 0] if p.ndim == 4 else p, self.at)
+
+    def _enter(self, h: Tensor) -> Tensor:
+        """The input of layer ``start``: the boundary hidden states in place of the model's own
+        (positions past a cached, unpadded boundary are masked padding and stay), then the
+        prompts (the first set of deep prompts) at ``at``."""
+        p, bnd = self._prompts, self._boundary
+        m = 0 if p is None else p.shape[-2]
+        base = remove_tokens(h, self.at, m) if m else h
+        if bnd is not None:
+            base = torch.cat([bnd.to(base.dtype), base[:, bnd.shape[1] :]], dim=1)
+        if p is None:
+            return base
+        return insert_tokens(base, p[:, 0] if p.ndim == 4 else p, self.at)
 
     @contextmanager
     def captured(self) -> Iterator[list[Tensor]]:
@@ -108,14 +129,19 @@ class PromptHooks:
 
     def _replacer(self, i: int):
         def hook(module: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
-            if self._captured is not None and i == self.start:
-                self._captured.append(args[0] if args else kwargs["hidden_states"])
-            p = self._prompts
-            if p is None or p.ndim != 4 or i <= self.start:
-                return None
-            at, m = self.at, p.shape[-2]
             h = args[0] if args else kwargs["hidden_states"]
-            h = torch.cat([h[:, :at], p[:, i - self.start].to(h.dtype), h[:, at + m :]], dim=1)
+            p = self._prompts
+            if i == self.start:
+                if self._captured is not None:
+                    self._captured.append(h)
+                if p is None and self._boundary is None:
+                    return None
+                h = self._enter(h)
+            elif p is not None and p.ndim == 4 and i > self.start:  # VPT-deep: this layer's set
+                at, m = self.at, p.shape[-2]
+                h = torch.cat([h[:, :at], p[:, i - self.start].to(h.dtype), h[:, at + m :]], dim=1)
+            else:
+                return None
             if args:
                 return (h, *args[1:]), kwargs
             return args, {**kwargs, "hidden_states": h}
@@ -144,7 +170,7 @@ class HFPromptedNeuron(SuperNeuron):
         """Width from the config, hooks that insert M prompts at position ``at``, then freeze."""
         self.width = int(model.config.hidden_size)
         self._hooks = PromptHooks(model, at=at)
-        self.set_prompt_from(prompt_from)
+        self.init_prompt_from(prompt_from)
         self._hooks.start = prompt_from
         depth = self._hooks.depth - prompt_from
         self._slot = PromptSlot(kind="tokens", dim=self.width, depth=depth if deep else 1)

@@ -1,7 +1,8 @@
 """``transformers/vit@1`` and ``transformers/clip-vision@1``: HF ViT encoders as per-frame neurons.
 
 Frames (B, T, 3, S, S) run as one (B*T) batch; M prompt tokens go in right after the class token
-once the patches are embedded (deep prompts replace them before every later layer). Output: the
+at the input of layer ``prompt_from`` (after CLIP's ``pre_layrnorm``; deep prompts replace them
+before every later layer). Output: the
 last hidden states per frame without the prompts -- for CLIP vision after ``post_layernorm``, so
 the class token equals the model's pooled output -- laid out as T frames of 1 + h*w tokens.
 """

@@ -2,9 +2,10 @@
 state width D, the form every block integrates. Tokens are pooled before the projection (cheaper).
 
 Frame layouts keep their frame structure (T frames x P tokens, P = budget // T); text keeps its
-mask; class names become one token per class, shared by the batch. Frame tokens get a sinusoidal
-(frame index, token index) embedding with a learned per-channel scale (0.1 at init): without it
-the network would be invariant to frame order and could not tell a motion from its reverse.
+mask and is pooled over its valid tokens only (padding never changes it); class names become one
+token per class, shared by the batch. Frame tokens get a sinusoidal (frame index, token index)
+embedding with a learned per-channel scale (0.1 at init): without it the network would be
+invariant to frame order and could not tell a motion from its reverse.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from torch import nn
 
 from sen_core.neuron import Layout, Tokens, select_tokens
 
-__all__ = ["NeuronAdapter", "frame_position_embedding", "reduce_tokens"]
+__all__ = ["NeuronAdapter", "frame_position_embedding", "pool_valid", "reduce_tokens"]
 
 
 def frame_position_embedding(
@@ -44,8 +45,15 @@ def frame_position_embedding(
 
 
 def reduce_tokens(tokens: Tokens, budget: int) -> Tokens:
-    """Pool ``tokens`` down to at most ``budget`` tokens, keeping the layout meaningful."""
+    """Pool ``tokens`` down to at most ``budget`` tokens, keeping the layout meaningful.
+
+    A masked sequence is pooled over its valid tokens only (``pool_valid``), so the result does
+    not depend on how much padding follows them: the same text gives the same tokens alone, in
+    a batch with a longer one, padded to a fixed ``max_length`` or read back from a feature cache.
+    """
     lay = tokens.layout
+    if lay.kind == "sequence" and tokens.mask is not None:
+        return pool_valid(tokens, budget)
     if lay.num_tokens <= budget:
         return tokens
     x = tokens.x
@@ -66,12 +74,31 @@ def reduce_tokens(tokens: Tokens, budget: int) -> Tokens:
             sel.reshape(b, t * tpf, d),
             replace(lay, tokens_per_frame=tpf, grid=grid, special_tokens=special),
         )
-    # sequences: masked average pooling into `budget` chunks
-    m = tokens.mask.to(x.dtype) if tokens.mask is not None else x.new_ones(b, x.shape[1])
-    xs = F.adaptive_avg_pool1d((x * m.unsqueeze(-1)).transpose(1, 2), budget).transpose(1, 2)
-    ms = F.adaptive_avg_pool1d(m.unsqueeze(1), budget).squeeze(1)  # (B, budget)
-    x = xs / ms.clamp_min(1e-6).unsqueeze(-1)
-    return Tokens(x, Layout("sequence", frames=1, tokens_per_frame=budget), mask=ms > 0)
+    # unmasked sequences: average pooling into `budget` chunks
+    x = F.adaptive_avg_pool1d(x.transpose(1, 2), budget).transpose(1, 2)
+    return Tokens(x, Layout("sequence", frames=1, tokens_per_frame=budget))
+
+
+def pool_valid(tokens: Tokens, budget: int) -> Tokens:
+    """A masked sequence (B, N, D) -> (B, n, D), n = min(budget, longest valid length): sample i's
+    L_i valid tokens, in order, are averaged into min(L_i, n) consecutive chunks (its token r
+    goes to chunk r * n // max(L_i, n): one token per chunk when it fits); the rest is masked.
+    Padding positions never enter, so the result is the same for any amount of padding."""
+    assert tokens.mask is not None
+    x, m = tokens.x, tokens.mask.bool()
+    b, _, d = x.shape
+    lengths = m.sum(1, keepdim=True)  # (B, 1)
+    n = max(1, min(budget, int(lengths.max())))
+    rank = m.long().cumsum(1) - 1  # position among the valid tokens
+    chunk = (rank.clamp_min(0) * n) // lengths.clamp_min(n)  # (B, N) in 0..n-1
+    w = m.to(x.dtype).unsqueeze(-1)
+    out = x.new_zeros(b, n, d).scatter_add(1, chunk.unsqueeze(-1).expand(-1, -1, d), x * w)
+    count = x.new_zeros(b, n, 1).scatter_add(1, chunk.unsqueeze(-1), w)
+    return Tokens(
+        out / count.clamp_min(1.0),
+        Layout("sequence", frames=1, tokens_per_frame=n),
+        mask=count.squeeze(-1) > 0,
+    )
 
 
 class NeuronAdapter(nn.Module):

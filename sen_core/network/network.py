@@ -125,14 +125,17 @@ class SuperEncodingNetwork(nn.Module):
         return neuron.prompt_from if key in self.prompted and neuron.splits else None
 
     def neuron_cache_id(self, key: str) -> str:
-        """Stable id of what neuron ``key`` computes at step 0 (spec, params, preprocessing,
-        weights, and the prompt boundary when it stores boundary activations)."""
+        """Stable id of what neuron ``key`` computes at step 0: spec, params, preprocessing, a
+        fingerprint of its actual weights (so a random init from another seed, another checkpoint
+        or a fine-tuned copy never shares entries), and the prompt boundary when it stores
+        boundary activations."""
         entry = self.spec.neuron(key)
         es = self.resolved.encoders[key]
         ident: dict[str, Any] = {
             "encoder": es.model_dump(mode="json"),
             "params": entry.params,
             "trainable": entry.trainable,
+            "weights": self._neuron(key).weights_fingerprint(),
         }
         boundary = self.boundary_of(key)
         if boundary is not None:

@@ -212,6 +212,8 @@ class SuperNeuron(nn.Module):
     """
 
     prompt_from: int = 0
+    _prompt_from_fixed: int | None = None  # set once by init_prompt_from
+    _fingerprint: tuple[tuple[Any, ...], str] | None = None  # (tensor stamps, digest)
     # a suffix that needs the preprocessed inputs too (e.g. token ids to pool by) says so, and
     # the network preprocesses again when the boundary came from a cache
     suffix_reads_inputs: bool = False
@@ -324,14 +326,17 @@ class SuperNeuron(nn.Module):
         """
         return self.encode(boundary.inputs, prompts)
 
-    def set_prompt_from(self, prompt_from: int) -> None:
-        """Check ``prompt_from`` against ``prompt_boundaries()`` and keep it.
+    def init_prompt_from(self, prompt_from: int) -> None:
+        """Check ``prompt_from`` against ``prompt_boundaries()`` and keep it: call it once, in the
+        constructor, before deriving anything from it (the prompt slot, hooks). The boundary is
+        fixed at build: a second call with another value is refused (build a new neuron instead),
+        since what was derived from the first would go stale.
 
         Args:
             prompt_from: the first layer (or stage) that takes prompts.
 
         Raises:
-            ConfigError: not an int, or not one of ``prompt_boundaries()``.
+            ConfigError: not an int, not one of ``prompt_boundaries()``, or a change after build.
         """
         allowed = self.prompt_boundaries()
         if isinstance(prompt_from, bool) or not isinstance(prompt_from, int):
@@ -343,7 +348,32 @@ class SuperNeuron(nn.Module):
                 f"{self.name}: prompt_from={prompt_from} is not a prompt boundary of this "
                 f"neuron; allowed: {_span(allowed)}"
             )
+        fixed = self._prompt_from_fixed
+        if fixed is not None and fixed != prompt_from:
+            raise ConfigError(
+                f"{self.name}: prompt_from is fixed at build ({fixed}); build a new neuron "
+                f"with prompt_from={prompt_from} instead"
+            )
+        self._prompt_from_fixed = prompt_from
         self.prompt_from = prompt_from
+
+    def weights_fingerprint(self) -> str:
+        """A digest of this neuron's actual weights (``sen_core.neuron.weights.weights_fingerprint``):
+        what its tokens depend on besides the input, part of its feature-cache id. Computed once
+        and kept until a tensor changes (in place -- a checkpoint load, an optimizer step -- or
+        moves to another device).
+
+        Returns:
+            A 64-character hex digest.
+        """
+        from sen_core.neuron.weights import weights_fingerprint
+
+        stamp = tuple(
+            (name, t.data_ptr(), t._version) for name, t in self.state_dict(keep_vars=True).items()
+        )
+        if self._fingerprint is None or self._fingerprint[0] != stamp:
+            self._fingerprint = (stamp, weights_fingerprint(self))
+        return self._fingerprint[1]
 
     # ---- helpers for subclasses -------------------------------------------------------------
     def check_prompts(self, prompts: Tensor | None, batch: int) -> Tensor | None:

@@ -24,6 +24,7 @@ __all__ = [
     "load_into",
     "load_state_dict_file",
     "unwrap_state_dict",
+    "weights_fingerprint",
 ]
 
 SAFETENSORS_SUFFIXES = (".safetensors",)
@@ -201,3 +202,26 @@ def _named(count: int, what: str, items: list[str]) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def weights_fingerprint(module: nn.Module) -> str:
+    """sha256 over a module's state dict: every parameter and persistent buffer's name, dtype,
+    shape and bytes, in order. Two modules with different weights (another seed, another
+    checkpoint, a fine-tuned copy) get different fingerprints.
+
+    Args:
+        module: any module (its tensors may live on any device; they are copied to the CPU).
+
+    Returns:
+        A 64-character hex digest.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, t in module.state_dict().items():
+        t = t.detach()
+        h.update(f"{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
+        if t.numel():
+            # the raw bytes of any dtype (bf16 included): numpy sees them as uint8, no copy
+            h.update(t.cpu().contiguous().reshape(-1).view(torch.uint8).numpy().data)
+    return h.hexdigest()

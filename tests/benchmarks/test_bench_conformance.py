@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from _bench_fixtures import write_davis, write_kinetics, write_kubric, write_qvhighlights
-from _bench_layouts import write_msrvtt, write_msrvtt_qa, write_msvd_qa, write_ssv2
 from _bench_layouts import write_kinetics as write_kinetics400
+from _bench_layouts import write_msrvtt, write_msrvtt_qa, write_msvd_qa, write_ssv2
 
 from sen_core.testing import checks
 
@@ -25,12 +25,12 @@ CASES: dict[str, tuple[Callable[[Path, Any], object], dict[str, Any]]] = {
     "sen/qvhighlights-data@1": (lambda root, clips: write_qvhighlights(root), SMALL),
     "sen/msrvtt-data@1": (lambda root, clips: write_msrvtt(root, clips, captions=3), SMALL),
     "sen/kinetics-data@1": (
-        lambda root, clips: write_kinetics400(root, clips),
+        write_kinetics400,
         {**SMALL, "clips": 1, "crops": 1},
     ),
-    "sen/ssv2-data@1": (lambda root, clips: write_ssv2(root, clips), {**SMALL, "crops": 1}),
-    "sen/msvd-qa-data@1": (lambda root, clips: write_msvd_qa(root, clips), SMALL),
-    "sen/msrvtt-qa-data@1": (lambda root, clips: write_msrvtt_qa(root, clips), SMALL),
+    "sen/ssv2-data@1": (write_ssv2, {**SMALL, "crops": 1}),
+    "sen/msvd-qa-data@1": (write_msvd_qa, SMALL),
+    "sen/msrvtt-qa-data@1": (write_msrvtt_qa, SMALL),
 }
 
 
@@ -40,7 +40,9 @@ def test_reader_passes_the_dataset_checks(name, tmp_path, clips):
     write, params = CASES[name]
     write(tmp_path, clips)
     extra = [(name, {"root": str(tmp_path), **params})]
-    mine = [(tid, fn) for tid, fn in checks(["dataset"], extra=extra) if tid.startswith(name + "#2")]
+    mine = [
+        (tid, fn) for tid, fn in checks(["dataset"], extra=extra) if tid.startswith(name + "#2")
+    ]
     assert len(mine) >= 2, [tid for tid, _ in mine]
     for _, fn in mine:
         fn()

@@ -18,6 +18,15 @@ CASES: list[tuple[str, dict]] = [
     # transformers: random weights from small configs (hidden size kept at the spec's 128)
     ("transformers/bert@1", {"config": {"num_hidden_layers": 1, "intermediate_size": 256}}),
     ("transformers/clip-text@1", {"config": {"num_hidden_layers": 1, "intermediate_size": 256}}),
+    # fixed-length padding: the cached step must equal the uncached one (issue 21.5)
+    (
+        "transformers/bert@1",
+        {
+            "padding": "max_length",
+            "max_length": 24,
+            "config": {"num_hidden_layers": 1, "intermediate_size": 256},
+        },
+    ),
     ("transformers/vit@1", {"image_size": 32}),
     ("transformers/videomae@1", {"image_size": 32, "config": {"num_frames": 4}}),
 ]

@@ -41,7 +41,7 @@ def test_scaffold_installs_passes_its_tests_and_is_listed(tmp_path):
         tests = _run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)
         assert tests.returncode == 0, tests.stdout[-3000:]
         # the kit's encoder, block, head, dataset and preset checks + its own provenance test
-        assert "26 passed" in tests.stdout, tests.stdout[-3000:]
+        assert "29 passed" in tests.stdout, tests.stdout[-3000:]
         listed = _run(str(BIN / "sen"), "list", "acme", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         for name in NAMES:

@@ -81,9 +81,11 @@ def test_happy_path_uniform_frames(make_dataset, video_root, jsonl):
 
 def test_fps_mode_and_split_files(make_dataset, video_root, jsonl):
     """fps=2 reads frames/fps seconds from the start; the split picks {split}.jsonl; moments outside drop."""
+    jsonl(video_root / "train.jsonl", _records())
     jsonl(video_root / "val.jsonl", _records()[1:])
     ds = make_dataset(NAME, split="val", root=str(video_root), frames=4, image_size=32, fps=2.0)
     s = ds[0]
+    assert ds.class_names == ["cycling", "phoning"] and s["label"].item() == 1  # train's ids
     assert ds.fps == 2.0 and s["fps"] == 2.0 and s["video"].shape == (4, 32, 32, 3)
     torch.testing.assert_close(
         s["moments"], torch.tensor([[0.25, 0.5]])
@@ -225,3 +227,35 @@ def test_dataset_fps_defaults_to_the_first_clip(make_dataset, video_root, jsonl)
     assert make_dataset(NAME, root=str(video_root), frames=5, image_size=16).fps == pytest.approx(
         0.5
     )
+
+
+def test_every_split_uses_the_train_vocabulary(make_dataset, video_root, jsonl):
+    """Issue 21.3: val lacks 'cycling', yet 'phoning' keeps train's id 1 (it was 0 in val)."""
+    jsonl(video_root / "train.jsonl", _records())
+    jsonl(video_root / "val.jsonl", _records()[1:])
+    train = make_dataset(NAME, root=str(video_root), frames=2, image_size=16)
+    val = make_dataset(NAME, split="val", root=str(video_root), frames=2, image_size=16)
+    assert val.class_names == train.class_names == ["cycling", "phoning"]
+    assert val._label_ids == {1: 1} and train._label_ids == {1: 0, 2: 1}
+
+
+def test_label_missing_from_the_train_split_is_an_error(make_dataset, video_root, jsonl):
+    """A val label the train split lacks: one error naming the labels, lines and both files."""
+    jsonl(video_root / "train.jsonl", _records()[:1])
+    jsonl(video_root / "val.jsonl", [*_records(), {**_records()[1], "label": "dancing"}])
+    with pytest.raises(InputError) as err:
+        make_dataset(NAME, split="val", root=str(video_root))
+    assert str(err.value) == (
+        f"{video_root / 'val.jsonl'}: label(s) 'phoning', 'dancing' (line(s) 2, 3) are not in "
+        f"the train split's labels ({video_root / 'train.jsonl'}); class ids must mean the same "
+        "class in every split: give params.class_names with every class"
+    )
+
+
+def test_labelled_split_without_train_or_class_names_is_an_error(make_dataset, video_root, jsonl):
+    """No train file to fix the vocabulary and no class_names: refused, naming the fix."""
+    jsonl(video_root / "test.jsonl", _records())
+    with pytest.raises(InputError, match=r"test\.jsonl: split 'test' has labels, but no params"):
+        make_dataset(NAME, split="test", root=str(video_root))
+    ds = make_dataset(NAME, split="test", root=str(video_root), class_names=["phoning", "cycling"])
+    assert ds._label_ids == {1: 1, 2: 0}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import torch
 
-from sen_core.errors import InputError
+from sen_core.errors import ConfigError, InputError
 from sen_core.neuron import Layout, Tokens
 from sen_heads.metrics_editing import (
     DenoiseMeter,
@@ -74,3 +74,45 @@ def test_denoise_meter_weights_by_batch():
     m.update({"denoise_mse": torch.tensor(2.0)}, {"video": torch.zeros(1, 2, 4, 4, 3)})
     m.update({"denoise_mse": torch.tensor(1.0)}, {"video": torch.zeros(3, 2, 4, 4, 3)})
     assert m.compute() == {"denoise_mse": 1.25}
+
+
+def test_from_neurons_refuses_random_towers():
+    """Issue 21.4: without pretrained weights the evaluator refuses to score (it gave 0.99)."""
+    from sen_open_clip.configs import register_tiny_configs
+
+    register_tiny_configs()
+    with pytest.raises(ConfigError) as err:
+        EditingEvaluator.from_neurons("open_clip/sen-tiny-vit/image", "open_clip/sen-tiny-vit/text")
+    assert str(err.value) == (
+        "EditingEvaluator: 'open_clip/sen-tiny-vit/image' would score with random weights (no "
+        "checkpoint, path, pretrained param); give pretrained weights, e.g. "
+        "image_params={'checkpoint': 'clip.safetensors'}"
+    )
+
+
+def test_from_neurons_scores_with_a_checkpoint(tmp_path):
+    """With a local checkpoint for both towers it builds and scores in range."""
+    import open_clip
+    from safetensors.torch import save_file
+
+    from sen_open_clip.configs import register_tiny_configs
+
+    register_tiny_configs()
+    torch.manual_seed(0)
+    model = open_clip.create_model("sen-tiny-vit")
+    ckpt = tmp_path / "clip.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(ckpt))
+    with pytest.raises(ConfigError, match="'open_clip/sen-tiny-vit/text' would score"):
+        EditingEvaluator.from_neurons(
+            "open_clip/sen-tiny-vit/image",
+            "open_clip/sen-tiny-vit/text",
+            image_params={"checkpoint": str(ckpt)},
+        )
+    ev = EditingEvaluator.from_neurons(
+        "open_clip/sen-tiny-vit/image",
+        "open_clip/sen-tiny-vit/text",
+        image_params={"checkpoint": str(ckpt)},
+        text_params={"checkpoint": str(ckpt), "output": "pooled"},
+    )
+    out = ev(clip("red", "red", "green"), "a red square")
+    assert -1 <= out["textual_alignment"] <= 1 and -1 <= out["frame_consistency"] <= 1

@@ -191,3 +191,12 @@ def test_transformers_suffix_equals_full_encode(name, params, deep):
         assert _max_diff(boundary.hidden.reshape(ref.shape), ref) <= 1e-5, start
         assert _max_diff(got.x, want.x) <= 1e-5, start
         assert _max_diff(want.x, boundary.output.x) > 1e-4
+
+
+def test_prompt_from_is_fixed_at_build():
+    """A built neuron's boundary cannot move (its slot and hooks would go stale): ConfigError."""
+    neuron = _build(VIT, prompt_from=1)
+    neuron.init_prompt_from(1)  # the same value: nothing changes
+    with pytest.raises(ConfigError, match=r"prompt_from is fixed at build \(1\)"):
+        neuron.init_prompt_from(2)
+    assert neuron.prompt_from == 1 and not hasattr(neuron, "set_prompt_from")
