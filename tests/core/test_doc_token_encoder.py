@@ -30,13 +30,16 @@ def test_the_documented_token_encoder_passes_the_kit(monkeypatch):
     exec(compile(module_code, "docs/plugins.md:tinyvit", "exec"), mod.__dict__)
     names = {"EncoderSpec": EncoderSpec, "TokenLayout": TokenLayout, "Preprocess": Preprocess}
     spec = eval(compile(spec_code, "docs/plugins.md:spec", "eval"), names)
-    cat = Catalogue()
+    cat = Catalogue()  # SEN's own components (the cached-step check builds a network) + acme's
+    real = sen_core.catalogue.get_catalogue()
+    for known in {id(s): s for s in [*real.list(), *real.families()]}.values():
+        cat.add(known)
     cat.add(
         spec.model_copy(update={"provenance": Provenance(plugin="acme", distribution="sen-acme")})
     )
     monkeypatch.setattr(sen_core.catalogue, "get_catalogue", lambda: cat)
     found = checks(["encoder"], ["sen-acme"], [("acme/tinyvit@1", {"tokens_per_frame": "cls"})])
-    assert len(found) == 20
+    assert len(found) == 26  # 13 encoder checks x (defaults, tokens_per_frame=cls)
     for _, check in found:
         check()  # raises CheckFailure naming the component and the check
 
