@@ -92,7 +92,7 @@ def test_lm_from_a_local_directory(tmp_path, out, batch):
 
 def test_lm_source_errors(tmp_path):
     """Exactly one LM source, and it must exist."""
-    with pytest.raises(ConfigError, match=r"needs exactly one of params.lm_path"):
+    with pytest.raises(ConfigError, match=r"needs exactly one of params.lm \(a named LM"):
         build_head("sen/qa-lm@1")
     with pytest.raises(ConfigError, match="does not exist"):
         build_head("sen/qa-lm@1", lm_path=str(tmp_path / "missing"))
