@@ -40,7 +40,9 @@ def byte_tokenizer() -> Any:
 
     specials = ["<pad>", "<bos>", "<eos>", "<unk>"]
     vocab = {s: i for i, s in enumerate(specials)}
-    for ch in pre_tokenizers.ByteLevel.alphabet():
+    # sorted: alphabet() comes in a different order at each call, and the ids must not change
+    # between the run that trained and the process that reloads it
+    for ch in sorted(pre_tokenizers.ByteLevel.alphabet()):
         vocab.setdefault(ch, len(vocab))
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)

@@ -58,6 +58,7 @@ def _register_commands() -> None:
     from sen_core.cli import (
         _bench_cmds,
         _catalogue_cmds,
+        _chat_cmds,
         _config_cmds,
         _demo_cmds,
         _network_cmds,
@@ -77,6 +78,7 @@ def _register_commands() -> None:
         _demo_cmds,
         _bench_cmds,
         _new_cmds,
+        _chat_cmds,
     ):
         module.register(cli)
 

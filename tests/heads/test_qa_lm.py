@@ -23,6 +23,9 @@ def test_byte_tokenizer_round_trip():
     ids = tok("A red café", add_special_tokens=False).input_ids
     assert len(ids) == len("A red café".encode()) and tok.decode(ids) == "A red café"
     assert len(tok) == 260 and tok.pad_token_id == 0 and tok.eos_token_id == 2
+    # the same ids in every instance (a reloaded run must read its LM's vocabulary the same way)
+    text = bytes(range(256)).decode("latin-1")
+    assert byte_tokenizer()(text).input_ids == byte_tokenizer()(text).input_ids
 
 
 def test_loss_backward_reaches_the_state(out, batch):
@@ -68,6 +71,9 @@ def test_learns_an_answer_and_meter_counts_it():
         m.update(head(out, batch), batch)
     assert head.generate(out, batch) == ["square"]
     assert m.compute() == {"exact_match": 1.0}
+    pieces: list[str] = []
+    assert head.generate(out, batch, on_text=pieces.append) == ["square"]
+    assert "".join(pieces).strip() == "square"
 
 
 def test_exact_match_normalisation():
