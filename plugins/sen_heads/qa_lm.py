@@ -163,10 +163,9 @@ class QAHead(Head):
         self.lm, self.tokenizer = lm, tokenizer
         self.freeze_lm = freeze_lm
         self.prompt_template = render_template(spec.name, prompt_template, tokenizer)
-        # text before the soft prompt (tokenised once) and after it (holds the question)
-        before, _, after = self.prompt_template.rpartition(VIDEO)
-        self._before = tokenizer(before, add_special_tokens=False).input_ids if before else []
-        self._after = after
+        # the text either side of the soft prompt ({question} is in one of them)
+        self._before, _, self._after = self.prompt_template.rpartition(VIDEO)
+        after = self._after
         # an answer follows "answer:" after a space, a chat template's "assistant\n" directly
         self._answer_sep = "" if after.endswith((" ", "\n")) else " "
         self.max_new_tokens, self.generate_in_eval = max_new_tokens, generate_in_eval
@@ -193,42 +192,59 @@ class QAHead(Head):
         z, _ = self.attn(q, kv, kv, need_weights=False)
         return self.to_lm(z + q)
 
-    def _prompts(self, batch: dict[str, Any], b: int) -> list[list[int]]:
-        """Token ids after the soft prompt, one list per sample (the question filled in)."""
+    def _prompts(self, batch: dict[str, Any], b: int) -> list[tuple[list[int], list[int]]]:
+        """Token ids before and after the soft prompt per sample, the question filled in (and cut
+        to max_prompt_tokens)."""
         questions = batch.get("question") or [""] * b
-        return [
-            self.tokenizer(self._after.replace(QUESTION, q), add_special_tokens=False).input_ids[
-                : self.max_prompt_tokens
-            ]
-            for q in questions
-        ]
+        out: list[tuple[list[int], list[int]]] = []
+        for q in questions:
+            q_ids = self.tokenizer(q, add_special_tokens=False).input_ids
+            if len(q_ids) > self.max_prompt_tokens:
+                q = self.tokenizer.decode(q_ids[: self.max_prompt_tokens])
+            before, after = (
+                self.tokenizer(t.replace(QUESTION, q), add_special_tokens=False).input_ids
+                if t
+                else []
+                for t in (self._before, self._after)
+            )
+            out.append((before, after))
+        return out
 
     def _embed(self, ids: list[int], device: torch.device) -> Tensor:
         emb = self.lm.get_input_embeddings()
         return emb(torch.tensor(ids, dtype=torch.long, device=device))
 
     def _sequences(
-        self, prefix: Tensor, pieces: list[list[int]], n_labelled: list[int], left_pad: bool
+        self,
+        prefix: Tensor,
+        prompts: list[tuple[list[int], list[int]]],
+        answers: list[list[int]] | None,
+        left_pad: bool,
     ):
-        """Pad [before; prefix; piece] per sample -> (embeds (B, S, E), mask (B, S), labels (B, S))."""
+        """Pad [before; soft prompt; after; answer] per sample -> (embeds (B, S, E), mask (B, S),
+        labels (B, S): the answer tokens, IGNORE elsewhere)."""
         b, m, e = prefix.shape
-        before = self._embed(self._before, prefix.device).to(prefix.dtype) if self._before else None
-        k = len(self._before)
-        lengths = [k + m + len(p) for p in pieces]
+        answers = answers or [[] for _ in prompts]
+        lengths = [len(x) + m + len(y) + len(a) for (x, y), a in zip(prompts, answers, strict=True)]
         s = max(lengths)
+        dev = prefix.device
         embeds = prefix.new_zeros(b, s, e)
-        mask = torch.zeros(b, s, dtype=torch.long, device=prefix.device)
-        labels = torch.full((b, s), IGNORE, dtype=torch.long, device=prefix.device)
-        for i, (ids, n) in enumerate(zip(pieces, n_labelled, strict=True)):
-            parts = [prefix[i], self._embed(ids, prefix.device).to(prefix.dtype)]
-            row = torch.cat(parts if before is None else [before, *parts])
+        mask = torch.zeros(b, s, dtype=torch.long, device=dev)
+        labels = torch.full((b, s), IGNORE, dtype=torch.long, device=dev)
+        for i, ((before, after), ans) in enumerate(zip(prompts, answers, strict=True)):
+            row = torch.cat(
+                [
+                    self._embed(before, dev).to(prefix.dtype),
+                    prefix[i],
+                    self._embed(after + ans, dev).to(prefix.dtype),
+                ]
+            )
             start = s - lengths[i] if left_pad else 0
-            embeds[i, start : start + lengths[i]] = row
-            mask[i, start : start + lengths[i]] = 1
-            if n:
-                labels[i, start + lengths[i] - n : start + lengths[i]] = torch.tensor(
-                    ids[-n:], device=prefix.device
-                )
+            end = start + lengths[i]
+            embeds[i, start:end] = row
+            mask[i, start:end] = 1
+            if ans:
+                labels[i, end - len(ans) : end] = torch.tensor(ans, device=dev)
         return embeds, mask, labels
 
     def _answer_loss(self, embeds: Tensor, mask: Tensor, labels: Tensor) -> Tensor:
@@ -257,12 +273,7 @@ class QAHead(Head):
                 ]
                 for a in answers
             ]
-            embeds, mask, labels = self._sequences(
-                prefix,
-                [p + a for p, a in zip(prompts, ans, strict=True)],
-                [len(a) for a in ans],
-                left_pad=False,
-            )
+            embeds, mask, labels = self._sequences(prefix, prompts, ans, left_pad=False)
             preds["lm_loss"] = self._answer_loss(embeds, mask, labels)
         elif self.training:
             need_batch(batch, "answer", self.spec.name)
@@ -279,7 +290,7 @@ class QAHead(Head):
         on_text: Callable[[str], None] | None = None,
     ) -> Tensor:
         prompts = self._prompts(batch, prefix.shape[0])
-        embeds, mask, _ = self._sequences(prefix, prompts, [0] * len(prompts), left_pad=True)
+        embeds, mask, _ = self._sequences(prefix, prompts, None, left_pad=True)
         tok = self.tokenizer
         streamer = None
         if on_text is not None:

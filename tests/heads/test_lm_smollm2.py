@@ -18,9 +18,9 @@ import torch
 from _heads_fixtures import build_head, make_output
 
 NAME = "smollm2-135m-instruct"
-# logits of the two forwards agree to this (max |difference| over a 49152-way vocabulary whose
-# logits span about 40): float32 summation order is the only difference
-LOGIT_ATOL = 2e-3
+# logits of the two forwards agree to this (max |difference| over 37 positions x 49152 logits that
+# span -31..39; measured 1.2e-4, mean 1.1e-5): float32 summation order is the only difference
+LOGIT_ATOL = 1e-3
 
 
 @pytest.fixture(scope="session")
@@ -51,15 +51,24 @@ def _chat_ids(tok, text: str) -> torch.Tensor:
 def test_greedy_answers_are_coherent(smollm2):
     """Greedy answers through the chat template (Paris, cold, the Pacific) and a plain continuation."""
     lm, tok = smollm2
-    answers = []
-    for q in (
+    questions = [
         "What is the capital of France?",
         "What is the opposite of hot?",
         "What is the largest ocean on Earth?",
-    ):
-        ids = _chat_ids(tok, q)
-        out = lm.generate(ids, max_new_tokens=10, do_sample=False, pad_token_id=tok.pad_token_id)
-        answers.append(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
+    ]
+    texts = [
+        tok.apply_chat_template(
+            [{"role": "user", "content": q}], add_generation_prompt=True, tokenize=False
+        )
+        for q in questions
+    ]
+    side, tok.padding_side = tok.padding_side, "left"  # one batched greedy decode
+    try:
+        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tok.padding_side = side
+    out = lm.generate(**enc, max_new_tokens=10, do_sample=False, pad_token_id=tok.pad_token_id)
+    answers = tok.batch_decode(out[:, enc.input_ids.shape[1] :], skip_special_tokens=True)
     assert answers[0].startswith("The capital of France is Paris")
     assert answers[1].startswith("The opposite of hot is cold")
     assert answers[2].startswith("The largest ocean on Earth is the Pacific Ocean")
