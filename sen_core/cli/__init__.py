@@ -58,6 +58,7 @@ def _register_commands() -> None:
     from sen_core.cli import (
         _bench_cmds,
         _catalogue_cmds,
+        _chat_cmds,
         _config_cmds,
         _data_cmds,
         _demo_cmds,
@@ -79,6 +80,7 @@ def _register_commands() -> None:
         _bench_cmds,
         _data_cmds,
         _new_cmds,
+        _chat_cmds,
     ):
         module.register(cli)
 
