@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from _bench_fixtures import (
+    TINY_MODEL,
     davis_entries,
     write_davis,
     write_kinetics,
@@ -85,7 +86,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
 
 
 def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
-    """The preset with the data root overridden (and 2 steps): batch size 2 over uneven videos."""
+    """The preset with the data root overridden (tiny towers, 2 steps): batch size 2, uneven videos."""
     monkeypatch.chdir(tmp_path)
     write_davis(tmp_path / "davis")
     run = tmp_path / "run"
@@ -95,6 +96,7 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
             "train",
             "sen/tapvid-davis@1",
             "data.params.root=davis",
+            *TINY_MODEL,
             "train.steps=2",
             "train.eval_every=2",
             "train.checkpoint_every=2",
