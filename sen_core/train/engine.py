@@ -74,10 +74,13 @@ def run_eval(
     bf16: bool = False,
     max_batches: int | None = None,
     feature_cache: Any = None,
+    merge_ranks: bool = False,
 ) -> dict[str, float]:
     """Mean losses and every head meter's metrics over ``batches`` -> {"loss", "<head>/<metric>"}.
 
     RNG states are restored afterwards, so evaluating never changes what training does next.
+    ``merge_ranks``: under torchrun each rank passed its own part of the split; the meters and
+    losses of every rank are merged (in rank order) and every rank returns the whole split's.
     """
     rng = capture_rng()
     was_training = net.training
@@ -100,12 +103,42 @@ def run_eval(
     finally:
         net.train(was_training)
         restore_rng(rng)
+    if merge_ranks and distributed.active():
+        meters, sums, n = _merge_ranks(net, meters, sums, n)
     # "loss" first, then per-head losses, then each head's metrics
     metrics = {k: sums[k] / max(n, 1) for k in sorted(sums, key=lambda k: (k != "loss", k))}
     for hid, meter in meters.items():
         for k, value in meter.compute().items():
             metrics[f"{hid}/{k}"] = float(value)
     return metrics
+
+
+def _merge_ranks(
+    net: SuperEncodingNetwork, meters: dict[str, Any], sums: dict[str, float], n: int
+) -> tuple[dict[str, Any], dict[str, float], int]:
+    """Every rank's meters (their ``state`` attributes), loss sums and batch counts, combined."""
+
+    def payload(m: Any) -> Any:
+        return {k: getattr(m, k) for k in m.state} if m.state else m
+
+    parts = distributed.gather_objects(
+        ({hid: payload(m) for hid, m in meters.items()}, dict(sums), n)
+    )
+    merged = net.meters()
+    total: dict[str, float] = defaultdict(float)
+    count = 0
+    for states, part_sums, part_n in parts:
+        for hid, state in states.items():
+            other = state
+            if isinstance(state, dict):
+                other = net.meters()[hid]
+                for k, v in state.items():
+                    setattr(other, k, v)
+            merged[hid].merge(other)
+        for k, v in part_sums.items():
+            total[k] += v
+        count += part_n
+    return merged, total, count
 
 
 def train(

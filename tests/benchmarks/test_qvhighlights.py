@@ -65,7 +65,7 @@ def test_preset_trains_evaluates_predicts(tmp_path, monkeypatch, qvh_root):
         ],
     )
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, ["eval", str(run), "--split", "val", "--json"])
+    r = CliRunner().invoke(cli, ["eval", str(run), "--split", "val", "--json", "--workers", "1"])
     assert r.exit_code == 0, r.output
     assert "moments/HL-mAP" in json.loads(r.output)["metrics"]
     r = CliRunner().invoke(cli, ["predict", str(run), "--split", "test", "--out", "sub.jsonl"])
