@@ -212,6 +212,19 @@ def eval_cmd(
     help="DataLoader decode processes (default: the run's train.num_workers).",
 )
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option(
+    "--visualize",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the first samples' predictions into this folder (PNG/GIF; tracking, moments).",
+)
+@click.option(
+    "--visualize-samples",
+    type=click.IntRange(min=1, max=100),
+    default=4,
+    show_default=True,
+    help="How many samples --visualize draws.",
+)
 def predict_cmd(
     run_dir: Path,
     split: str,
@@ -221,6 +234,8 @@ def predict_cmd(
     batches: int | None,
     workers: int | None,
     device: str,
+    visualize: Path | None,
+    visualize_samples: int,
 ) -> None:
     """Write RUN_DIR's per-sample predictions on a split in the benchmark's official layout.
 
@@ -238,6 +253,10 @@ def predict_cmd(
         {qid, query, vid, pred_relevant_windows [[start, end, score]] seconds, best first,
          pred_saliency_scores [one per 2-s clip]}
         score: moment_detr standalone_eval/eval.py --submission_path FILE --gt_path GT
+    \b
+    --visualize DIR draws the first samples: tracking -> V_tracks.png (a strip of frames,
+    predicted points o, true points +, one colour per track) and V_tracks.gif; moments ->
+    QID_moments.png (true and top-5 predicted windows on a timeline, saliency per 2-s clip).
     """
     from sen_core.train import RunDir
     from sen_core.train.predict import predict
@@ -252,6 +271,8 @@ def predict_cmd(
         batches=batches,
         device=device,
         num_workers=workers,
+        visualize=visualize,
+        visualize_samples=visualize_samples,
     )
     from sen_core.train.distributed import dist_info_from_env
 
@@ -260,6 +281,8 @@ def predict_cmd(
     click.echo(
         f"wrote {info['out']}: {info['samples']} {info['task']} predictions of head '{info['head']}' on split '{split}'"
     )
+    if info["pictures"]:
+        click.echo(f"drew {len(info['pictures'])} picture(s) into {visualize}")
 
 
 def register(cli: click.Group) -> None:

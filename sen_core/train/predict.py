@@ -44,6 +44,8 @@ def predict(
     batches: int | None = None,
     device: str = "auto",
     num_workers: int | None = None,
+    visualize: str | os.PathLike[str] | None = None,
+    visualize_samples: int = 4,
 ) -> dict[str, Any]:
     """Write the predictions of RUN_DIR's newest checkpoint on ``split`` to ``out``.
 
@@ -52,21 +54,30 @@ def predict(
         writer's: ``.npz`` for tracking, ``.jsonl`` for moments); head: which head's predictions
         (default: the only head with a writer); batch_size: default the run's; batches: only the
         first N; device: auto, cpu, cuda; num_workers: DataLoader decode workers (default: the
-        run's ``train.num_workers``).
+        run's ``train.num_workers``); visualize: a folder for pictures of the first
+        ``visualize_samples`` samples (``sen_core.train.visualize``), drawn once the file is
+        complete (by rank 0 under torchrun, of its part).
 
     Under torchrun every rank predicts a contiguous part of the split into its own part file and
     rank 0 joins the parts in rank order (the writer's ``merge``), so the file is the one a single
     process writes; a writer that cannot be joined (``shardable = False``) runs on rank 0 alone.
 
-    Returns ``{"out", "head", "task", "samples"}``.
+    Returns ``{"out", "head", "task", "samples", "pictures"}`` (picture paths, [] without
+    ``visualize``).
     """
     out = Path(out)
     if not out.parent.is_dir():
         raise InputError(f"output folder not found: {out.parent}")
+    pictures = None if visualize is None else Path(visualize)
+    if pictures is not None and not pictures.parent.is_dir():
+        raise InputError(f"--visualize: parent folder not found: {pictures.parent}")
     info = dist_info_from_env()
     dev = resolve_device(device, info)
     with process_group(info, dev):
-        return _predict(run_dir, split, out, head, batch_size, batches, dev, num_workers, info)
+        return _predict(
+            run_dir, split, out, head, batch_size, batches, dev, num_workers, info,
+            pictures, visualize_samples,
+        )  # fmt: skip
 
 
 def _predict(
@@ -79,6 +90,8 @@ def _predict(
     dev: torch.device,
     num_workers: int | None,
     info: DistInfo,
+    pictures: Path | None,
+    n_pictures: int,
 ) -> dict[str, Any]:
     net, config = load_trained(run_dir, device=dev)
     heads: dict[str, Head] = {hid: cast("Head", m) for hid, m in net.heads.items()}
@@ -101,6 +114,17 @@ def _predict(
     suffix = getattr(make, "suffix", "")
     if suffix and out.suffix != suffix:
         raise InputError(f"{out}: the {h.spec.task} predictions file must end in {suffix}")
+    painter = None
+    if pictures is not None:
+        from sen_core.train.visualize import VISUALIZERS
+
+        if h.spec.task not in VISUALIZERS:
+            raise ConfigError(
+                f"--visualize: no pictures for the {h.spec.task} task; "
+                f"they exist for: {', '.join(sorted(VISUALIZERS))}"
+            )
+        if info.is_main:
+            painter = VISUALIZERS[h.spec.task](h, n_pictures)
     size = batch_size or config.train.batch_size
     workers = config.train.num_workers if num_workers is None else num_workers
     world = info.world_size if getattr(make, "shardable", False) else 1
@@ -116,7 +140,7 @@ def _predict(
             loader = eval_loader(
                 dataset, batch_size=size, num_workers=workers, seed=config.train.seed
             )
-            count = _write(net, h, make, loader, mine, dev)
+            count = _write(net, h, make, loader, mine, dev, painter)
         except Exception as exc:  # every rank must reach the gather below, or the job hangs
             if not info.enabled:
                 raise
@@ -139,16 +163,18 @@ def _predict(
             for p in parts:
                 p.unlink(missing_ok=True)
             tmp.unlink(missing_ok=True)
+    drawn: list[str] = []
+    if painter is not None and pictures is not None:
+        pictures.mkdir(exist_ok=True)
+        drawn = [str(p) for p in painter.draw(pictures)]
     barrier()
-    return {
-        "out": str(out),
-        "head": hid,
-        "task": h.spec.task,
-        "samples": sum(c for c, _ in results),
-    }
+    total = sum(c for c, _ in results)
+    return {"out": str(out), "head": hid, "task": h.spec.task, "samples": total, "pictures": drawn}
 
 
-def _write(net: Any, h: Any, make: Any, loader: Any, path: Path, dev: torch.device) -> int:
+def _write(
+    net: Any, h: Any, make: Any, loader: Any, path: Path, dev: torch.device, painter: Any = None
+) -> int:
     """Stream every batch's predictions into ``path`` (removed again if anything fails)."""
     writer = make(path, h)
     ok = False
@@ -157,7 +183,10 @@ def _write(net: Any, h: Any, make: Any, loader: Any, path: Path, dev: torch.devi
             for batch in loader:
                 batch = to_device(batch, dev)
                 output = net(batch)
-                writer.write(h(output, batch), batch)
+                preds = h(output, batch)
+                writer.write(preds, batch)
+                if painter is not None:
+                    painter.add(preds, batch)
         writer.close()
         ok = True
     finally:

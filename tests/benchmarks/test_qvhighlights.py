@@ -73,6 +73,11 @@ def test_preset_trains_evaluates_predicts(tmp_path, monkeypatch, qvh_root):
     lines = [json.loads(x) for x in (tmp_path / "sub.jsonl").read_text().splitlines()]
     assert [x["qid"] for x in lines] == [8737, 7803, 12]
     assert [len(x["pred_saliency_scores"]) for x in lines] == [15, 25, 10]
+    r = CliRunner().invoke(
+        cli, ["predict", str(run), "--out", "s.jsonl", "--visualize", "no/such/pics"]
+    )
+    assert r.exit_code == 2 and "--visualize: parent folder not found" in r.output
+    assert not (tmp_path / "s.jsonl").exists()
     r = CliRunner().invoke(cli, ["predict", str(run), "--split", "test", "--out", "sub.npz"])
     assert r.exit_code == 2 and "must end in .jsonl" in r.output
     assert not (tmp_path / "sub.npz").exists()

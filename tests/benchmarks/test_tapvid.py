@@ -109,8 +109,15 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["eval", str(run), "--json"])
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.output)["metrics"]
-    r = CliRunner().invoke(cli, ["predict", str(run), "--out", "p.npz"])
+    r = CliRunner().invoke(
+        cli,
+        ["predict", str(run), "--out", "p.npz", "--visualize", "pics", "--visualize-samples", "1"],
+    )
     assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
+        "bear_tracks.gif",
+        "bear_tracks.png",
+    ]
     z = np.load(tmp_path / "p.npz")
     assert z["bear/pred_tracks"].shape[1:] == (9, 2) and z["cows/pred_tracks"].shape[1:] == (6, 2)
     # the file alone gives sen eval's AJ (same formula as tapnet's compute_tapvid_metrics)
