@@ -41,6 +41,30 @@ def test_bad_lines_name_file_and_qid(tmp_path, qvh_root):
         _dataset("train", root=str(tmp_path))
 
 
+def test_video_shorter_than_its_duration_names_file_and_qid(tmp_path, qvh_root):
+    import av
+    import numpy as np
+
+    root = shutil.copytree(qvh_root, tmp_path / "qvh")
+    video = root / "videos" / f"{QVH_LINES[0]['vid']}.mp4"
+    with av.open(str(video), "w") as c:  # 10 s of the annotated 30 s
+        s = c.add_stream("mpeg4", rate=2)
+        s.width, s.height, s.pix_fmt = 32, 32, "yuv420p"
+        for _ in range(20):
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+            for p in s.encode(frame):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    ds = _dataset("val", root=str(root), frames=4, image_size=16)
+    with pytest.raises(InputError) as err:
+        ds[0]
+    msg = str(err.value)
+    assert "\n" not in msg and "qid=8737" in msg and str(video) in msg
+    assert "decodes to 10.00 s, shorter than its annotated duration 30 s" in msg
+    assert ds[1]["ids"]["qid"] == 7803  # the other videos still read
+
+
 def test_preset_trains_evaluates_predicts(tmp_path, monkeypatch, qvh_root):
     """The preset with the data root overridden (tiny towers, 4 frames, 2 steps) at batch size 2."""
     monkeypatch.chdir(tmp_path)

@@ -138,3 +138,34 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
     assert np.nanmean(ajs) == pytest.approx(metrics["tracking/AJ"], abs=1e-9)
     r = CliRunner().invoke(cli, ["predict", str(run), "--out", "missing/p.npz"])
     assert r.exit_code == 2 and "output folder not found" in r.output
+
+
+class _Mkdir:
+    """Unpickling this would create a folder: the restricted unpickler must refuse it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        import os
+
+        return (os.mkdir, (self.path,))
+
+
+def test_cli_refuses_a_pickle_with_a_forbidden_class(tmp_path, monkeypatch):
+    import pickle
+
+    monkeypatch.chdir(tmp_path)
+    entries = davis_entries()
+    entries["bear"]["video"] = _Mkdir(str(tmp_path / "pwned"))
+    (tmp_path / "davis").mkdir()
+    (tmp_path / "davis" / "tapvid_davis.pkl").write_bytes(pickle.dumps(entries))
+    r = CliRunner().invoke(
+        cli,
+        ["train", "sen/tapvid-davis@1", "data.params.root=davis", *TINY_MODEL, "--run-dir", "run"],
+    )
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and "tapvid_davis.pkl" in lines[0] and "posix.mkdir" in lines[0], lines
+    assert not (tmp_path / "pwned").exists()  # no code ran
+    assert not (tmp_path / "run").exists()  # nothing written
