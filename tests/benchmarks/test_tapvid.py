@@ -169,3 +169,35 @@ def test_cli_refuses_a_pickle_with_a_forbidden_class(tmp_path, monkeypatch):
     assert len(lines) == 1 and "tapvid_davis.pkl" in lines[0] and "posix.mkdir" in lines[0], lines
     assert not (tmp_path / "pwned").exists()  # no code ran
     assert not (tmp_path / "run").exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("preset", "write", "split"),
+    [
+        ("sen/tapvid-rgb-stacking@1", write_rgb_stacking, "test"),
+        ("sen/tapvid-kinetics@1", write_kinetics, "test"),
+        ("sen/tapvid-kubric@1", None, "validation"),
+    ],
+)
+def test_other_tapvid_presets_train_evaluate_predict(tmp_path, monkeypatch, preset, write, split):
+    """Each preset with the data root overridden (tiny towers, 2 steps at batch size 2)."""
+    monkeypatch.chdir(tmp_path)
+    if write is None:  # Kubric: the training set, its own validation split held out
+        write_kubric(tmp_path / "data", "train")
+        write_kubric(tmp_path / "data", "validation", seed=1)
+    else:
+        write(tmp_path / "data")
+    run = str(tmp_path / "run")
+    over = ["data.params.root=data", *TINY_MODEL, "train.steps=2", "train.eval_every=2"]
+    r = CliRunner().invoke(cli, ["train", preset, *over, "--run-dir", run, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["eval", run, "--split", split, "--json"])
+    assert r.exit_code == 0, r.output
+    assert 0 <= json.loads(r.output)["metrics"]["tracking/AJ"] <= 1
+    r = CliRunner().invoke(cli, ["predict", run, "--split", split, "--out", "p.npz"])
+    assert r.exit_code == 0, r.output
+    z = np.load(tmp_path / "p.npz")
+    videos = sorted({k.rsplit("/", 1)[0] for k in z.files})  # Kinetics ids: "SHARD/INDEX"
+    assert len(videos) == 2
+    frames = sorted(z[f"{v}/pred_tracks"].shape[1] for v in videos)
+    assert frames == ([6, 8] if write is None else [6, 9])  # every frame of each video
