@@ -1,5 +1,6 @@
 """sen eval / sen predict in a 2-process gloo job (the env:// rendezvous torchrun sets up): each rank
-takes a contiguous part of the split; the merged metrics and the joined file equal one process's.
+takes a contiguous part of the split; the merged metrics and the joined file equal one process's;
+a failure on one rank stops both with the error and leaves no file.
 
 The ranks are forked from the test process (torch and the plugins already imported), which makes
 the job cost a second instead of a torchrun launch's two fresh interpreters (tests/train launches
@@ -20,6 +21,7 @@ import pytest
 from _bench_fixtures import TINY_MODEL, write_davis
 
 from sen_core.config import load_run_config
+from sen_core.errors import InputError
 from sen_core.train import evaluate, train
 from sen_core.train.predict import predict
 
@@ -34,7 +36,27 @@ def _rank(rank: int, port: int, run: Path, out: Path) -> None:
         dist.init_process_group("gloo", world_size=2, rank=rank)
         metrics = evaluate(run, split="test", batch_size=1, num_workers=1)
         info = predict(run, split="test", out=out / "p.npz", batch_size=1)
-        (out / f"rank{rank}.json").write_text(json.dumps({"metrics": metrics, "predict": info}))
+        failed = []
+        if rank == 1:  # a bad video on rank 1 only: both ranks stop (no hang), no file written
+            import sen_core.train.engine as engine_mod
+            import sen_core.train.predict as predict_mod
+
+            def broken(*a, **k):
+                raise InputError("entry cows: broken video")
+
+            setattr(predict_mod, "build_dataset", broken)  # noqa: B010
+            setattr(engine_mod, "to_device", broken)  # noqa: B010
+        for call in (
+            lambda: evaluate(run, split="test", batch_size=1),
+            lambda: predict(run, split="test", out=out / "q.npz", batch_size=1),
+        ):
+            try:
+                call()
+                failed.append("")
+            except InputError as exc:
+                failed.append(str(exc))
+        record = {"metrics": metrics, "predict": info, "failed": failed}
+        (out / f"rank{rank}.json").write_text(json.dumps(record))
         dist.destroy_process_group()
     except BaseException:
         (out / f"rank{rank}.err").write_text(traceback.format_exc())
@@ -80,4 +102,9 @@ def test_eval_and_predict_split_over_ranks(tmp_path):
             np.testing.assert_allclose(a[k], b[k], atol=1e-5)
         else:
             assert np.array_equal(a[k], b[k]), k
+    assert ranks[0]["failed"] == [
+        "evaluation: rank 1 failed: InputError: entry cows: broken video",
+        "sen predict: rank 1 failed: InputError: entry cows: broken video",
+    ]
+    assert ranks[1]["failed"] == ["entry cows: broken video"] * 2
     assert sorted(p.name for p in out.iterdir()) == ["p.npz", "rank0.json", "rank1.json"]
