@@ -106,6 +106,8 @@ def sen_datasets(register) -> None:
                     "max_samples": "int|null",
                 },
                 tasks=("tracking",),
+                # Kubric exports: a split is a folder ({split}/*.npz, e.g. train / validation)
+                splits=None if variant == "kubric" else ("train", "val", "test"),
                 tags=("video", "files", "benchmark"),
             )
         )

@@ -129,6 +129,12 @@ def train_cmd(
     default=None,
     help="Default: the run's train.batch_size.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="DataLoader decode processes (default: the run's train.num_workers).",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
@@ -149,18 +155,33 @@ def eval_cmd(
     split: str,
     batches: int | None,
     batch_size: int | None,
+    workers: int | None,
     device: str,
     as_json: bool,
     output: Path | None,
     strict_versions: bool,
 ) -> None:
-    """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics."""
+    """Score the newest checkpoint of RUN_DIR on a held-out split with every head's metrics.
+
+    Under torchrun (torchrun --standalone --nproc_per_node=N "$(which sen)" eval RUN_DIR) each process
+    scores a part of the split and rank 0 prints the metrics of the whole split.
+    """
     _strict_versions(strict_versions)
     from sen_core._io import atomic_write_json
     from sen_core.train import RunDir, evaluate
+    from sen_core.train.distributed import dist_info_from_env
 
     ckpt = RunDir(run_dir).require_checkpoint()  # a clear error before anything heavy is built
-    metrics = evaluate(run_dir, split=split, batches=batches, batch_size=batch_size, device=device)
+    metrics = evaluate(
+        run_dir,
+        split=split,
+        batches=batches,
+        batch_size=batch_size,
+        device=device,
+        num_workers=workers,
+    )
+    if not dist_info_from_env().is_main:
+        return
     record = {"run_dir": str(run_dir), "checkpoint": ckpt.name, "split": split, "metrics": metrics}
     if output is not None:
         atomic_write_json(output, record)
@@ -184,8 +205,26 @@ def eval_cmd(
 @click.option("--head", default=None, help="Which head (default: the only one with a writer).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None)
 @click.option("--batches", type=click.IntRange(min=1), default=None, help="Only the first N.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="DataLoader decode processes (default: the run's train.num_workers).",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option(
+    "--visualize",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the first samples' predictions into this folder (PNG/GIF; tracking, moments).",
+)
+@click.option(
+    "--visualize-samples",
+    type=click.IntRange(min=1, max=100),
+    default=4,
+    show_default=True,
+    help="How many samples --visualize draws.",
+)
 def predict_cmd(
     run_dir: Path,
     split: str,
@@ -193,14 +232,17 @@ def predict_cmd(
     head: str | None,
     batch_size: int | None,
     batches: int | None,
-    workers: int,
+    workers: int | None,
     device: str,
+    visualize: Path | None,
+    visualize_samples: int,
 ) -> None:
     """Write RUN_DIR's per-sample predictions on a split in the benchmark's official layout.
 
     \b
     Works on splits without ground truth (a test server's split). Streamed: memory stays flat.
-    The file appears only when every batch succeeded (nothing partial).
+    The file appears only when every batch succeeded (nothing partial). Under torchrun each
+    process predicts a part of the split and rank 0 joins the parts into FILE.
     \b
     Formats (one writer per task; docs/benchmarks/):
       tracking -> .npz, per video id V (TAP-Vid, 256x256 raster, tapnet's arrays):
@@ -223,6 +265,10 @@ def predict_cmd(
         score: exact match, mean(pred == answer)
       qa (sen/qa-lm@1) -> .jsonl: {question_id, video_id, question, answer, pred} with pred the
         generated text; score: exact match after SQuAD normalisation (sen eval's exact_match)
+    \b
+    --visualize DIR draws the first samples: tracking -> V_tracks.png (a strip of frames,
+    predicted points o, true points +, one colour per track) and V_tracks.gif; moments ->
+    QID_moments.png (true and top-5 predicted windows on a timeline, saliency per 2-s clip).
     """
     from sen_core.train import RunDir
     from sen_core.train.predict import predict
@@ -237,10 +283,18 @@ def predict_cmd(
         batches=batches,
         device=device,
         num_workers=workers,
+        visualize=visualize,
+        visualize_samples=visualize_samples,
     )
+    from sen_core.train.distributed import dist_info_from_env
+
+    if not dist_info_from_env().is_main:
+        return
     click.echo(
         f"wrote {info['out']}: {info['samples']} {info['task']} predictions of head '{info['head']}' on split '{split}'"
     )
+    if info["pictures"]:
+        click.echo(f"drew {len(info['pictures'])} picture(s) into {visualize}")
 
 
 def register(cli: click.Group) -> None:

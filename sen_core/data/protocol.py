@@ -139,7 +139,8 @@ class Protocol:
             record: the sample's record; view: clip * crops + crop (0 when there is one view).
         """
         clip, crop = divmod(view, self.crops)
-        frames, idx, src_fps, (src_w, src_h) = _decode(record, self, clip, crop)
+        frames, idx, src_fps, (src_w, src_h), seconds = _decode(record, self, clip, crop)
+        _check_length(record, seconds)
         rw, rh, left, top, ow, oh = self.geometry(src_w, src_h, crop)
         sx, sy = rw / src_w, rh / src_h
         out: dict[str, Any] = {
@@ -175,10 +176,26 @@ def _resize_crop(img: Any, geom: tuple[int, int, int, int, int, int]) -> np.ndar
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
+def _check_length(record: Record, seconds: float | None) -> None:
+    """A whole video file that decodes shorter than its annotated ``duration`` (by more than one
+    clip, 2 s for QVHighlights, else 1 s) is an error: its windows and saliency clips would point
+    past its last frame."""
+    src = record.source
+    if seconds is None or record.duration is None or src.start is not None or src.end is not None:
+        return
+    slack = float(record.clip_length or 1.0)
+    if seconds + slack < float(record.duration):
+        raise InputError(
+            f"video {src.path} decodes to {seconds:.2f} s, shorter than its annotated duration "
+            f"{float(record.duration):g} s (more than {slack:g} s short: a truncated download?)"
+        )
+
+
 def _decode(
     record: Record, p: Protocol, clip: int, crop: int
-) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
-    """(frames (T, H, W, 3) uint8, source indices, source fps, (source w, source h))."""
+) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int], float | None]:
+    """(frames (T, H, W, 3) uint8, source indices, source fps, (source w, source h), seconds of
+    the decoded source file (None for frames held in memory))."""
     from PIL import Image
 
     src = record.source
@@ -191,9 +208,9 @@ def _decode(
         h, w = arr.shape[1:3]
         geom = p.geometry(w, h, crop)
         if geom[:2] == (w, h) and geom[2:] == (0, 0, w, h):
-            return np.ascontiguousarray(arr[idx]), idx, fps, (w, h)
+            return np.ascontiguousarray(arr[idx]), idx, fps, (w, h), None
         frames = np.stack([_resize_crop(Image.fromarray(arr[i]), geom) for i in idx])
-        return frames, idx, fps, (w, h)
+        return frames, idx, fps, (w, h), None
     if src.jpegs is not None:
         fps = float(src.fps or 25.0)
         idx = p.indices(len(src.jpegs), fps, clip)
@@ -210,7 +227,7 @@ def _decode(
         assert size is not None
         geom = p.geometry(size[0], size[1], crop)
         frames = np.stack([_resize_crop(imgs[i], geom) for i in idx])
-        return frames, idx, fps, size
+        return frames, idx, fps, size, None
     assert src.path is not None
     from sen_core.data.video import decode_video
 
@@ -233,7 +250,7 @@ def _decode(
         idx = first + sel
     geom = p.geometry(w, h, crop)
     frames = np.stack([_resize_crop(Image.fromarray(raw[j]), geom) for j in sel])
-    return frames, idx, fps, (w, h)
+    return frames, idx, fps, (w, h), float(info["source_duration"])
 
 
 def _out_fps(p: Protocol, idx: np.ndarray, src_fps: float) -> float:

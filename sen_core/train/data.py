@@ -162,3 +162,41 @@ def eval_loader(
         generator=torch.Generator().manual_seed(seed),
         worker_init_fn=seed_worker,
     )
+
+
+class _Part(Dataset[Any]):
+    """Items ``[lo, hi)`` of ``base``; keeps its ``collate``."""
+
+    def __init__(self, base: Dataset[Any], lo: int, hi: int) -> None:
+        self.base, self.lo, self.hi = base, lo, hi
+        self.collate = getattr(base, "collate", None)
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.base[self.lo + i]
+
+
+def shard_dataset(
+    dataset: Dataset[Any], rank: int, world_size: int, *, limit: int | None = None
+) -> Dataset[Any]:
+    """Rank ``rank``'s contiguous part of the first ``limit`` items (all when None) of ``dataset``.
+
+    Contiguous parts concatenated in rank order are the split in its own order, so meters merged
+    rank by rank and prediction files joined rank by rank match a single process's.
+
+    Args:
+        dataset: a map-style dataset with ``__len__``; rank, world_size: the part; limit: items.
+    """
+    from sen_core.train.distributed import shard_bounds
+
+    n = len(dataset)  # type: ignore[arg-type]
+    if limit is not None:
+        n = min(n, limit)
+    if world_size == 1 and n == len(dataset):  # type: ignore[arg-type]
+        return dataset
+    lo, hi = shard_bounds(n, rank, world_size)
+    return _Part(dataset, lo, hi)

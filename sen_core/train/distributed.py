@@ -2,7 +2,9 @@
 
 torchrun sets WORLD_SIZE / RANK / LOCAL_RANK; the engine then wraps the model in DDP (gloo on CPU,
 NCCL on CUDA), shards data with DistributedSampler, and lets only rank 0 write to the run dir.
-Without those variables everything here is a single-process no-op.
+``sen eval`` / ``sen predict`` split a split into contiguous parts (``shard_bounds``: rank order is
+sample order) and combine what each rank found (``gather_objects``). Without those variables
+everything here is a single-process no-op.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -103,3 +106,25 @@ def mean_across(values: dict[str, float], device: torch.device) -> dict[str, flo
     t /= dist.get_world_size()
     means = dict(zip(keys, t.tolist(), strict=True))
     return {k: means[k] for k in values}  # the caller's key order
+
+
+def shard_bounds(n: int, rank: int, world_size: int) -> tuple[int, int]:
+    """``[lo, hi)``: rank ``rank``'s contiguous part of ``n`` items (parts differ by at most one).
+
+    Args:
+        n: items; rank: this part; world_size: parts.
+    """
+    return n * rank // world_size, n * (rank + 1) // world_size
+
+
+def gather_objects(obj: Any) -> list[Any]:
+    """Every rank's ``obj`` (picklable) in rank order, on every rank; ``[obj]`` outside a job.
+
+    Args:
+        obj: this rank's contribution.
+    """
+    if not active():
+        return [obj]
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from sen_core._io import atomic_write_json
 from sen_core.config.run_config import RunConfig
-from sen_core.errors import ConfigError, SenError
+from sen_core.errors import ConfigError, InputError, SenError
 from sen_core.train import distributed
 from sen_core.train.checkpoint import (
     capture_rng,
@@ -75,10 +75,13 @@ def run_eval(
     bf16: bool = False,
     max_batches: int | None = None,
     feature_cache: Any = None,
+    merge_ranks: bool = False,
 ) -> dict[str, float]:
     """Mean losses and every head meter's metrics over ``batches`` -> {"loss", "<head>/<metric>"}.
 
     RNG states are restored afterwards, so evaluating never changes what training does next.
+    ``merge_ranks``: under torchrun each rank passed its own part of the split; the meters and
+    losses of every rank are merged (in rank order) and every rank returns the whole split's.
     """
     rng = capture_rng()
     was_training = net.training
@@ -86,6 +89,8 @@ def run_eval(
     meters = net.meters()
     sums: dict[str, float] = defaultdict(float)
     n = 0
+    shared = merge_ranks and distributed.active()
+    error: Exception | None = None
     try:
         for i, batch in enumerate(batches):
             if max_batches is not None and i >= max_batches:
@@ -98,15 +103,68 @@ def run_eval(
             for k, v in losses.items():
                 sums["loss" if k == "total" else f"loss/{k}"] += float(v)
             n += 1
+    except Exception as exc:  # every rank must reach the merge, or the others wait forever
+        if not shared:
+            raise
+        error = exc
     finally:
         net.train(was_training)
         restore_rng(rng)
+    if shared:
+        meters, sums, n = _merge_ranks(net, meters, sums, n, error)
     # "loss" first, then per-head losses, then each head's metrics
     metrics = {k: sums[k] / max(n, 1) for k in sorted(sums, key=lambda k: (k != "loss", k))}
     for hid, meter in meters.items():
         for k, value in meter.compute().items():
             metrics[f"{hid}/{k}"] = float(value)
     return metrics
+
+
+def _merge_ranks(
+    net: SuperEncodingNetwork,
+    meters: dict[str, Any],
+    sums: dict[str, float],
+    n: int,
+    error: Exception | None = None,
+) -> tuple[dict[str, Any], dict[str, float], int]:
+    """Every rank's meters (their ``state`` attributes), loss sums and batch counts, combined.
+
+    A rank that failed sends its error instead: every rank then raises (its own error, or
+    ``InputError`` naming the failed rank), so no rank waits for the others forever.
+    """
+
+    def payload(m: Any) -> Any:
+        return {k: getattr(m, k) for k in m.state} if m.state else m
+
+    mine = (
+        None
+        if error is not None
+        else ({hid: payload(m) for hid, m in meters.items()}, dict(sums), n)
+    )
+    gathered = distributed.gather_objects(
+        (mine, None if error is None else f"{type(error).__name__}: {error}")
+    )
+    if error is not None:
+        raise error
+    for r, (_, msg) in enumerate(gathered):
+        if msg is not None:
+            raise InputError(f"evaluation: rank {r} failed: {msg}")
+    parts = [p for p, _ in gathered]
+    merged = net.meters()
+    total: dict[str, float] = defaultdict(float)
+    count = 0
+    for states, part_sums, part_n in parts:
+        for hid, state in states.items():
+            other = state
+            if isinstance(state, dict):
+                other = net.meters()[hid]
+                for k, v in state.items():
+                    setattr(other, k, v)
+            merged[hid].merge(other)
+        for k, v in part_sums.items():
+            total[k] += v
+        count += part_n
+    return merged, total, count
 
 
 def train(

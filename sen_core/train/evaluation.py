@@ -21,8 +21,8 @@ from sen_core.train.checkpoint import (
     load_model_weights,
     read_trainer_state,
 )
-from sen_core.train.data import build_dataset, check_split, eval_loader
-from sen_core.train.distributed import DistInfo, resolve_device
+from sen_core.train.data import build_dataset, check_split, eval_loader, shard_dataset
+from sen_core.train.distributed import dist_info_from_env, process_group, resolve_device
 from sen_core.train.engine import run_eval, seed_everything
 from sen_core.train.rundir import RunDir
 
@@ -71,27 +71,47 @@ def evaluate(
     batch_size: int | None = None,
     device: str = "auto",
     feature_cache: Any = None,
+    num_workers: int | None = None,
 ) -> dict[str, float]:
-    """Metrics of a run directory or a network on ``split`` (all batches unless ``batches``)."""
-    dev = resolve_device(device, DistInfo())
-    if isinstance(target, nn.Module):
-        net = target.to(dev)
-        if config is None and dataset is None:
-            raise ConfigError("evaluate(net) needs a config (for the dataset) or a dataset")
-    else:
-        if dataset is None:  # a split the dataset lacks is refused before the network is built
-            run = RunDir(target)
-            run.require_checkpoint()  # a missing run directory is named as such first
-            check_split((config or run.read_config()).data, split)
-        net, run_config = load_trained(target, device=dev)
-        config = config or run_config
-    if dataset is None:
-        assert config is not None  # refused above: a network without a dataset needs a config
-        dataset = build_dataset(config.data, split)
-    size = batch_size or (config.train.batch_size if config is not None else 8)
-    seed = config.train.seed if config is not None else 0
-    bf16 = config.train.bf16 if config is not None else False
-    loader = eval_loader(dataset, batch_size=size, seed=seed)
-    return run_eval(
-        net, loader, device=dev, bf16=bf16, max_batches=batches, feature_cache=feature_cache
-    )
+    """Metrics of a run directory or a network on ``split`` (all batches unless ``batches``).
+
+    ``num_workers`` DataLoader processes decode the videos (default: the run's
+    ``train.num_workers``). Under torchrun every rank scores a contiguous part of the split and
+    all ranks return the metrics of the whole split (the meters are merged, as one process's).
+    """
+    info = dist_info_from_env()
+    dev = resolve_device(device, info)
+    with process_group(info, dev):
+        if isinstance(target, nn.Module):
+            net = target.to(dev)
+            if config is None and dataset is None:
+                raise ConfigError("evaluate(net) needs a config (for the dataset) or a dataset")
+        else:
+            if dataset is None:  # a split the dataset lacks is refused before the network is built
+                run = RunDir(target)
+                run.require_checkpoint()  # a missing run directory is named as such first
+                check_split((config or run.read_config()).data, split)
+            net, run_config = load_trained(target, device=dev)
+            config = config or run_config
+        if dataset is None:
+            assert config is not None  # refused above: a network without a dataset needs a config
+            dataset = build_dataset(config.data, split)
+        size = batch_size or (config.train.batch_size if config is not None else 8)
+        seed = config.train.seed if config is not None else 0
+        bf16 = config.train.bf16 if config is not None else False
+        if num_workers is None:
+            num_workers = config.train.num_workers if config is not None else 0
+        if info.enabled:  # a contiguous part each; the first `batches` batches of the whole split
+            limit = None if batches is None else batches * size
+            dataset = shard_dataset(dataset, info.rank, info.world_size, limit=limit)
+            batches = None
+        loader = eval_loader(dataset, batch_size=size, seed=seed, num_workers=num_workers)
+        return run_eval(
+            net,
+            loader,
+            device=dev,
+            bf16=bf16,
+            max_batches=batches,
+            feature_cache=feature_cache,
+            merge_ranks=info.enabled,
+        )

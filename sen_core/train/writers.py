@@ -35,9 +35,15 @@ __all__ = ["WRITERS", "PredictionWriter", "register_writer"]
 
 
 class PredictionWriter:
-    """Base: ``write(preds, batch)`` per batch, ``close()`` once; ``count`` samples written."""
+    """Base: ``write(preds, batch)`` per batch, ``close()`` once; ``count`` samples written.
+
+    ``shardable``: files written by several ranks over contiguous parts of a split can be joined
+    by ``merge`` into the file one process writes (default: False; rank 0 then predicts alone
+    under torchrun). The default ``merge`` concatenates the parts' bytes (line formats).
+    """
 
     suffix = ""
+    shardable = False
 
     def __init__(self, path: Path, head: Any = None) -> None:
         self.path, self.head, self.count = path, head, 0
@@ -52,6 +58,20 @@ class PredictionWriter:
 
     def close(self) -> None:
         """Finish the file."""
+
+    @classmethod
+    def merge(cls, parts: list[Path], out: Path) -> None:
+        """Join the part files (in rank order) into ``out``.
+
+        Args:
+            parts: the ranks' files, rank 0 first; out: the file to write.
+        """
+        import shutil
+
+        with out.open("wb") as dst:
+            for part in parts:
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
 
 
 WRITERS: dict[str, Callable[..., PredictionWriter]] = {}
@@ -84,6 +104,26 @@ class TapVidWriter(PredictionWriter):
     """TAP-Vid predictions, one group of arrays per video, streamed into one ``.npz``."""
 
     suffix = ".npz"
+    shardable = True
+
+    @classmethod
+    def merge(cls, parts: list[Path], out: Path) -> None:
+        """Copy every part's arrays, in order, into one ``.npz``.
+
+        Args:
+            parts: the ranks' ``.npz`` files; out: the file to write.
+        """
+        import shutil
+
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as dst:
+            for part in parts:
+                with zipfile.ZipFile(part) as src:
+                    for entry in src.infolist():
+                        with (
+                            src.open(entry) as r,
+                            dst.open(entry.filename, "w", force_zip64=True) as w,
+                        ):
+                            shutil.copyfileobj(r, w, 1 << 20)
 
     def __init__(self, path: Path, head: Any = None) -> None:
         super().__init__(path, head)
@@ -141,6 +181,7 @@ class QVHighlightsWriter(PredictionWriter):
     """QVHighlights submission lines (moment_detr's ``standalone_eval`` layout)."""
 
     suffix = ".jsonl"
+    shardable = True  # one line per query: the parts concatenate
 
     def __init__(self, path: Path, head: Any = None) -> None:
         super().__init__(path, head)

@@ -155,3 +155,19 @@ def write_qvhighlights(root: Path, fps: int = 2) -> Path:
         for line in QVH_LINES:
             f.write(json.dumps({k: line[k] for k in ("qid", "query", "duration", "vid")}) + "\n")
     return root
+
+
+# The presets' pretrained towers swapped for open_clip's tiny random ones (a 2 x 2 grid a frame):
+# model building and the forward passes then take milliseconds; dataset, protocol, head and the
+# train -> eval -> predict path stay the preset's.
+TINY_MODEL = [
+    "model.neurons.0.name=open_clip/sen-tiny-vit/image",
+    "model.neurons.0.params.image_size=64",
+    "model.width=32",
+    "model.attn_heads=2",
+    "model.token_budget=8",
+    "model.prompt_tokens=2",
+    "train.warmup_steps=1",
+    "train.device=cpu",
+]
+TINY_TEXT = ["model.neurons.1.name=open_clip/sen-tiny-vit/text"]

@@ -156,3 +156,32 @@ def test_training_stream_sets_each_epoch_on_the_dataset():
     batches = [next(stream) for _ in range(5)]  # 2 batches an epoch: epochs 0, 1, 2
     assert data.epochs == [0, 1, 2]
     assert [int(b[0]) for b in batches] == [1, 1, 2, 2, 3]
+
+
+def test_multi_view_protocol_clips_by_crops():
+    """clips x crops test views at the protocol level: which frames and which pixels each view holds."""
+    import numpy as np
+
+    from sen_core.data import Protocol, Record, RecordDataset, Source
+    from sen_core.errors import InputError
+
+    t_idx, x_idx = np.meshgrid(np.arange(16), np.arange(32), indexing="ij")
+    frames = np.zeros((16, 16, 32, 3), np.uint8)  # 16 frames of 32 x 16 px: R = frame, G = column
+    frames[..., 0] = t_idx[:, None, :]
+    frames[..., 1] = x_idx[:, None, :]
+    record = Record(ids={"video_id": "v0"}, source=Source(frames=frames, fps=8.0), label=3)
+    p = Protocol(frames="count", num_frames=4, resize="short_crop", size=16, clips=2, crops=3)
+    assert p.views == 6
+    expect_t = {0: [1, 3, 5, 7], 1: [9, 11, 13, 15]}  # centres of 4 segments of each half
+    for view in range(6):
+        clip, crop = divmod(view, 3)
+        s = p.sample(record, view)
+        assert s["view"] == view and s["ids"] == {"video_id": "v0"} and s["label"] == 3
+        assert s["video"].shape == (4, 16, 16, 3)
+        assert s["video"][:, 0, 0, 0].tolist() == expect_t[clip]
+        left = 8 * crop  # left, centre, right along the longer side
+        assert s["video"][0, 0, :, 1].tolist() == list(range(left, left + 16))
+    ds = RecordDataset([record, record], p, name="test")
+    assert len(ds) == 12 and ds[7]["view"] == 1  # record 1, view 1
+    with pytest.raises(InputError, match=r"clips > 1 needs frames='count'"):
+        Protocol(frames="all", clips=2)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from _bench_fixtures import (
+    TINY_MODEL,
     davis_entries,
     write_davis,
     write_kinetics,
@@ -85,7 +86,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
 
 
 def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
-    """The preset with the data root overridden (and 2 steps): batch size 2 over uneven videos."""
+    """The preset with the data root overridden (tiny towers, 2 steps): batch size 2, uneven videos."""
     monkeypatch.chdir(tmp_path)
     write_davis(tmp_path / "davis")
     run = tmp_path / "run"
@@ -95,6 +96,7 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
             "train",
             "sen/tapvid-davis@1",
             "data.params.root=davis",
+            *TINY_MODEL,
             "train.steps=2",
             "train.eval_every=2",
             "train.checkpoint_every=2",
@@ -107,8 +109,15 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["eval", str(run), "--json"])
     assert r.exit_code == 0, r.output
     metrics = json.loads(r.output)["metrics"]
-    r = CliRunner().invoke(cli, ["predict", str(run), "--out", "p.npz"])
+    r = CliRunner().invoke(
+        cli,
+        ["predict", str(run), "--out", "p.npz", "--visualize", "pics", "--visualize-samples", "1"],
+    )
     assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
+        "bear_tracks.gif",
+        "bear_tracks.png",
+    ]
     z = np.load(tmp_path / "p.npz")
     assert z["bear/pred_tracks"].shape[1:] == (9, 2) and z["cows/pred_tracks"].shape[1:] == (6, 2)
     # the file alone gives sen eval's AJ (same formula as tapnet's compute_tapvid_metrics)
@@ -129,3 +138,66 @@ def test_davis_preset_trains_evaluates_predicts(tmp_path, monkeypatch):
     assert np.nanmean(ajs) == pytest.approx(metrics["tracking/AJ"], abs=1e-9)
     r = CliRunner().invoke(cli, ["predict", str(run), "--out", "missing/p.npz"])
     assert r.exit_code == 2 and "output folder not found" in r.output
+
+
+class _Mkdir:
+    """Unpickling this would create a folder: the restricted unpickler must refuse it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        import os
+
+        return (os.mkdir, (self.path,))
+
+
+def test_cli_refuses_a_pickle_with_a_forbidden_class(tmp_path, monkeypatch):
+    import pickle
+
+    monkeypatch.chdir(tmp_path)
+    entries = davis_entries()
+    entries["bear"]["video"] = _Mkdir(str(tmp_path / "pwned"))
+    (tmp_path / "davis").mkdir()
+    (tmp_path / "davis" / "tapvid_davis.pkl").write_bytes(pickle.dumps(entries))
+    r = CliRunner().invoke(
+        cli,
+        ["train", "sen/tapvid-davis@1", "data.params.root=davis", *TINY_MODEL, "--run-dir", "run"],
+    )
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and "tapvid_davis.pkl" in lines[0] and "posix.mkdir" in lines[0], lines
+    assert not (tmp_path / "pwned").exists()  # no code ran
+    assert not (tmp_path / "run").exists()  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("preset", "write", "split"),
+    [
+        ("sen/tapvid-rgb-stacking@1", write_rgb_stacking, "test"),
+        ("sen/tapvid-kinetics@1", write_kinetics, "test"),
+        ("sen/tapvid-kubric@1", None, "validation"),
+    ],
+)
+def test_other_tapvid_presets_train_evaluate_predict(tmp_path, monkeypatch, preset, write, split):
+    """Each preset with the data root overridden (tiny towers, 2 steps at batch size 2)."""
+    monkeypatch.chdir(tmp_path)
+    if write is None:  # Kubric: the training set, its own validation split held out
+        write_kubric(tmp_path / "data", "train")
+        write_kubric(tmp_path / "data", "validation", seed=1)
+    else:
+        write(tmp_path / "data")
+    run = str(tmp_path / "run")
+    over = ["data.params.root=data", *TINY_MODEL, "train.steps=2", "train.eval_every=2"]
+    r = CliRunner().invoke(cli, ["train", preset, *over, "--run-dir", run, "--no-progress"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["eval", run, "--split", split, "--json"])
+    assert r.exit_code == 0, r.output
+    assert 0 <= json.loads(r.output)["metrics"]["tracking/AJ"] <= 1
+    r = CliRunner().invoke(cli, ["predict", run, "--split", split, "--out", "p.npz"])
+    assert r.exit_code == 0, r.output
+    z = np.load(tmp_path / "p.npz")
+    videos = sorted({k.rsplit("/", 1)[0] for k in z.files})  # Kinetics ids: "SHARD/INDEX"
+    assert len(videos) == 2
+    frames = sorted(z[f"{v}/pred_tracks"].shape[1] for v in videos)
+    assert frames == ([6, 8] if write is None else [6, 9])  # every frame of each video
