@@ -111,8 +111,8 @@ def test_paired_p_is_the_paired_t_test_and_the_report_corrects_it(tmp_path):
 
     assert math.isclose(paired_p([0.1, 0.2, 0.3]), ttest_1samp([0.1, 0.2, 0.3], 0).pvalue)
     assert paired_p([0.0, 0.0]) == 1.0 and math.isnan(paired_p([0.3]))
-    text = write_report(_sweep(tmp_path), tmp_path / "r.md", command="sen bench research")
-    text = text.read_text()
+    path = write_report(_sweep(tmp_path), tmp_path / "r.md", command="sen bench research")
+    text = path.read_text()
     # 4 p-values (late-fusion differs by exactly 0: p = 1); ra-k1's top-1 is the smallest: x 4
     p = 4 * ttest_1samp([0.1, 0.2, 0.3], 0).pvalue
     assert f"+0.200 [-0.048, +0.448] (Holm p={p:.3f})" in text
