@@ -69,8 +69,9 @@ def demo_cmd(
         f"held-out results ({summary['base'].data.name}, seeds {seed_list})", COLUMNS, rows(summary)
     )
     click.echo(
-        f"wrote {out_dir}/results.md, results.csv, results.png, tracks.png, tracks.gif, report.md "
-        f"({summary['seconds']:.0f} s)"
+        f"wrote {out_dir}/results.md, results.csv, results.png, "
+        + ("tracks.png, tracks.gif, " if summary.get("tracks") else "")
+        + f"report.md ({summary['seconds']:.0f} s)"
     )
 
 
