@@ -188,8 +188,9 @@ def run_demo(
             final = train(
                 cfg, run_dir, feature_cache=cache, progress=progress, model=net, datasets=data
             )
-            if seed == seeds[0] and v.key in PICTURED:
-                pictured[v.label] = net
+            if seed == seeds[0] and v.key in PICTURED:  # short names: they title the pictures
+                depth = cfg.model.depth
+                pictured["single neuron" if v.key.startswith("single-") else f"RA K={depth}"] = net
             v.seconds[seed] = time.perf_counter() - t0
             v.runs[seed] = {k: float(x) for k, x in final.items() if isinstance(x, (int, float))}
             shown = ", ".join(
