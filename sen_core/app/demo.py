@@ -150,7 +150,7 @@ def run_demo(
     """
     from sen_core.app.demo_clip import CLIPS, QUERIES
     from sen_core.app.demo_report import METRICS, write_outputs
-    from sen_core.app.demo_tracks import predict_clips
+    from sen_core.app.demo_tracks import predict_clips, stand_still_aj
     from sen_core.config import load_run_config
     from sen_core.network import build_network
     from sen_core.network.describe import count_parameters
@@ -199,10 +199,15 @@ def run_demo(
             echo(f"      done in {v.seconds[seed]:.0f} s: {shown}")
     # class names are a property of the dataset (of this demo's, not of every torch Dataset)
     class_names = getattr(data[split], "class_names", None)
-    tracks = None
+    tracks, still = None, None
     if pictured and all("tracking" in n.heads for n in pictured.values()):
         picked = [i for i in PICTURE_CLIPS if i < len(data[split])]
         tracks = predict_clips(pictured, data[split], picked, cache)
+        head = next(iter(pictured.values())).heads["tracking"]
+        n_eval = len(data[split])
+        if base.train.eval_batches is not None:
+            n_eval = min(n_eval, base.train.eval_batches * base.train.batch_size)
+        still = stand_still_aj(head, data[split], n_eval)
     summary: dict[str, Any] = {
         "variants": runs,
         "seeds": list(seeds),
@@ -211,6 +216,7 @@ def run_demo(
         "base": base,
         "clip": None,
         "tracks": tracks,
+        "stand_still_aj": still,
     }
     clips = CLIPS if clips is None else clips
     if clips:

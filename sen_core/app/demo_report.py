@@ -273,6 +273,22 @@ def _tracks_section(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _still_line(summary: dict[str, Any]) -> list[str]:
+    still = summary.get("stand_still_aj")
+    if still is None:
+        return []
+    best = max((_mean(v, "tracking/AJ") for v in summary["variants"]), default=math.nan)
+    verdict = (
+        "every trained network scores below it: at this budget the trackers lose to standing still"
+        if best < still
+        else "the best trained network beats it"
+    )
+    return [
+        f"- Tracking baseline: every point left at its query position, visible everywhere, scores "
+        f"AJ {still:.3f} on the same clips; {verdict}."
+    ]
+
+
 def _verdict(summary: dict[str, Any]) -> list[str]:
     found, n = separated(summary)
     if not n:
@@ -320,6 +336,7 @@ def _report(summary: dict[str, Any], table: str) -> str:
         _markdown_table(PAIR_COLUMNS, pair_rows(summary)),
         *_verdict(summary),
         f"- Best top-1: {best.label}, {_cell(best, 'classify/top1')} (chance {chance:.3f}).",
+        *_still_line(summary),
         "- RA K=0 integrates (cross-attention across frames and neurons) without re-encoding; the "
         "K>0 networks add recursion (prompts distributed to EfficientNet-Lite0 as FiLM, "
         "re-encoding), with ReZero step gates, so each starts out equal to K=0.",

@@ -176,3 +176,24 @@ def tracks_gif(clips: list[list[ClipTracks]], ms_per_frame: int = 600) -> bytes:
         buf, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0
     )
     return buf.getvalue()
+
+
+def stand_still_aj(head: Any, dataset: Any, count: int, batch_size: int = 16) -> float:
+    """AJ of the trivial tracker: every point stays at its query position, visible everywhere,
+    scored by ``head``'s own meter on the first ``count`` clips (what a tracker must beat)."""
+    import torch
+
+    meter = head.meter()
+    for start in range(0, min(count, len(dataset)), batch_size):
+        idx = range(start, min(start + batch_size, count, len(dataset)))
+        batch = dataset.collate([dataset[i] for i in idx])
+        qp = torch.as_tensor(batch["query_points"]).float()  # (B, Q, 3) as (t, x, y)
+        t = torch.as_tensor(batch["tracks"]).shape[2]
+        h, w = batch["video"].shape[2:4]
+        preds = {
+            "tracks": qp[..., 1:].unsqueeze(2).expand(-1, -1, t, -1),
+            "visible_logits": torch.full(tuple(batch["visible"].shape), 10.0),
+            "frame_size": torch.tensor([h, w]),
+        }
+        meter.update(preds, batch)
+    return float(meter.compute().get("AJ", float("nan")))

@@ -68,6 +68,7 @@ def test_demo_report_has_spread_and_paired_differences(demo_dir):
     k3 = next(line for line in report.splitlines() if line.startswith("| ra-k3 | ra-k0 |"))
     assert k3.count("[") == 3  # top-1, R@1 and AJ each with a 95% interval
     assert "paired 95% intervals" in report  # the verdict: which exclude 0, or that none does
+    assert "- Tracking baseline: every point left at its query position" in report
     assert "held-out results" in output and "seeds [0, 1]" in output
 
 
