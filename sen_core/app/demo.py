@@ -1,12 +1,14 @@
 """The main job, ``sen demo``: train and compare networks built from real pretrained neurons.
 
-From the preset ``sen/demo@1`` (EfficientNet-Lite0 ImageNet on frames, MiniLM on text, shapes data)
-it derives five networks -- the single neuron, late-fusion concat, the RA K=0 control (integrate
-only: attention across frames and neurons, no re-encoding) and RA at depth 1 and 3 --, trains each
-with the same budget on every seed (sharing one cache of prompt-free features), evaluates them on
-held-out clips, and reports mean ± std over seeds and each network's paired difference against K=0.
-Then it ranks three real clips against three text queries with the pretrained neurons alone.
-Report writing lives in demo_report.py, the real-clip pass in demo_clip.py.
+From the preset ``sen/demo@1`` (EfficientNet-Lite0 ImageNet on frames, MiniLM on text, kubric-lite
+data) it derives five networks -- the single neuron, late-fusion concat, the RA K=0 control
+(integrate only: attention across frames and neurons, no re-encoding) and RA at depth 1 and 3 --,
+trains each with the same budget on every seed (sharing one cache of prompt-free features and one
+in-memory copy of the rendered clips), evaluates them on held-out clips, and reports mean ± std
+over seeds and paired differences between networks. It draws the single neuron's and RA's
+predicted tracks against the truth on held-out frames, then ranks three real clips against three
+text queries with the pretrained neurons alone. Report writing lives in demo_report.py, the track
+pictures in demo_tracks.py, the real-clip pass in demo_clip.py.
 """
 
 from __future__ import annotations
@@ -24,6 +26,30 @@ PRESET = "sen/demo@1"
 SEEDS = (0, 1, 2)
 DEPTHS = (0, 1, 3)  # RA depths compared; 0 is the control every deeper network is paired with
 THREADS = 2  # fixed, so a seed's numbers do not depend on how many cores a machine has
+PICTURED = ("single-frames", "ra-k3")  # whose tracks the pictures show (first seed)
+PICTURE_CLIPS = (0, 1)  # held-out clips drawn
+
+
+class _Memo:
+    """A dataset whose samples are rendered once and kept: every network and seed reads the same
+    clips, so the demo renders each once (``collate``, ``class_names`` pass through)."""
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+        self.samples: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Any:
+        if index not in self.samples:
+            self.samples[index] = self.dataset[index]
+        return self.samples[index]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "dataset":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
 
 
 @dataclass
@@ -117,12 +143,14 @@ def run_demo(
     progress: bool = True,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Train and compare the demo networks on every seed; write results.{md,csv,png}, report.md.
+    """Train and compare the demo networks on every seed; write results.{md,csv,png}, report.md,
+    tracks.png and tracks.gif.
 
     ``clips``/``queries``: the real-clip ranking (None: the defaults of demo_clip; [] skips it).
     """
     from sen_core.app.demo_clip import CLIPS, QUERIES
     from sen_core.app.demo_report import METRICS, write_outputs
+    from sen_core.app.demo_tracks import predict_clips, stand_still_aj
     from sen_core.config import load_run_config
     from sen_core.network import build_network
     from sen_core.network.describe import count_parameters
@@ -136,7 +164,10 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     base = load_run_config(PRESET, list(overrides or []))
     cache = FeatureCache(out / "feature-cache")
+    split = base.train.eval_split
+    data = {s: _Memo(build_dataset(base.data, s)) for s in dict.fromkeys(("train", split))}
     runs = variants(base)
+    pictured: dict[str, Any] = {}
     started = time.perf_counter()
     total = len(runs) * len(seeds)
     i = 0
@@ -154,27 +185,38 @@ def run_demo(
             seed_everything(seed)  # as `sen train` does before building
             net = build_network(cfg.model)
             v.params = count_parameters(net)
-            final = train(cfg, run_dir, feature_cache=cache, progress=progress, model=net)
+            final = train(
+                cfg, run_dir, feature_cache=cache, progress=progress, model=net, datasets=data
+            )
+            if seed == seeds[0] and v.key in PICTURED:  # short names: they title the pictures
+                depth = cfg.model.depth
+                pictured["single neuron" if v.key.startswith("single-") else f"RA K={depth}"] = net
             v.seconds[seed] = time.perf_counter() - t0
             v.runs[seed] = {k: float(x) for k, x in final.items() if isinstance(x, (int, float))}
             shown = ", ".join(
                 f"{METRICS[k]} {v.runs[seed][k]:.3f}" for k in METRICS if k in v.runs[seed]
             )
             echo(f"      done in {v.seconds[seed]:.0f} s: {shown}")
-    # class names are a property of the dataset; one held-out sample is enough to get them
-    # (class_names is an attribute of this demo's dataset, not of every torch Dataset)
-    val: Any = build_dataset(
-        base.data.model_copy(update={"params": {**base.data.params, "num_samples": 1}}), "val"
-    )
-    class_names = val.class_names
-    train_seconds = time.perf_counter() - started
+    # class names are a property of the dataset (of this demo's, not of every torch Dataset)
+    class_names = getattr(data[split], "class_names", None)
+    tracks, still = None, None
+    if pictured and all("tracking" in n.heads for n in pictured.values()):
+        picked = [i for i in PICTURE_CLIPS if i < len(data[split])]
+        tracks = predict_clips(pictured, data[split], picked, cache)
+        head = next(iter(pictured.values())).heads["tracking"]
+        n_eval = len(data[split])
+        if base.train.eval_batches is not None:
+            n_eval = min(n_eval, base.train.eval_batches * base.train.batch_size)
+        still = stand_still_aj(head, data[split], n_eval)
     summary: dict[str, Any] = {
         "variants": runs,
         "seeds": list(seeds),
         "class_names": class_names,
-        "seconds": train_seconds,
+        "seconds": time.perf_counter() - started,
         "base": base,
         "clip": None,
+        "tracks": tracks,
+        "stand_still_aj": still,
     }
     clips = CLIPS if clips is None else clips
     if clips:

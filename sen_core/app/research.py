@@ -82,8 +82,31 @@ def paired_interval(diffs: Sequence[float]) -> tuple[float, float, float, int]:
     return m, m - half, m + half, n
 
 
+def paired_p(diffs: Sequence[float]) -> float:
+    """Two-sided p-value of the paired t-test (mean difference 0); NaN with fewer than 2 values."""
+    m, s, n = mean_std(diffs)
+    if n < 2:
+        return math.nan
+    if s == 0:
+        return 1.0 if m == 0 else 0.0
+    from scipy.stats import t as student_t
+
+    return float(2 * student_t.sf(abs(m) / (s / math.sqrt(n)), n - 1))
+
+
+def holm(pvalues: dict[Any, float]) -> dict[Any, float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1); NaN stays NaN."""
+    finite = sorted((p, k) for k, p in pvalues.items() if not math.isnan(p))
+    m, out, running = len(finite), dict.fromkeys(pvalues, math.nan), 0.0
+    for i, (p, k) in enumerate(finite):
+        running = max(running, min(1.0, (m - i) * p))
+        out[k] = running
+    return out
+
+
 def table(rows: list[dict[str, Any]], metrics: list[str]) -> dict[str, dict[str, Any]]:
-    """Per network: {"seeds": {seed: row}, metric: (mean, std, n), "diff:"+metric: interval}."""
+    """Per network: {"seeds": {seed: row}, metric: (mean, std, n), "diff:"+metric: interval,
+    "p:"+metric: paired t-test p, "holm:"+metric: Holm-adjusted over every network x metric}."""
     nets: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r.get("status") != "ok":
@@ -101,7 +124,20 @@ def table(rows: list[dict[str, Any]], metrics: list[str]) -> dict[str, dict[str,
                 if _finite(seeds[k].get(m)) and _finite(base[k].get(m))
             ]
             entry["diff:" + m] = paired_interval(diffs)
+            entry["p:" + m] = paired_p(diffs)
+    tests = {
+        (n, m): e["p:" + m] for n, e in nets.items() if n != BASELINE for m in metrics
+    }  # fmt: skip
+    for (n, m), p in holm(tests).items():
+        nets[n]["holm:" + m] = p
     return nets
+
+
+def comparisons(nets: dict[str, dict[str, Any]], metrics: list[str]) -> int:
+    """How many (network, metric) comparisons against the control have a p-value."""
+    return sum(
+        1 for n, e in nets.items() if n != BASELINE for m in metrics if not math.isnan(e["p:" + m])
+    )
 
 
 def _finite(v: Any) -> bool:
@@ -112,13 +148,15 @@ def _fmt(m: float, s: float) -> str:
     return "-" if math.isnan(m) else f"{m:.3f} ± {s:.3f}"
 
 
-def _fmt_diff(iv: tuple[float, float, float, int]) -> str:
+def _fmt_diff(iv: tuple[float, float, float, int], holm_p: float = math.nan) -> str:
     m, lo, hi, n = iv
     if math.isnan(m):
         return "-"
     if math.isnan(lo):
         return f"{m:+.3f} (n={n})"
     sig = "" if lo <= 0 <= hi or n < MIN_SEEDS else " *"
+    if not math.isnan(holm_p) and n >= MIN_SEEDS:
+        sig += f" (Holm p={holm_p:.3f}{' †' if holm_p < 0.05 else ''})"
     return f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}"
 
 
@@ -136,13 +174,21 @@ def markdown_tables(nets: dict[str, dict[str, Any]], order: list[str], metrics: 
         cells = [_fmt(*e[m][:2]) for m in metrics]
         out.append(f"| {n} | {len(e['seeds'])} | " + " | ".join(cells) + " |")
     out += ["", f"Paired difference against `{BASELINE}` (same seed), mean [95% t-interval]; "
-            f"`*`: the interval excludes 0 (with at least {MIN_SEEDS} seeds).", ""]  # fmt: skip
+            f"`*`: the interval excludes 0 (with at least {MIN_SEEDS} seeds); Holm p: the paired "
+            f"t-test's p-value adjusted by Holm-Bonferroni over all {comparisons(nets, metrics)} "
+            "comparisons (networks x metrics); `†`: significant at 0.05 after that correction.",
+            ""]  # fmt: skip
     out.append("| network | " + " | ".join(_label(m) for m in metrics) + " |")
     out.append("|---|" + "---|" * len(metrics))
     for n in names:
         if n != BASELINE:
             out.append(
-                f"| {n} | " + " | ".join(_fmt_diff(nets[n]["diff:" + m]) for m in metrics) + " |"
+                f"| {n} | "
+                + " | ".join(
+                    _fmt_diff(nets[n]["diff:" + m], nets[n].get("holm:" + m, math.nan))
+                    for m in metrics
+                )
+                + " |"
             )
     return "\n".join(out) + "\n"
 
@@ -176,6 +222,21 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
         f"- {tests} intervals at 95%: about {0.05 * tests:.0f} exclude 0 by chance alone, so a "
         "lone `*` is weak evidence; a finding that holds up repeats across metrics or runs."
     )
+    held = [
+        f"`{n}` on {m}"
+        for n in order
+        if n in nets and n != BASELINE
+        for m in metrics
+        if nets[n].get("holm:" + m, math.nan) < 0.05
+    ]
+    lines.append(
+        f"- After Holm-Bonferroni over the {comparisons(nets, metrics)} comparisons: "
+        + (
+            f"{len(held)} remain significant at 0.05 ({', '.join(held)})."
+            if held
+            else "none remains significant at 0.05."
+        )
+    )
     if null:
         lines.append(
             f"- On {', '.join(null)}: no network differs from `{BASELINE}` (every 95% interval "
@@ -184,7 +245,9 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
     return lines  # fmt: skip
 
 
-def plot(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str]) -> bytes:
+def plot(
+    nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str], title: str = SWEEP
+) -> bytes:
     """PNG: one panel per metric, mean ± std per network, seeds as dots, K=0 as a line."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -208,7 +271,7 @@ def plot(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[str]) 
         ax.set_title(_label(m), fontsize=9)
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-    fig.suptitle("sen/sweep-research@1: mean ± std over seeds (dots: seeds; dashed: RA K=0)")
+    fig.suptitle(f"{title}: mean ± std over seeds (dots: seeds; dashed: RA K=0)")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -241,7 +304,7 @@ def write_report(
     nets = table(rows, metrics)
     out = Path(out_md)
     png = out.with_suffix(".png")
-    atomic_write_bytes(png, plot(nets, order, metrics))
+    atomic_write_bytes(png, plot(nets, order, metrics, str(plan.get("name") or SWEEP)))
     failed = [r for r in rows if r.get("status") != "ok"]
     wall = sum(float(r.get("wall_time_s") or 0.0) for r in rows)
     settings = ", ".join((plan.get("spec") or {}).get("overrides") or []) or "none"
@@ -249,8 +312,8 @@ def write_report(
         "# Research benchmark results",
         "",
         f"Regenerate: `{command}` (resumable: finished trials are skipped, so a rerun only "
-        "rewrites this page). The sweep is `sen/sweep-research@1` (registry/sweeps/research.yaml) "
-        "on the network `sen/research@1` (registry/runs/research.yaml), data `sen/shapes@1`.",
+        f"rewrites this page). The sweep is `{plan.get('name') or SWEEP}` on the network "
+        f"`{(plan.get('spec') or {}).get('base', '?')}`, data `{_data_name(plan)}`.",
         "",
         f"- Settings applied to every trial: {settings}.",
         f"- Trials: {len(rows)} finished, {len(failed)} failed; summed trial wall time "
@@ -273,12 +336,20 @@ def write_report(
     lines += found or [
         f"- No network differs from `{BASELINE}` on any metric with a 95% interval that excludes 0."
     ]
-    lines += ["", *TRIED]
+    if (plan.get("name") or SWEEP) == SWEEP:
+        lines += ["", *TRIED]
     if failed:
         lines += ["", "## Failed trials", ""]
         lines += [f"- {r.get(AXIS)} seed {r.get('seed')}: {r.get('error')}" for r in failed]
     atomic_write_text(out, "\n".join(lines) + "\n")
     return out
+
+
+def _data_name(plan: dict[str, Any]) -> str:
+    try:
+        return str(plan["trials"][0]["config"]["data"]["name"])
+    except (KeyError, IndexError, TypeError):
+        return "?"
 
 
 def _chance(plan: dict[str, Any]) -> str:
@@ -306,6 +377,7 @@ def run_research(
     out_dir: str | Path,
     *,
     overrides: Sequence[str] = (),
+    sweep: str = SWEEP,
     jobs: int = 1,
     write: str | Path | None = None,
     command: str = "sen bench research",
@@ -315,7 +387,7 @@ def run_research(
     """Run (or resume) the research sweep with ``overrides`` added, then write the report."""
     from sen_core.sweep import load_sweep, run_sweep
 
-    loaded = load_sweep(SWEEP)
+    loaded = load_sweep(sweep)
     if overrides:
         spec = loaded.spec.model_copy(update={"overrides": [*loaded.spec.overrides, *overrides]})
         loaded = type(loaded)(

@@ -22,6 +22,12 @@ def bench_group() -> None:
     type=click.Path(file_okay=False),
     help="Sweep directory (resumable: a rerun skips finished trials).",
 )
+@click.option(
+    "--sweep",
+    default="sen/sweep-research@1",
+    show_default=True,
+    help="The benchmark sweep: sen/sweep-research@1 (shapes) or sen/sweep-research-kubric@1.",
+)
 @click.option("-j", "--jobs", default=1, show_default=True, help="Trials at once (processes).")
 @click.option(
     "--write",
@@ -33,25 +39,36 @@ def bench_group() -> None:
 )
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def research_cmd(
-    overrides: tuple[str, ...], out_dir: str, jobs: int, write: str, no_progress: bool
+    overrides: tuple[str, ...],
+    out_dir: str,
+    sweep: str,
+    jobs: int,
+    write: str,
+    no_progress: bool,
 ) -> None:
     """Run sen/sweep-research@1 (single neuron, late fusion, RA K=0..3, every block variant,
     3 seeds, four shapes tasks) and write the report: mean ± std per network and each network's
-    paired difference against RA K=0 with a 95% t-interval.
+    paired difference against RA K=0 with a 95% t-interval and a Holm-adjusted p-value.
+    --sweep sen/sweep-research-kubric@1: kubric-lite, tracking on a 7x7 grid, 512 scored clips,
+    5 seeds that change the data too (docs/results.md).
 
     \b
     OVERRIDES (key=value) apply to every trial, e.g. train.steps=200:
       sen bench research --out runs/research -j 2
       sen bench research train.steps=300 data.params.num_samples=2048 --out runs/research-long
+      sen bench research --sweep sen/sweep-research-kubric@1 --out runs/research-kubric -j 2
     """
     from sen_core.app.research import run_research
 
     parts = ["sen", "bench", "research", *overrides, "--out", out_dir, "-j", str(jobs)]
+    if sweep != "sen/sweep-research@1":
+        parts[3:3] = ["--sweep", sweep]
     if write != "docs/results.md":
         parts += ["--write", write]
     run_research(
         out_dir,
         overrides=list(overrides),
+        sweep=sweep,
         jobs=jobs,
         write=None if write == "none" else write,
         command=shlex.join(parts),

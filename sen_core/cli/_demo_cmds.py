@@ -37,11 +37,13 @@ def demo_cmd(
 
     \b
     From the preset sen/demo@1 (EfficientNet-Lite0 ImageNet on frames, MiniLM on text, trained on
-    synthetic moving shapes) it trains the single neuron, late-fusion concat, the RA K=0 control
-    (integrate only) and RA at depth 1 and 3 with the same budget on every seed, compares them on
-    held-out clips (recognition top-1, retrieval R@1: mean ± std over seeds, and each network's
-    paired difference against K=0), writes results.{csv,md,png} and report.md to --out, then ranks
-    three real clips against three text queries with the pretrained neurons alone.
+    kubric-lite: textured objects over photographs, a moving camera, exactly tracked points) it
+    trains the single neuron, late-fusion concat, the RA K=0 control (integrate only) and RA at
+    depth 1 and 3 with the same budget on every seed, compares them on held-out clips (recognition
+    top-1, retrieval R@1, tracking AJ: mean ± std over seeds, and paired differences with 95%
+    intervals), draws the single neuron's and RA K=3's predicted tracks against the truth
+    (tracks.png, tracks.gif), writes results.{csv,md,png} and report.md to --out, then ranks three
+    real clips against three text queries with the pretrained neurons alone.
     OVERRIDES (key=value) apply to every network, e.g. train.steps=20.
     """
     from sen_core.app.demo import run_demo
@@ -67,7 +69,9 @@ def demo_cmd(
         f"held-out results ({summary['base'].data.name}, seeds {seed_list})", COLUMNS, rows(summary)
     )
     click.echo(
-        f"wrote {out_dir}/results.md, results.csv, results.png, report.md ({summary['seconds']:.0f} s)"
+        f"wrote {out_dir}/results.md, results.csv, results.png, "
+        + ("tracks.png, tracks.gif, " if summary.get("tracks") else "")
+        + f"report.md ({summary['seconds']:.0f} s)"
     )
 
 

@@ -104,6 +104,12 @@ class SweepSpec(Frozen):
     seeds: list[Annotated[int, Field(ge=0, le=_SEED_MAX)]] = Field(
         default_factory=lambda: [0], min_length=1, max_length=MAX_TRIALS
     )
+    seed_keys: list[str] = Field(
+        default_factory=lambda: ["train.seed"],
+        min_length=1,
+        max_length=16,
+        description="config keys set to each seed (add data.params.seed to vary the data too)",
+    )
     metrics: list[str] = Field(
         default_factory=list, description="columns to report; the first ranks"
     )
@@ -297,7 +303,7 @@ def expand(spec: SweepSpec) -> list[Trial]:
             point = [(k, ax.sample(rng)) for k, ax in spec.random.axes.items()]
             samples.append((point, {k: _show(v) for k, v in point}))
         dims.append(samples)
-    dims.append([([("train.seed", s)], {"seed": s}) for s in spec.seeds])
+    dims.append([([(k, s) for k in spec.seed_keys], {"seed": s}) for s in spec.seeds])
     trials = []
     for combo in itertools.product(*dims):
         overrides: list[tuple[str, Any]] = []

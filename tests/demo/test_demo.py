@@ -1,5 +1,6 @@
-"""`sen demo` end to end at a tiny budget: five networks x two seeds trained, table/chart/report
-written with mean ± std and the paired K=0 column, real clips ranked against the queries."""
+"""`sen demo` end to end at a tiny budget: five networks x two seeds trained on kubric-lite,
+table/chart/report written with mean ± std and the paired differences, the track pictures drawn,
+real clips ranked against the queries."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ TINY = [
     "train.checkpoint_every=2",
     "data.params.num_samples=8",
     "data.params.frames=4",
+    "data.params.image_size=32",
+    "data.params.num_points=8",
+    "model.neurons.0.params.image_size=64",  # a 2x2 grid: enough to exercise the tracking head
 ]
 KEYS = ["single-frames", "late-fusion", "ra-k0", "ra-k1", "ra-k3"]
 
@@ -37,27 +41,49 @@ def demo_dir(tmp_path_factory):
 
 
 def test_demo_trains_every_network_on_every_seed(demo_dir):
-    """results.csv has one row per network and seed, both held-out metrics in [0, 1]."""
+    """results.csv has one row per network and seed, the three held-out metrics in [0, 1]."""
     out, _ = demo_dir
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [(r["key"], r["seed"]) for r in rows] == [(k, s) for k in KEYS for s in ("0", "1")]
     assert [int(r["depth"]) for r in rows[::2]] == [0, 0, 0, 1, 3]
     for r in rows:
-        assert 0.0 <= float(r["classify/top1"]) <= 1.0 and 0.0 <= float(r["retrieval/R@1"]) <= 1.0
+        for metric in ("classify/top1", "retrieval/R@1", "tracking/AJ"):
+            assert 0.0 <= float(r[metric]) <= 1.0, metric
         assert int(r["trainable_params"]) > 0 and int(r["frozen_params"]) > 20_000_000
     assert (out / "ra-k3" / "seed-1" / "metrics.jsonl").is_file()
 
 
-def test_demo_report_has_spread_and_k0_control(demo_dir):
-    """The table shows mean ± std, the K=0 control and paired intervals; the PNG is a real image."""
+def test_demo_report_has_spread_and_paired_differences(demo_dir):
+    """The table shows mean ± std; the pairs table every network against K=0 and the deeper ones
+    against the single neuron, with 95% intervals and a plain verdict; the PNG is a real image."""
     out, output = demo_dir
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (out / "report.md").read_text()
     assert "| network | depth | recognition top-1 (mean ± std) |" in report
-    assert "(control)" in report and "![results](results.png)" in report
+    assert "tracking AJ (mean ± std)" in report and "![results](results.png)" in report
     k1 = next(line for line in report.splitlines() if line.startswith("| RA: sen/ra-cross@1, K=1"))
-    assert " ± " in k1 and "[" in k1  # mean ± std and a 95% interval against K=0
+    assert " ± " in k1
+    pairs = [line.split(" | ")[:2] for line in report.splitlines() if line.startswith("| ra-k")]
+    assert ["| ra-k1", "ra-k0"] in pairs and ["| ra-k3", "single-frames"] in pairs
+    k3 = next(line for line in report.splitlines() if line.startswith("| ra-k3 | ra-k0 |"))
+    assert k3.count("[") == 3  # top-1, R@1 and AJ each with a 95% interval
+    assert "paired 95% intervals" in report  # the verdict: which exclude 0, or that none does
+    assert "- Tracking baseline: every point left at its query position" in report
     assert "held-out results" in output and "seeds [0, 1]" in output
+
+
+def test_demo_draws_predicted_and_true_tracks(demo_dir):
+    """tracks.png (rows: clip x network) and tracks.gif (frames x clips) are written and linked."""
+    from PIL import Image
+
+    out, _ = demo_dir
+    report = (out / "report.md").read_text()
+    assert "![predicted and true tracks](tracks.png)" in report and "(tracks.gif)" in report
+    png = Image.open(out / "tracks.png")
+    # 2 clips x 2 networks rows of 4 frames drawn at 2x 32 px, each row under a title band
+    assert png.size == (4 * 64 + 3 * 4, 4 * (22 + 64 + 6))
+    gif = Image.open(out / "tracks.gif")
+    assert getattr(gif, "n_frames", 1) == 2 * 4 and gif.size == (2 * 64 + 4, 64 + 22)
 
 
 def test_demo_ranks_real_clips_against_queries(demo_dir):

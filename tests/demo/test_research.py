@@ -66,7 +66,8 @@ def test_report_states_settings_intervals_and_failures(tmp_path):
     text = out.read_text()
     assert "Regenerate: `sen bench research`" in text and "train.steps=40" in text
     assert "| ra-k1 | 3 | 0.500 ± 0.200 | 11.167 ± 1.041 |" in text
-    assert "| ra-k1 | +0.200 [-0.048, +0.448] | +0.167 [-0.550, +0.884] |" in text
+    assert "| ra-k1 | +0.200 [-0.048, +0.448] (Holm p=" in text
+    assert "| +0.167 [-0.550, +0.884] (Holm p=" in text
     assert "tracking/TC ↓" in text and "Machine: " in text and "CPU cores" in text
     assert "late-fusion seed 2: RuntimeError: boom" in text
     assert (tmp_path / "docs" / "results.png").read_bytes()[:4] == b"\x89PNG"
@@ -90,3 +91,51 @@ def test_bench_research_passes_a_runnable_command(monkeypatch, tmp_path):
     res = CliRunner().invoke(cli, ["bench", "research", "train.steps=5", "--out", out, "-j", "2"])
     assert res.exit_code == 0, res.output
     assert seen["command"] == f"sen bench research train.steps=5 --out {out} -j 2"
+
+
+def test_holm_adjusts_step_down_and_stays_monotone():
+    """p 0.01, 0.04, 0.03, 0.5 over 4 tests: 4 x 0.01, max(3 x 0.03, .), max(2 x 0.04, .), 0.5."""
+    from sen_core.app.research import holm
+
+    adj = holm({"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.5, "e": math.nan})
+    assert [round(adj[k], 12) for k in "abcd"] == [0.04, 0.09, 0.09, 0.5]
+    assert math.isnan(adj["e"]) and holm({"x": 0.9, "y": 0.8})["x"] == 1.0
+
+
+def test_paired_p_is_the_paired_t_test_and_the_report_corrects_it(tmp_path):
+    """ra-k1 - ra-k0 = 0.1, 0.2, 0.3: t = 2 sqrt(3), 2 df; the page shows the Holm p over
+    2 networks x 2 metrics and says how many comparisons survive."""
+    from scipy.stats import ttest_1samp
+
+    from sen_core.app.research import paired_p
+
+    assert math.isclose(paired_p([0.1, 0.2, 0.3]), ttest_1samp([0.1, 0.2, 0.3], 0).pvalue)
+    assert paired_p([0.0, 0.0]) == 1.0 and math.isnan(paired_p([0.3]))
+    path = write_report(_sweep(tmp_path), tmp_path / "r.md", command="sen bench research")
+    text = path.read_text()
+    # 4 p-values (late-fusion differs by exactly 0: p = 1); ra-k1's top-1 is the smallest: x 4
+    p = 4 * ttest_1samp([0.1, 0.2, 0.3], 0).pvalue
+    assert f"+0.200 [-0.048, +0.448] (Holm p={p:.3f})" in text
+    assert "Holm-Bonferroni over all 4 comparisons" in text
+    assert "none remains significant at 0.05" in text
+
+
+def test_kubric_sweep_seeds_change_init_and_data():
+    """sen/sweep-research-kubric@1: 5 networks x 5 seeds, each seed written to train.seed and
+    data.params.seed; tracking on EfficientNet's 7x7 grid (224 px); 512 scored clips; K=3 with
+    grad_steps 1."""
+    from sen_core.sweep import load_sweep
+    from sen_core.sweep.spec import plan_trials
+
+    trials = plan_trials(load_sweep("sen/sweep-research-kubric@1"))
+    assert len(trials) == 25
+    for t in trials:
+        cfg = t.config
+        assert cfg["train"]["seed"] == cfg["data"]["params"]["seed"] == t.axes["seed"]
+        assert cfg["train"]["eval_batches"] * cfg["train"]["batch_size"] >= 512
+        frames = cfg["model"]["neurons"][0]["params"]
+        assert frames["image_size"] == 224 and frames["tokens_per_frame"] == "all"
+    nets = {t.axes["network"]: t.config["model"] for t in trials if t.axes["seed"] == 0}
+    assert list(nets) == ["single-frames", "late-fusion", "ra-k0", "ra-k1", "ra-k3"]
+    assert (nets["ra-k3"]["depth"], nets["ra-k3"]["grad_steps"]) == (3, 1)
+    assert [n["key"] for n in nets["single-frames"]["neurons"]] == ["frames", "caption"]
