@@ -64,6 +64,36 @@ def _silence_loaded_libraries() -> list[tuple[Any, str]]:
     return undo
 
 
+_BAR_MODULES = ("huggingface_hub.utils", "transformers.utils.logging")
+
+
+def _enable_bars_imported_during(loaded_before: set[str], old_env: dict[str, str | None]) -> None:
+    """Re-enable the progress bars of libraries first imported during the command: they read
+    HF_HUB_DISABLE_PROGRESS_BARS at import, while it was set, and would stay silent after it."""
+    if old_env.get("HF_HUB_DISABLE_PROGRESS_BARS") is not None:
+        return  # the user's own setting: leave it
+    hub = sys.modules.get("huggingface_hub.utils")
+    if (
+        hub is not None
+        and "huggingface_hub.utils" not in loaded_before
+        and hub.are_progress_bars_disabled()
+    ):
+        # the hub copied the variable into module constants at import ("has priority" over its
+        # own switch): put back "not set", the value it would have read without SEN
+        for name in ("huggingface_hub.constants", "huggingface_hub.utils.tqdm"):
+            module: Any = sys.modules.get(name)
+            if getattr(module, "HF_HUB_DISABLE_PROGRESS_BARS", None) is True:
+                module.HF_HUB_DISABLE_PROGRESS_BARS = None
+        hub.enable_progress_bars()
+    tlog = sys.modules.get("transformers.utils.logging")
+    if (
+        tlog is not None
+        and "transformers.utils.logging" not in loaded_before
+        and not tlog.is_progress_bar_enabled()
+    ):
+        tlog.enable_progress_bar()
+
+
 @contextmanager
 def cli_output(verbose: bool) -> Iterator[None]:
     """Run a command with SEN's warning format and, unless ``verbose``, third parties silenced.
@@ -84,12 +114,14 @@ def cli_output(verbose: bool) -> Iterator[None]:
         levels = {name: logging.getLogger(name).level for name in _LOGGERS}
         for name in _LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
+        loaded_before = {m for m in _BAR_MODULES if m in sys.modules}
         undo = _silence_loaded_libraries()
         try:
             yield
         finally:
             for module, fn in undo:
                 getattr(module, fn)()
+            _enable_bars_imported_during(loaded_before, old_env)
             for name, level in levels.items():
                 logging.getLogger(name).setLevel(level)
             for k, old in old_env.items():
