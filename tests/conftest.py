@@ -44,3 +44,12 @@ def tiny(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_curve_plots(request, monkeypatch):
+    """Training runs in the suite skip the end-of-training curves.png (matplotlib draws 10-20 panels,
+    about 1.6 s a run on these machines); tests that check the picture are marked ``curves``
+    (or call run_train(plot=True) in tests/train)."""
+    if request.node.get_closest_marker("curves") is None:
+        monkeypatch.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)

@@ -23,9 +23,3 @@ def qvh_root(tmp_path_factory) -> Path:
     """The QVHighlights fixture (jsonl files + tiny mp4s), written once; do not modify it."""
     return write_qvhighlights(tmp_path_factory.mktemp("qvh"))
 
-
-@pytest.fixture(autouse=True)
-def _no_curve_plots(monkeypatch):
-    """The end-of-training curves PNG is tested in tests/train; here its matplotlib drawing (1-5 s
-    for a benchmark's many metric panels on 2 loaded cores) would dominate every preset test."""
-    monkeypatch.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)

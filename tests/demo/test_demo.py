@@ -31,11 +31,15 @@ KEYS = ["single-frames", "late-fusion", "ra-k0", "ra-k1", "ra-k3"]
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    res = CliRunner().invoke(
-        cli,
-        ["demo", *TINY, "--out", str(out), "--seeds", "0,1", "--no-progress"],
-        catch_exceptions=False,
-    )
+    with pytest.MonkeyPatch.context() as mp:
+        # each run's curves.png (tests/train covers it) is half this test's time: 10 x 1.6 s (a
+        # module fixture: the suite's autouse switch in tests/conftest.py is function-scoped)
+        mp.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)
+        res = CliRunner().invoke(
+            cli,
+            ["demo", *TINY, "--out", str(out), "--seeds", "0,1", "--no-progress"],
+            catch_exceptions=False,
+        )
     assert res.exit_code == 0, res.output
     return out, res.output
 

@@ -12,6 +12,7 @@ def sen(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
+@pytest.mark.curves
 def test_train_then_eval(tiny, tmp_path):
     """train writes the run; eval of the same split/batches reproduces the final metrics; resume is a no-op."""
     run_dir = tmp_path / "run"
