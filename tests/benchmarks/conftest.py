@@ -22,4 +22,3 @@ def clips(tmp_path_factory) -> Clips:
 def qvh_root(tmp_path_factory) -> Path:
     """The QVHighlights fixture (jsonl files + tiny mp4s), written once; do not modify it."""
     return write_qvhighlights(tmp_path_factory.mktemp("qvh"))
-
