@@ -10,6 +10,7 @@ import math
 import pytest
 from click.testing import CliRunner
 
+from sen_core.app import demo as demo_module
 from sen_core.app.research import paired_interval, t975
 from sen_core.cli import cli
 
@@ -35,6 +36,10 @@ def demo_dir(tmp_path_factory):
         # each run's curves.png (tests/train covers it) is half this test's time: 10 x 1.6 s (a
         # module fixture: the suite's autouse switch in tests/conftest.py is function-scoped)
         mp.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)
+        # one torch thread, as the rest of the suite (tests/conftest.py): the demo's fixed 2 would
+        # fight the other pytest-xdist worker for the 2 cores, and outlive the demo in this worker
+        real_fix_threads = demo_module.fix_threads
+        mp.setattr(demo_module, "fix_threads", lambda *a, **k: real_fix_threads(1))
         res = CliRunner().invoke(
             cli,
             ["demo", *TINY, "--out", str(out), "--seeds", "0,1", "--no-progress"],
