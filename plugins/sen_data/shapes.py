@@ -15,10 +15,10 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torch.utils.data import Dataset
 
+from sen_core.data import collate_samples
 from sen_core.specs import DatasetSpec
 
 from ._params import parse_params
-from .collate import collate_samples
 
 Shape = Literal["circle", "square", "triangle"]
 SHAPES: tuple[Shape, ...] = ("circle", "square", "triangle")

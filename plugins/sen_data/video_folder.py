@@ -21,12 +21,11 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch.utils.data import Dataset
 
-from sen_core.data import decode_video
+from sen_core.data import collate_samples, decode_video
 from sen_core.errors import InputError, SenError, suggest
 from sen_core.specs import DatasetSpec
 
 from ._params import parse_params
-from .collate import collate_samples
 
 KEYS = (
     "video",

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from sen_core.data import collate_samples
 from sen_core.errors import InputError
-from sen_data.collate import collate_samples
 
 
 def test_collate_shapes_batch(shapes):

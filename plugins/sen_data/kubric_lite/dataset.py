@@ -12,10 +12,10 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from torch.utils.data import Dataset
 
+from sen_core.data import collate_samples
 from sen_core.specs import DatasetSpec
 
 from .._params import parse_params
-from ..collate import collate_samples
 from .render import render, sample_tracks
 from .scene import MOTIONS, SHAPES, sample_scene
 from .text import class_name, ground_truth
