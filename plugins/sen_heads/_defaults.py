@@ -49,6 +49,7 @@ PARAMS: dict[str, dict[str, Any]] = {
         "visibility_weight": 1.0,
         "query_mode": "strided",
         "visibility_threshold": 0.5,
+        "position": "offset",
     },
     "sen/qa-lm@1": {
         "lm": None,

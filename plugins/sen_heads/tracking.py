@@ -2,8 +2,11 @@
 
 Each query point (t, x, y) reads a feature from the anchor's spatial tokens (bilinear sampling in
 frame t), correlates it with every frame's feature map, and a soft-argmax over the correlation
-gives the position in each frame; an MLP on the correlation peak and the attended feature gives
-visibility. The pooled state modulates the feature maps (FiLM, zero-initialised), so the RA
+gives a position in each frame; an MLP on the correlation peak and the attended feature gives
+visibility. With ``position: offset`` (the default) the prediction is the query point moved by the
+soft-argmax's displacement from the query frame, so a point is exactly at its query in the query
+frame and a coarse grid only has to find the motion, not the position (a 7x7 grid's cells are 37 px
+of the 256 px raster); ``position: absolute`` is the soft-argmax itself. The pooled state modulates the feature maps (FiLM, zero-initialised), so the RA
 network's fused state shapes what is tracked.
 """
 
@@ -51,6 +54,7 @@ class TrackingHead(Head):
         visibility_weight: float,
         query_mode: str,
         visibility_threshold: float,
+        position: str,
     ) -> None:
         super().__init__(spec, width=width)
         self.huber_delta, self.position_weight, self.visibility_weight = (
@@ -59,6 +63,7 @@ class TrackingHead(Head):
             visibility_weight,
         )
         self.query_mode, self.visibility_threshold = query_mode, visibility_threshold
+        self.position = position
         self.proj = AnchorProjection(anchor_width, width)
         self.film = nn.Linear(width, 2 * width)
         nn.init.zeros_(self.film.weight)
@@ -104,6 +109,10 @@ class TrackingHead(Head):
         pos = prob @ centres  # (B, Q, Tf, 2)
         attended = torch.einsum("bqtn,btnd->bqtd", prob, feat.flatten(2, 3))  # (B, Q, Tf, D)
         vis_in = torch.cat([attended * qf[:, :, None], corr.max(-1).values.unsqueeze(-1)], -1)
+        if self.position == "offset":
+            # the query point moved by the soft-argmax's displacement from its own feature frame
+            at_query = pos.gather(2, tq.long()[..., None, None].expand(-1, -1, 1, 2))  # (B,Q,1,2)
+            pos = qp[..., None, 1:3] + (pos - at_query)
         vis = self.visibility(vis_in).squeeze(-1)  # (B, Q, Tf)
         # video frame t reads feature frame floor(t * Tf / T) (equal when the anchor runs per frame)
         idx = torch.arange(t_video, device=sp.device) * tf // t_video
@@ -154,5 +163,10 @@ def build(spec: HeadSpec, *, width: int, **params: Any) -> TrackingHead:
         raise ConfigError(
             f"head '{spec.name}': params.query_mode must be 'strided' or 'first', "
             f"got {p['query_mode']!r}"
+        )
+    if p["position"] not in ("offset", "absolute"):
+        raise ConfigError(
+            f"head '{spec.name}': params.position must be 'offset' or 'absolute', "
+            f"got {p['position']!r}"
         )
     return TrackingHead(spec, width=width, **p)

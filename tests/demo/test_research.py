@@ -121,14 +121,14 @@ def test_paired_p_is_the_paired_t_test_and_the_report_corrects_it(tmp_path):
 
 
 def test_kubric_sweep_seeds_change_init_and_data():
-    """sen/sweep-research-kubric@1: 5 networks x 5 seeds, each seed written to train.seed and
+    """sen/sweep-research-kubric@1: 9 networks x 5 seeds, each seed written to train.seed and
     data.params.seed; tracking on EfficientNet's 7x7 grid (224 px); 512 scored clips; K=3 with
-    grad_steps 1."""
+    grad_steps 1; one K=3 row per other block family."""
     from sen_core.sweep import load_sweep
     from sen_core.sweep.spec import plan_trials
 
     trials = plan_trials(load_sweep("sen/sweep-research-kubric@1"))
-    assert len(trials) == 25
+    assert len(trials) == 45
     for t in trials:
         cfg = t.config
         assert cfg["train"]["seed"] == cfg["data"]["params"]["seed"] == t.axes["seed"]
@@ -136,6 +136,16 @@ def test_kubric_sweep_seeds_change_init_and_data():
         frames = cfg["model"]["neurons"][0]["params"]
         assert frames["image_size"] == 224 and frames["tokens_per_frame"] == "all"
     nets = {t.axes["network"]: t.config["model"] for t in trials if t.axes["seed"] == 0}
-    assert list(nets) == ["single-frames", "late-fusion", "ra-k0", "ra-k1", "ra-k3"]
-    assert (nets["ra-k3"]["depth"], nets["ra-k3"]["grad_steps"]) == (3, 1)
+    families = ["gated", "memory", "reaction-diffusion", "dynamic-focus"]
+    assert list(nets) == [
+        "single-frames",
+        "late-fusion",
+        "ra-k0",
+        "ra-k1",
+        "ra-k3",
+        *(f"ra-{f}-k3" for f in families),
+    ]
+    for key in ["ra-k3", *(f"ra-{f}-k3" for f in families)]:
+        assert (nets[key]["depth"], nets[key]["grad_steps"]) == (3, 1)
+    assert [nets[f"ra-{f}-k3"]["block"] for f in families] == [f"sen/ra-{f}@1" for f in families]
     assert [n["key"] for n in nets["single-frames"]["neurons"]] == ["frames", "caption"]

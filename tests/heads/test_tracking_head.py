@@ -6,7 +6,7 @@ import pytest
 import torch
 from _heads_fixtures import CA, B, Q, T, W, build_head, make_batch, make_output
 
-from sen_core.errors import InputError
+from sen_core.errors import ConfigError, InputError
 from sen_core.network.head import NetworkOutput
 from sen_core.neuron import Layout, Tokens
 
@@ -32,8 +32,8 @@ def test_loss_and_backward(out, batch):
     assert head.film.weight.grad.abs().sum() > 0
 
 
-def test_soft_argmax_follows_a_distinct_feature():
-    """A one-hot feature that moves one cell right per frame is tracked to the cell centres."""
+def _moving_feature_case(position: str, query: tuple[float, float, float]) -> torch.Tensor:
+    """Tracks of one query over a one-hot feature that moves one cell right per frame."""
     t, g, c = 3, 4, 8
     x = torch.zeros(1, t, g, g, c)
     x[..., 0] = 1.0  # background feature
@@ -47,19 +47,46 @@ def test_soft_argmax_follows_a_distinct_feature():
     out = NetworkOutput(
         state=torch.zeros(1, 2, c), pooled=torch.zeros(1, c), features={"a": tokens}, anchor="a"
     )
-    head = build_head("sen/tracking@1", width=c, anchor_width=c, init_temperature=0.01)
+    head = build_head(
+        "sen/tracking@1", width=c, anchor_width=c, init_temperature=0.01, position=position
+    )
     with torch.no_grad():  # identity projection so the correlation is the raw cosine
         head.proj.proj.weight.copy_(torch.eye(c))
         head.proj.proj.bias.zero_()
         head.proj.norm = torch.nn.Identity()
         batch = {
             "video": torch.zeros(1, t, 32, 32, 3, dtype=torch.uint8),
-            "query_points": torch.tensor([[[0.0, 4.0, 12.0]]]),
-        }  # centre of cell (row 1, col 0)
-        tracks = head(out, batch)["tracks"][0, 0]
+            "query_points": torch.tensor([[list(query)]]),
+        }
+        return head(out, batch)["tracks"][0, 0]
+
+
+@pytest.mark.parametrize("position", ["absolute", "offset"])
+def test_soft_argmax_follows_a_distinct_feature(position):
+    """Queried at the centre of cell (row 1, col 0), both modes track to the cell centres."""
+    tracks = _moving_feature_case(position, (0.0, 4.0, 12.0))
     assert torch.allclose(
         tracks, torch.tensor([[4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]), atol=0.05
     )
+
+
+def test_offset_keeps_the_query_and_moves_it_by_the_match():
+    """Queried off-centre in frame 1: offset mode returns the query exactly in the query frame and
+    moves it one cell (8 px) per frame; absolute mode can only name cell centres."""
+    off = _moving_feature_case("offset", (1.0, 13.0, 10.0))
+    assert torch.allclose(off, torch.tensor([[5.0, 10.0], [13.0, 10.0], [21.0, 10.0]]), atol=0.05)
+    assert off[1].tolist() == [13.0, 10.0]
+    absolute = _moving_feature_case("absolute", (1.0, 13.0, 10.0))
+    assert torch.allclose(
+        absolute, torch.tensor([[4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]), atol=0.05
+    )
+
+
+def test_unknown_position_mode_is_refused():
+    with pytest.raises(
+        ConfigError, match=r"params.position must be 'offset' or 'absolute', got 'x'"
+    ):
+        build_head("sen/tracking@1", width=8, position="x")
 
 
 def test_anchor_without_grid_is_refused(batch):
