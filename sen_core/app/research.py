@@ -1,4 +1,6 @@
-"""The research benchmark: run ``sen/sweep-research@1`` and write docs/results.md from its trials.
+"""The research benchmarks: run a benchmark sweep and write its results page from the trials
+(``sen/sweep-research-kubric@1`` -> docs/results.md, ``sen/sweep-research@1`` ->
+docs/results-shapes.md, ``sen/sweep-research-chat@1`` -> docs/results-chat.md).
 
 Training, resume and the shared feature cache are the sweep runner's (sen_core/sweep); this module
 adds the statistics a reader needs to tell recursion from noise: mean +- std over seeds per network,
@@ -55,6 +57,22 @@ TRIED = [
     "is seen at the better of the two depths (K=2 is measured for `sen/ra-cross@1` only).",
     "- Not measured here: prompts conditioned on the text neurons beyond what the state holds "
     "(the distributor reads the video state, into which the class-name neuron is integrated).",
+]
+
+TRIED_KUBRIC = [
+    "## What each row tests",
+    "",
+    "- `single-frames`: EfficientNet-Lite0 alone (plus the caption reader that retrieval needs); "
+    "`late-fusion`: pooled features of every neuron concatenated. No attention across frames.",
+    "- `ra-k0`: the control, integrate only (cross-attention across frames and neurons, no "
+    "re-encoding). Every paired interval is against it.",
+    "- `ra-k1`, `ra-k3`: recursion with `sen/ra-cross@1`: FiLM prompts into EfficientNet's last "
+    "stage (late prompts), re-encoding K times; K=3 backpropagates through the last step only "
+    "(`grad_steps: 1`).",
+    "- `ra-gated-k3`, `ra-memory-k3`, `ra-reaction-diffusion-k3`, `ra-dynamic-focus-k3`: the "
+    "other block families at K=3 (their better depth on the shapes benchmark), `grad_steps: 1`.",
+    "- Tracking reads EfficientNet's own 7x7 grid per frame at 224 px (cells 37 px apart on "
+    "AJ's 256 px scale), through `sen/tracking@1` with `position: offset` (docs/tasks.md).",
 ]
 
 
@@ -297,27 +315,40 @@ def write_report(
 ) -> Path:
     """Write ``out_md`` (and a PNG beside it) from the finished trials of ``sweep_dir``."""
     from sen_core._io import atomic_write_bytes, atomic_write_text
+    from sen_core.app.research_pages import (
+        INTROS,
+        KUBRIC,
+        companion_sections,
+        stand_still,
+        stand_still_line,
+        trial_span,
+    )
     from sen_core.sweep.report import collect
 
     plan, rows, _axes, metrics = collect(Path(sweep_dir))
+    name = str(plan.get("name") or SWEEP)
+    span = trial_span(Path(sweep_dir))
     order = list(dict.fromkeys(str(t["axes"].get(AXIS)) for t in plan["trials"]))
     nets = table(rows, metrics)
     out = Path(out_md)
     png = out.with_suffix(".png")
-    atomic_write_bytes(png, plot(nets, order, metrics, str(plan.get("name") or SWEEP)))
+    atomic_write_bytes(png, plot(nets, order, metrics, name))
     failed = [r for r in rows if r.get("status") != "ok"]
     wall = sum(float(r.get("wall_time_s") or 0.0) for r in rows)
     settings = ", ".join((plan.get("spec") or {}).get("overrides") or []) or "none"
+    title, intro = INTROS.get(name, ("Research benchmark results", ""))
     lines = [
-        "# Research benchmark results",
+        f"# {title}",
         "",
+        *([intro, ""] if intro else []),
         f"Regenerate: `{command}` (resumable: finished trials are skipped, so a rerun only "
-        f"rewrites this page). The sweep is `{plan.get('name') or SWEEP}` on the network "
+        f"rewrites this page). The sweep is `{name}` on the network "
         f"`{(plan.get('spec') or {}).get('base', '?')}`, data `{_data_name(plan)}`.",
         "",
         f"- Settings applied to every trial: {settings}.",
         f"- Trials: {len(rows)} finished, {len(failed)} failed; summed trial wall time "
         f"{wall:.0f} s"
+        + (f"; first start to last finish {span:.0f} s ({span / 60:.1f} min)" if span else "")
         + (f", elapsed {elapsed_s:.0f} s (this run)" if elapsed_s is not None else "")
         + ".",
         f"- Machine: {machine()}.",
@@ -336,11 +367,16 @@ def write_report(
     lines += found or [
         f"- No network differs from `{BASELINE}` on any metric with a 95% interval that excludes 0."
     ]
-    if (plan.get("name") or SWEEP) == SWEEP:
+    if "tracking/AJ" in metrics:
+        lines += stand_still_line(stand_still(plan), nets)
+    if name == SWEEP:
         lines += ["", *TRIED]
+    elif name == KUBRIC:
+        lines += ["", *TRIED_KUBRIC]
     if failed:
         lines += ["", "## Failed trials", ""]
         lines += [f"- {r.get(AXIS)} seed {r.get('seed')}: {r.get('error')}" for r in failed]
+    lines += companion_sections(name, out)
     atomic_write_text(out, "\n".join(lines) + "\n")
     return out
 

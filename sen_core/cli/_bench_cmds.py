@@ -26,16 +26,18 @@ def bench_group() -> None:
     "--sweep",
     default="sen/sweep-research@1",
     show_default=True,
-    help="The benchmark sweep: sen/sweep-research@1 (shapes) or sen/sweep-research-kubric@1.",
+    help="The benchmark sweep: sen/sweep-research@1 (shapes), sen/sweep-research-kubric@1 "
+    "(kubric-lite, docs/results.md) or sen/sweep-research-chat@1 (video QA with the real LM).",
 )
 @click.option("-j", "--jobs", default=1, show_default=True, help="Trials at once (processes).")
 @click.option(
     "--write",
     "write",
-    default="docs/results.md",
-    show_default=True,
+    default=None,
     type=click.Path(dir_okay=False),
-    help="The report to write (a PNG of the same name goes beside it); 'none' to skip.",
+    help="The report to write (a PNG of the same name goes beside it); 'none' to skip. "
+    "Default: docs/results.md for sen/sweep-research-kubric@1, docs/results-shapes.md for "
+    "sen/sweep-research@1, docs/results-chat.md for sen/sweep-research-chat@1.",
 )
 @click.option("--no-progress", is_flag=True, help="No progress display.")
 def research_cmd(
@@ -43,14 +45,16 @@ def research_cmd(
     out_dir: str,
     sweep: str,
     jobs: int,
-    write: str,
+    write: str | None,
     no_progress: bool,
 ) -> None:
     """Run sen/sweep-research@1 (single neuron, late fusion, RA K=0..3, every block variant,
     3 seeds, four shapes tasks) and write the report: mean ± std per network and each network's
     paired difference against RA K=0 with a 95% t-interval and a Holm-adjusted p-value.
     --sweep sen/sweep-research-kubric@1: kubric-lite, tracking on a 7x7 grid, 512 scored clips,
-    5 seeds that change the data too (docs/results.md).
+    5 seeds that change the data too (docs/results.md, which also embeds the other two pages).
+    --sweep sen/sweep-research-chat@1: RA K=0/1/3 feeding the real SmolLM2, shapes video QA
+    (exact match), 5 seeds (docs/results-chat.md).
 
     \b
     OVERRIDES (key=value) apply to every trial, e.g. train.steps=200:
@@ -59,12 +63,15 @@ def research_cmd(
       sen bench research --sweep sen/sweep-research-kubric@1 --out runs/research-kubric -j 2
     """
     from sen_core.app.research import run_research
+    from sen_core.app.research_pages import default_page
 
+    page = default_page(sweep)
     parts = ["sen", "bench", "research", *overrides, "--out", out_dir, "-j", str(jobs)]
     if sweep != "sen/sweep-research@1":
         parts[3:3] = ["--sweep", sweep]
-    if write != "docs/results.md":
+    if write is not None and write != page:
         parts += ["--write", write]
+    write = write or page
     run_research(
         out_dir,
         overrides=list(overrides),
