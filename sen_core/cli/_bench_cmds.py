@@ -53,7 +53,7 @@ def research_cmd(
     paired difference against RA K=0 with a 95% t-interval and a Holm-adjusted p-value.
     --sweep sen/sweep-research-kubric@1: kubric-lite, tracking on a 7x7 grid, 512 scored clips,
     5 seeds that change the data too (docs/results.md, which also embeds the other two pages).
-    --sweep sen/sweep-research-chat@1: RA K=0/1/3 feeding the real SmolLM2, shapes video QA
+    --sweep sen/sweep-research-chat@1: RA K=0 vs K=1 feeding the real SmolLM2, shapes video QA
     (exact match), 5 seeds (docs/results-chat.md).
 
     \b
