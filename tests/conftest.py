@@ -53,3 +53,20 @@ def _no_curve_plots(request, monkeypatch):
     (or call run_train(plot=True) in tests/train)."""
     if request.node.get_closest_marker("curves") is None:
         monkeypatch.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)
+
+
+@pytest.fixture(autouse=True)
+def _torch_process_settings():
+    """Put torch's process-wide settings back after each test: the demo (run in-process by
+    tests/demo) sets its thread count and deterministic kernels, and a second torch thread in one
+    pytest-xdist worker fights the other worker for the 2 cores (it tripled the CPU time of every
+    later test in that worker)."""
+    yield
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    if torch.are_deterministic_algorithms_enabled():
+        torch.use_deterministic_algorithms(False)
