@@ -1,7 +1,9 @@
 """Suite-wide settings: offline, deterministic, single-threaded torch for stable timings on 2 cores."""
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,20 @@ def _torch_process_settings():
         torch.set_num_threads(threads)
     if torch.are_deterministic_algorithms_enabled():
         torch.use_deterministic_algorithms(False)
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(tmp_path_factory):
+    """One MLflow SQLite store per test process (tests/train and tests/sweep trackers; each test
+    logs under an experiment of its own), in RAM (/dev/shm) where there is one: SQLite syncs every
+    commit to disk, and creating MLflow's schema there left its xdist worker idle ~5 s."""
+    from sen_core.train.trackers._mlflow import client
+
+    shm = Path("/dev/shm")
+    ram = shm.is_dir() and os.access(shm, os.W_OK)
+    folder = Path(tempfile.mkdtemp(prefix="sen-tests-", dir=shm)) if ram else None
+    uri = f"sqlite:///{(folder or tmp_path_factory.mktemp('mlflow')) / 'mlflow.db'}"
+    client(uri).search_experiments()  # create the schema once
+    yield uri
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
