@@ -1,7 +1,9 @@
 """Suite-wide settings: offline, deterministic, single-threaded torch for stable timings on 2 cores."""
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,37 @@ def _no_curve_plots(request, monkeypatch):
     (or call run_train(plot=True) in tests/train)."""
     if request.node.get_closest_marker("curves") is None:
         monkeypatch.setattr("sen_core.train.engine.plot_curves", lambda *a, **k: None)
+
+
+@pytest.fixture(autouse=True)
+def _torch_process_settings():
+    """Put torch's process-wide settings back after each test: the demo (run in-process by
+    tests/demo) sets its thread count and deterministic kernels, and a second torch thread in one
+    pytest-xdist worker fights the other worker for the 2 cores (it tripled the CPU time of every
+    later test in that worker)."""
+    yield
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    if torch.are_deterministic_algorithms_enabled():
+        torch.use_deterministic_algorithms(False)
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri(tmp_path_factory):
+    """One MLflow SQLite store per test process (tests/train and tests/sweep trackers; each test
+    logs under an experiment of its own), in RAM (/dev/shm) where there is one: SQLite syncs every
+    commit to disk, and creating MLflow's schema there left its xdist worker idle ~5 s."""
+    from sen_core.train.trackers._mlflow import client
+
+    shm = Path("/dev/shm")
+    ram = shm.is_dir() and os.access(shm, os.W_OK)
+    folder = Path(tempfile.mkdtemp(prefix="sen-tests-", dir=shm)) if ram else None
+    uri = f"sqlite:///{(folder or tmp_path_factory.mktemp('mlflow')) / 'mlflow.db'}"
+    client(uri).search_experiments()  # create the schema once
+    yield uri
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

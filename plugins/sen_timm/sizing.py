@@ -4,7 +4,9 @@ Many timm models fix their geometry at construction (ViT position grids, Swin/Ma
 attention biases, EfficientFormer's flattening). ``model_kwargs_for_size`` tries timm's own
 ``img_size=`` argument, then the plain model, each built on PyTorch's ``meta`` device (shapes only, no
 memory or compute) and run once at the requested size; the first that works is used. A model that
-accepts neither gets a ConfigError at build instead of a raw timm error at the first encode.
+accepts neither gets a ConfigError at build instead of a raw timm error at the first encode. The
+answer for a (model, kwargs, size) is kept for the process: a network built again (every seed and
+variant of ``sen demo``, a sweep's trials) probes once.
 """
 
 from __future__ import annotations
@@ -30,8 +32,32 @@ def default_size(spec: EncoderSpec, model: str) -> int:
     return int(cfg.input_size[-1]) if cfg is not None else 224
 
 
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a YAML value (dicts and lists become sorted/ordered tuples)."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    hash(value)  # TypeError: not cacheable
+    return value
+
+
+_PROBED: dict[tuple[str, Any, int], str | None] = {}
+
+
 def _meta_error(model: str, kwargs: Mapping[str, Any], size: int) -> str | None:
-    """None when ``model`` builds with ``kwargs`` and runs a (1, 3, size, size) input on meta."""
+    """None when ``model`` builds with ``kwargs`` and runs a (1, 3, size, size) input on meta
+    (else timm's reason); answered once per process for each (model, kwargs, size)."""
+    try:
+        key = (model, _frozen(kwargs), size)
+    except TypeError:
+        return _probe(model, kwargs, size)
+    if key not in _PROBED:
+        _PROBED[key] = _probe(model, kwargs, size)
+    return _PROBED[key]
+
+
+def _probe(model: str, kwargs: Mapping[str, Any], size: int) -> str | None:
     import timm
 
     try:

@@ -159,10 +159,10 @@ def run_demo(
     from sen_core.train.data import build_dataset
     from sen_core.train.engine import seed_everything
 
+    base = load_run_config(PRESET, list(overrides or []))  # a refused override changes nothing
     fix_threads()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    base = load_run_config(PRESET, list(overrides or []))
     cache = FeatureCache(out / "feature-cache")
     split = base.train.eval_split
     data = {s: _Memo(build_dataset(base.data, s)) for s in dict.fromkeys(("train", split))}

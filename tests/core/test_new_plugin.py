@@ -24,32 +24,36 @@ NAMES = (
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sen-example-plugin" / "sen_example_plugin"
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, cwd: Path, site: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    if site is not None:  # the folder the plugin was pip-installed into (--target)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_scaffold_installs_passes_its_tests_and_is_listed(tmp_path):
-    """Create acme-check, pip-install it (offline), run its pytest, see it in sen list/plugins."""
+    """Create acme-check, pip-install it (offline), run its pytest, see it in sen list/plugins.
+
+    It is installed into a folder of its own on PYTHONPATH (pip --target), not into the venv: the
+    other pytest-xdist worker (and other checkouts sharing the venv) never see it, and there is
+    nothing to uninstall."""
     res = CliRunner().invoke(cli, ["new", "plugin", "acme-check", "--dir", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    root = tmp_path / "acme-check"
-    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--no-deps"]
+    root, site = tmp_path / "acme-check", tmp_path / "site"
+    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--no-deps", "--target", str(site)]
     done = _run(*pip, "--no-build-isolation", str(root), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    try:
-        tests = _run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)
-        assert tests.returncode == 0, tests.stdout[-3000:]
-        # the kit's encoder, block, head, dataset and preset checks + its own provenance test
-        assert "29 passed" in tests.stdout, tests.stdout[-3000:]
-        listed = _run(str(BIN / "sen"), "list", "acme", cwd=tmp_path)
-        assert listed.returncode == 0, listed.stderr
-        for name in NAMES:
-            assert name in listed.stdout
-        plugins = _run(str(BIN / "sen"), "plugins", cwd=tmp_path)
-        assert plugins.returncode == 0 and "acme-check" in plugins.stdout
-    finally:
-        _run(str(BIN / "python"), "-m", "pip", "uninstall", "-q", "-y", "acme-check", cwd=tmp_path)
+    py = str(BIN / "python")
+    tests = _run(py, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root, site=site)
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    # the kit's encoder, block, head, dataset and preset checks + its own provenance test
+    assert "29 passed" in tests.stdout, tests.stdout[-3000:]
+    listed = _run(str(BIN / "sen"), "list", "acme", cwd=tmp_path, site=site)
+    assert listed.returncode == 0, listed.stderr
+    for name in NAMES:
+        assert name in listed.stdout
+    plugins = _run(str(BIN / "sen"), "plugins", cwd=tmp_path, site=site)
+    assert plugins.returncode == 0 and "acme-check" in plugins.stdout
 
 
 @pytest.mark.parametrize(

@@ -117,13 +117,18 @@ def test_paired_interval_matches_the_t_distribution():
 
 
 def test_demo_bad_override_exits_2(tmp_path):
-    """A misspelt override is a one-line error with exit code 2, before anything trains."""
+    """A misspelt override is a one-line error with exit code 2, before anything trains or is
+    written, and before the demo sets the process's torch threads."""
+    import torch
+
+    threads = torch.get_num_threads()
     res = CliRunner().invoke(cli, ["demo", "train.stepz=2", "--out", str(tmp_path / "d")])
     assert (
         res.exit_code == 2
         and "train.stepz: unknown key 'stepz'; did you mean 'steps'?" in res.output
     )
-    assert not (tmp_path / "d" / "results.csv").exists()
+    assert not (tmp_path / "d").exists()
+    assert torch.get_num_threads() == threads
 
 
 def test_demo_bad_seeds_exit_2(tmp_path):

@@ -95,7 +95,12 @@ def _reference_logits(ids: list[int]) -> torch.Tensor:
 
     from sen_heads.lm_zoo import gguf_file
 
-    reader = gguf.GGUFReader(gguf_file(NAME)[0])
+    with pytest.MonkeyPatch.context() as mp:
+        # the reader walks ~250k metadata values (the vocabulary) through slices of a np.memmap,
+        # whose per-slice subclass bookkeeping is 3/4 of its time: the same mapping as a plain array
+        memmap = np.memmap
+        mp.setattr(np, "memmap", lambda *a, **k: memmap(*a, **k).view(np.ndarray))
+        reader = gguf.GGUFReader(gguf_file(NAME)[0])
     meta = {k: f.contents() for k, f in reader.fields.items() if k.startswith("llama.")}
     w = {t.name: torch.from_numpy(dequantize(t.data, t.tensor_type).copy()) for t in reader.tensors}
     q4 = next(t for t in reader.tensors if t.name == "blk.0.attn_q.weight")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sen_core.catalogue import get_catalogue
-from sen_core.errors import UnknownNameError
+from sen_core.errors import ConfigError, UnknownNameError
 from sen_timm import family
 
 
@@ -203,8 +203,6 @@ def test_image_size_is_built_or_refused_at_build():
     """Swin is rebuilt with img_size=160; EfficientFormer cannot run at 160 and is refused at build."""
     import torch
 
-    from sen_core.errors import ConfigError
-
     swin = _meta_neuron("timm/swin_tiny_patch4_window7_224", image_size=160)
     out = swin.encode(torch.zeros(1, 1, 3, 160, 160, device="meta"))
     assert out.layout.grid == (5, 5)
@@ -214,3 +212,29 @@ def test_image_size_is_built_or_refused_at_build():
         "timm/efficientformer_l1: image_size=160 is not supported: timm 'efficientformer_l1' is "
         "built for 224x224 and neither img_size=160 ("
     )
+
+
+def test_size_probe_runs_once_per_model_kwargs_and_size(monkeypatch):
+    """model_kwargs_for_size asks timm once per (model, kwargs, size) in a process (a demo builds
+    the same network for every seed and variant); other kwargs or sizes are probed anew, and the
+    kwargs reach timm as given (nested values included)."""
+    import timm
+
+    from sen_timm import sizing
+
+    seen: list[dict[str, Any]] = []
+
+    def fake_create(model: str, pretrained: bool = False, **kwargs: Any) -> Any:
+        seen.append(kwargs)
+        raise RuntimeError("no img_size here")  # both builds fail: a ConfigError, then cached
+
+    monkeypatch.setattr(timm, "create_model", fake_create)
+    monkeypatch.setattr(sizing, "_PROBED", {})
+    kw = {"drop_rate": 0.0, "extra": {"a": [1, 2]}}
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="neither img_size=96"):
+            sizing.model_kwargs_for_size("timm/x", "x_model", kw, 96, 224)
+    assert seen == [{**kw, "img_size": 96}, kw]
+    with pytest.raises(ConfigError):
+        sizing.model_kwargs_for_size("timm/x", "x_model", kw, 128, 224)
+    assert len(seen) == 4

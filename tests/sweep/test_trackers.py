@@ -25,16 +25,6 @@ cache: false
 """
 
 
-@pytest.fixture(scope="module")
-def mlflow_uri(tmp_path_factory):
-    """One SQLite store for the module: creating its schema takes seconds."""
-    from sen_core.train.trackers._mlflow import client
-
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    client(uri).search_experiments()
-    return uri
-
-
 def _sweep(path, out, env):
     cmd = [sys.executable, "-m", "sen_core", "sweep", str(path), "-j", "1", "--out", str(out)]
     return subprocess.Popen(

@@ -15,19 +15,9 @@ from sen_core.errors import ConfigError
 from sen_core.train import trackers
 
 
-@pytest.fixture(scope="module")
-def mlflow_uri(tmp_path_factory):
-    """One SQLite store for the module: creating its schema takes seconds."""
-    from sen_core.train.trackers._mlflow import client
-
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    client(uri).search_experiments()  # migrate once
-    return uri
-
-
 @pytest.fixture
 def logged(mlflow_uri, monkeypatch, tmp_path):
-    """Point MLflow at the module's store, under a per-test experiment."""
+    """Point MLflow at the session's store (tests/conftest.py), under a per-test experiment."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_uri)
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", tmp_path.name)
     from sen_core.train.trackers._mlflow import client
