@@ -70,7 +70,9 @@ TRIED_KUBRIC = [
     "stage (late prompts), re-encoding K times; K=3 backpropagates through the last step only "
     "(`grad_steps: 1`).",
     "- `ra-gated-k3`, `ra-memory-k3`, `ra-reaction-diffusion-k3`, `ra-dynamic-focus-k3`: the "
-    "other block families at K=3 (their better depth on the shapes benchmark), `grad_steps: 1`.",
+    "other block families at K=3 (their better depth on the shapes benchmark), `grad_steps: 1`; "
+    "reaction-diffusion at `train.lr` 1e-3 (at the preset's 3e-3 its loss went to NaN near step "
+    "150 on every seed, with gradient clipping at 1.0; the run stopped loudly).",
     "- Tracking reads EfficientNet's own 7x7 grid per frame at 224 px (cells 37 px apart on "
     "AJ's 256 px scale), through `sen/tracking@1` with `position: offset` (docs/tasks.md).",
 ]
@@ -166,16 +168,23 @@ def _fmt(m: float, s: float) -> str:
     return "-" if math.isnan(m) else f"{m:.3f} ± {s:.3f}"
 
 
+def _digits(*values: float) -> int:
+    """3 decimals, or 4 when every value is below 0.01 in size (so -0.0004 does not read -0.000)."""
+    finite = [abs(v) for v in values if not math.isnan(v)]
+    return 4 if finite and max(finite) < 0.01 else 3
+
+
 def _fmt_diff(iv: tuple[float, float, float, int], holm_p: float = math.nan) -> str:
     m, lo, hi, n = iv
     if math.isnan(m):
         return "-"
+    d = _digits(m, lo, hi)
     if math.isnan(lo):
-        return f"{m:+.3f} (n={n})"
+        return f"{m:+.{d}f} (n={n})"
     sig = "" if lo <= 0 <= hi or n < MIN_SEEDS else " *"
     if not math.isnan(holm_p) and n >= MIN_SEEDS:
         sig += f" (Holm p={holm_p:.3f}{' †' if holm_p < 0.05 else ''})"
-    return f"{m:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}"
+    return f"{m:+.{d}f} [{lo:+.{d}f}, {hi:+.{d}f}]{sig}"
 
 
 def _label(metric: str) -> str:
@@ -221,8 +230,10 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
                 continue
             better = (mean < 0) if m in LOWER_IS_BETTER else (mean > 0)
             word = "better" if better else "worse"
+            d = _digits(mean, lo, hi)
             lines.append(
-                f"- `{n}` is {word} than `{BASELINE}` on {m} ({mean:+.3f}, [{lo:+.3f}, {hi:+.3f}])."
+                f"- `{n}` is {word} than `{BASELINE}` on {m} "
+                f"({mean:+.{d}f}, [{lo:+.{d}f}, {hi:+.{d}f}])."
             )
     null = [
         m

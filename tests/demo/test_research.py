@@ -149,3 +149,11 @@ def test_kubric_sweep_seeds_change_init_and_data():
         assert (nets[key]["depth"], nets[key]["grad_steps"]) == (3, 1)
     assert [nets[f"ra-{f}-k3"]["block"] for f in families] == [f"sen/ra-{f}@1" for f in families]
     assert [n["key"] for n in nets["single-frames"]["neurons"]] == ["frames", "caption"]
+
+
+def test_small_differences_keep_their_sign_and_size():
+    """A difference below 0.01 in size is printed with 4 decimals, not as -0.000."""
+    from sen_core.app.research import _fmt_diff
+
+    assert _fmt_diff((-0.0004, -0.0007, -0.0001, 5)) == "-0.0004 [-0.0007, -0.0001] *"
+    assert _fmt_diff((0.2, -0.048, 0.448, 3)) == "+0.200 [-0.048, +0.448]"
