@@ -261,7 +261,8 @@ def findings(nets: dict[str, dict[str, Any]], order: list[str], metrics: list[st
     lines.append(
         f"- After Holm-Bonferroni over the {comparisons(nets, metrics)} comparisons: "
         + (
-            f"{len(held)} remain significant at 0.05 ({', '.join(held)})."
+            f"{len(held)} {'remains' if len(held) == 1 else 'remain'} significant at 0.05 "
+            f"({', '.join(held)})."
             if held
             else "none remains significant at 0.05."
         )
@@ -366,7 +367,7 @@ def write_report(
         f"- Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
         "Mean ± sample std over seeds (↑ higher is better, ↓ lower is better; TC is the field's "
-        "temporal coherence, docs/tasks.md). " + _chance(plan),
+        "temporal coherence, docs/tasks.md). " + _chance(plan, metrics),
         "",
         markdown_tables(nets, order, metrics),
         f"![results]({png.name})",
@@ -399,8 +400,8 @@ def _data_name(plan: dict[str, Any]) -> str:
         return "?"
 
 
-def _chance(plan: dict[str, Any]) -> str:
-    """Chance levels of top-1 and R@1 under the plan's (first trial's) settings."""
+def _chance(plan: dict[str, Any], metrics: Sequence[str] = ()) -> str:
+    """Chance levels of top-1 (and R@1, when reported) under the plan's (first trial's) settings."""
     try:
         cfg = plan["trials"][0]["config"]
         n_eval = min(
@@ -414,6 +415,8 @@ def _chance(plan: dict[str, Any]) -> str:
         )
     except (KeyError, IndexError, StopIteration, TypeError, ValueError):
         return ""
+    if not any(m.startswith("retrieval/") for m in metrics):
+        return f"Chance: top-1 {1 / classes:.3f} ({classes} classes); {n_eval} held-out clips scored per trial."
     return (
         f"Chance: top-1 {1 / classes:.3f} ({classes} classes), R@1 {1 / n_eval:.3f} "
         f"({n_eval} held-out clips scored per trial)."

@@ -174,3 +174,47 @@ def test_qa_head_on_the_real_lm(smollm2):
     pieces: list[str] = []
     answer = head.generate(out, {"question": batch["question"]}, 6, on_text=pieces.append)
     assert answer == ["".join(pieces).strip()] and answer[0]
+
+
+def test_msvd_qa_chat_preset_trains_and_writes_open_ended_answers(smollm2, tmp_path):
+    """sen/msvd-qa-chat@1 on an MSVD-QA fixture in the release layout: trains the soft prompt into
+    the real LM (2 steps, tiny frames), and `sen predict` writes one generated answer per question
+    id whose exact match (SQuAD normalisation) over the file is sen eval's chat/exact_match."""
+    import json
+
+    from _bench_layouts import Clips, write_msvd_qa
+
+    from sen_core.config import load_run_config
+    from sen_core.train import evaluate, train
+    from sen_core.train.predict import predict
+    from sen_heads.metrics_qa import normalize_answer
+
+    root = write_msvd_qa(tmp_path / "msvd", Clips(tmp_path / "clips"), videos=4)
+    tiny = [
+        f"data.params.root={root}",
+        "data.params.frames=2",
+        "data.params.image_size=64",
+        "model.neurons.0.params.image_size=64",
+        "model.width=32",
+        "model.attn_heads=2",
+        "model.token_budget=8",
+        "model.heads.0.params.prefix_tokens=2",
+        "model.heads.0.params.max_new_tokens=3",
+        "train.steps=2",
+        "train.batch_size=2",
+        "train.warmup_steps=1",
+        "train.checkpoint_every=2",
+        "train.eval_every=null",
+        "train.eval_batches=null",
+    ]
+    config = load_run_config("sen/msvd-qa-chat@1", tiny)
+    assert config.model.heads[0].params["lm"] == "smollm2-135m-instruct"
+    train(config, tmp_path / "run", progress=False)
+    metrics = evaluate(tmp_path / "run", split="val")
+    predict(tmp_path / "run", split="val", out=tmp_path / "answers.jsonl")
+    lines = [json.loads(x) for x in (tmp_path / "answers.jsonl").read_text().splitlines()]
+    assert [x["question_id"] for x in lines] == [4, 5, 6, 7]
+    assert set(lines[0]) == {"question_id", "video_id", "question", "answer", "pred"}
+    assert all(isinstance(x["pred"], str) for x in lines)
+    exact = sum(normalize_answer(x["pred"]) == normalize_answer(x["answer"]) for x in lines)
+    assert exact / len(lines) == pytest.approx(metrics["chat/exact_match"], abs=1e-12)
