@@ -40,6 +40,21 @@ train: {steps: 3, batch_size: 4, warmup_steps: 1, checkpoint_every: 2, log_every
 """
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """The suite's temporary folders (tmp_path, tmp_path_factory) in RAM (/dev/shm) where there is
+    one, unless --basetemp says otherwise: runs write checkpoints, SQLite stores and videos, and on
+    a disk each sync leaves the worker idle. One fresh folder per run (sessions beside this one
+    may be testing too); the controller removes it at the end, the pytest-xdist workers get
+    sub-folders of it."""
+    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+        return
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        config.option.basetemp = tempfile.mkdtemp(prefix="sen-pytest-", dir=shm)
+        config.add_cleanup(lambda: shutil.rmtree(config.option.basetemp, ignore_errors=True))
+
+
 @pytest.fixture
 def tiny(tmp_path):
     """Path of a YAML run config of the tiny real network (TINY)."""

@@ -19,14 +19,16 @@ from transformers.utils import logging as tlog
 print(tlog.is_progress_bar_enabled(), hub.are_progress_bars_disabled())
 """
 
+# Both neurons from transformers: a timm anchor would import timm (torchvision, torch._dynamo: ~1 s)
+# in the child for nothing this test checks.
 CONFIG = """\
 name: text
 model:
   neurons:
-    - name: timm/vit_tiny_patch16_224
+    - name: transformers/vit@1
       key: vit
       input: frames
-      params: {image_size: 32, tokens_per_frame: cls, model_kwargs: {img_size: 32, depth: 1, embed_dim: 32, num_heads: 2}}
+      params: {image_size: 32, tokens_per_frame: cls, config: {patch_size: 16, num_hidden_layers: 1, hidden_size: 32, num_attention_heads: 2, intermediate_size: 64}}
     - name: transformers/bert@1
       key: text
       input: caption

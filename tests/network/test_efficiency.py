@@ -107,17 +107,5 @@ def test_checkpointing_same_numbers(catalogue):
         torch.testing.assert_close(g0[n], g1[n], rtol=1e-5, atol=1e-7, msg=n)
 
 
-@pytest.mark.slow
-def test_compiles(catalogue):
-    """torch.compile captures a tiny network as one graph (fullgraph) and reproduces the eager outputs.
-
-    The aot_eager backend keeps this test to seconds; inductor code generation of the same graph
-    works too but takes minutes of C++ compilation on a busy 2-core machine.
-    """
-    torch.manual_seed(0)
-    net = build_network(make_spec(neurons=("vit", "vid"), depth=1), catalogue=catalogue).eval()
-    batch = make_batch()
-    compiled = torch.compile(net, backend="aot_eager", fullgraph=True)
-    with torch.no_grad():
-        want, got = net(batch), compiled(batch)
-    torch.testing.assert_close(got.state, want.state, rtol=1e-4, atol=1e-5)
+# torch.compile of a tiny network: tests/network/test_late_prompts.py::test_compiles (one test
+# compiles both networks, so that one process pays the compiler warm-up)
