@@ -142,7 +142,7 @@ def stand_still(plan: dict[str, Any]) -> dict[int, float]:
         spec = get_catalogue().get(track.name)
         head = call_factory(spec, import_ref(spec.factory), width=cfg.model.width, **track.params)
         data = build_dataset(cfg.data, cfg.train.eval_split)
-        n = len(data)
+        n = len(data)  # type: ignore[arg-type]  # map-style datasets (every SEN dataset) are sized
         if cfg.train.eval_batches is not None:
             n = min(n, cfg.train.eval_batches * cfg.train.batch_size)
         out[seed] = stand_still_aj(head, data, n)
