@@ -79,7 +79,9 @@ def default_page(sweep: str) -> str:
 def _first_table(text: str) -> list[str]:
     """The regenerate line, the settings lines and the first Markdown table of a results page."""
     lines = text.splitlines()
-    keep = [ln for ln in lines if ln.startswith(("Regenerate:", "- Trials:", "- Settings"))]
+    regen = [ln for ln in lines if ln.startswith("Regenerate:")]
+    facts = [ln for ln in lines if ln.startswith(("- Settings", "- Trials:"))]
+    keep = [*regen, *([""] if regen and facts else []), *facts]
     start = next((i for i, ln in enumerate(lines) if ln.startswith("| network")), None)
     if start is None:
         return keep
