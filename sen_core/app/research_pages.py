@@ -138,7 +138,8 @@ def stand_still(plan: dict[str, Any]) -> dict[int, float]:
         if not isinstance(seed, int) or seed in out or not isinstance(raw, dict):
             continue
         cfg = RunConfig.model_validate(raw)
-        track = next((h for h in cfg.model.heads if h.name == "sen/tracking@1"), None)
+        # the head whose key prefixes the page's tracking/* metrics (any plugin's tracking head)
+        track = next((h for h in cfg.model.heads if h.key == "tracking"), None)
         if track is None:
             return {}
         spec = get_catalogue().get(track.name)
