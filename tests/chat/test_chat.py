@@ -173,6 +173,7 @@ def test_missing_lm_extra_is_a_one_line_error(run, tmp_path, monkeypatch):
     monkeypatch.setitem(
         lm_zoo.NAMED, "smollm2-135m-instruct", lm_zoo.WheelLM("no-such-dist-sen", "x.gguf")
     )
+    monkeypatch.setattr(lm_zoo, "_LOADED", {})  # a test before this one may have loaded the real LM
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
     cfg = yaml.safe_load((copy / "config.yaml").read_text())
