@@ -10,8 +10,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # _shared.py: helpers several directories use
 
-from _xdist_schedule import make_scheduler, save_durations, scope_of
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -49,46 +47,12 @@ def pytest_configure(config):
     a disk each sync leaves the worker idle. One fresh folder per run (sessions beside this one
     may be testing too); the controller removes it at the end, the pytest-xdist workers get
     sub-folders of it."""
-    if config.getoption("save_durations") and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(_DurationRecorder(Path(config.getoption("save_durations"))))
     if config.option.basetemp is not None or hasattr(config, "workerinput"):
         return
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK):
         config.option.basetemp = tempfile.mkdtemp(prefix="sen-pytest-", dir=shm)
         config.add_cleanup(lambda: shutil.rmtree(config.option.basetemp, ignore_errors=True))
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        "--save-durations",
-        metavar="PATH",
-        default=None,
-        help="write the measured seconds of each unit of work (tests/_xdist_schedule.py) to PATH",
-    )
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """`-n N` (pytest-xdist's default --dist load): file-sized units, longest first
-    (tests/_xdist_schedule.py). An explicit other --dist keeps xdist's own scheduler."""
-    if config.getoption("dist") == "load":
-        return make_scheduler(config, log)
-    return None
-
-
-class _DurationRecorder:
-    """--save-durations: sums setup + call + teardown seconds per unit of work (controller side)."""
-
-    def __init__(self, path):
-        self.path, self.seconds = path, {}
-
-    def pytest_runtest_logreport(self, report):
-        scope = scope_of(report.nodeid)
-        self.seconds[scope] = self.seconds.get(scope, 0.0) + report.duration
-
-    def pytest_sessionfinish(self, session):
-        save_durations(self.seconds, self.path)
 
 
 @pytest.hookimpl(trylast=True)
