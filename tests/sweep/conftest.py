@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -70,3 +71,44 @@ def executions(sweep_dir: Path) -> Counter:
 @pytest.fixture
 def count_executions():
     return executions
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live pids whose process group is pgid (Linux /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _is_resource_tracker(pid: int) -> bool:
+    try:
+        return b"multiprocessing.resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def sigkill_sweep():
+    """sigkill_sweep(proc): SIGKILL a sweep started in a session of its own -- the driver and its
+    workers -- as a crash would, but spare multiprocessing's resource tracker: it then unlinks the
+    pool's named semaphores, which a kill of the whole group leaves in /dev/shm (5 a sweep)."""
+    import os
+    import signal
+
+    def kill(proc) -> None:
+        if not Path("/proc/self/stat").is_file():  # no /proc: the whole group
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            for pid in _group_members(proc.pid):
+                if not _is_resource_tracker(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+        proc.wait()
+
+    return kill

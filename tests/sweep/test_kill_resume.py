@@ -2,7 +2,6 @@
 
 import csv
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ def _csv(out):
         return list(csv.reader(fh))
 
 
-def test_sigkill_then_resume(sweep_file, tmp_path, count_executions):
+def test_sigkill_then_resume(sweep_file, tmp_path, count_executions, sigkill_sweep):
     """Kill the whole process group mid-sweep; the rerun completes the table exactly once per trial."""
     path, out = sweep_file(), tmp_path / "out"
     env = {**os.environ, "SEN_FAKE_SLEEP": "0.4"}
@@ -39,8 +38,7 @@ def test_sigkill_then_resume(sweep_file, tmp_path, count_executions):
     deadline = time.monotonic() + 120
     while len(_ok_ids(out)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    sigkill_sweep(proc)
     finished = _ok_ids(out)
     assert 3 <= len(finished) < 12, "the sweep must be killed part-way"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -43,7 +42,7 @@ def _ok(out):
 
 
 def test_killed_sweep_rerun_has_one_parent_and_one_child_per_trial(
-    sweep_file, tmp_path, mlflow_uri, count_executions
+    sweep_file, tmp_path, mlflow_uri, count_executions, sigkill_sweep
 ):
     """SIGKILL after the first trial, rerun: 1 parent + exactly 4 children, tagged, with metrics."""
     from sen_core.train.trackers._mlflow import client
@@ -55,8 +54,7 @@ def test_killed_sweep_rerun_has_one_parent_and_one_child_per_trial(
     while not (out / "trials").is_dir() or not _ok(out):
         assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode()
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    sigkill_sweep(proc)
     assert 1 <= len(_ok(out)) < 4, "the sweep must be killed part-way"
 
     rerun = _sweep(path, out, {**env, "SEN_FAKE_SLEEP": "0"})
