@@ -1,12 +1,16 @@
 """The Ray backend runs the same trials into the same result files (local Ray, 2 CPUs)."""
 
 import csv
+import importlib.util
 
 import pytest
 
 from sen_core.sweep import run_sweep
 
-ray = pytest.importorskip("ray")
+# find_spec, not importorskip: importing Ray while collecting costs every pytest-xdist worker ~1 s
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("ray") is None, reason="ray is not installed"
+)
 
 
 def _rows(out):
@@ -20,6 +24,8 @@ def test_ray_matches_local(sweep_file, tmp_path, monkeypatch, count_executions):
     monkeypatch.setenv("SEN_FAKE_FAIL_DEPTH", "2")
     path = str(sweep_file())
     run_sweep(path, tmp_path / "local", jobs=0, progress=False)
+    import ray
+
     ray.init(
         num_cpus=2,
         include_dashboard=False,

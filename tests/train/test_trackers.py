@@ -8,11 +8,15 @@ import warnings
 
 import pytest
 
-pytest.importorskip("mlflow")
-pytest.importorskip("tensorboard")
-
 from sen_core.errors import ConfigError
 from sen_core.train import trackers
+
+# find_spec, not importorskip: importing MLflow and TensorBoard while collecting costs every
+# pytest-xdist worker ~1.5 s
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("mlflow", "tensorboard")),
+    reason="mlflow or tensorboard is not installed",
+)
 
 
 @pytest.fixture
