@@ -2,6 +2,7 @@
 
 import csv
 import importlib.util
+import logging
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_ray_matches_local(sweep_file, tmp_path, monkeypatch, count_executions):
     ray.init(
         num_cpus=2,
         include_dashboard=False,
-        logging_level="ERROR",
+        logging_level=logging.ERROR,
         runtime_env={"env_vars": {"SEN_FAKE_FAIL_DEPTH": "2"}},
     )
     try:
