@@ -63,5 +63,4 @@ def clip_tokenizer() -> Any:
     words += ["<|startoftext|>", "<|endoftext|>"]
     vocab = {w: i for i, w in enumerate(words)}
     pairs = [tuple(m.split()) for m in merges]
-    # tokenizers' BPE takes (a, b) pairs, which transformers' annotation (list[str]) leaves out
-    return CLIPTokenizer(vocab=vocab, merges=pairs, model_max_length=77)  # type: ignore[arg-type]
+    return CLIPTokenizer(vocab=vocab, merges=pairs, model_max_length=77)  # BPE takes (a, b) pairs
