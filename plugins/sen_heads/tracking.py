@@ -6,8 +6,9 @@ gives a position in each frame; an MLP on the correlation peak and the attended 
 visibility. With ``position: offset`` (the default) the prediction is the query point moved by the
 soft-argmax's displacement from the query frame, so a point is exactly at its query in the query
 frame and a coarse grid only has to find the motion, not the position (a 7x7 grid's cells are 37 px
-of the 256 px raster); ``position: absolute`` is the soft-argmax itself. The pooled state modulates the feature maps (FiLM, zero-initialised), so the RA
-network's fused state shapes what is tracked.
+of the 256 px raster); ``position: absolute`` is the soft-argmax itself. The pooled state
+modulates the feature maps (FiLM, zero-initialised), so the RA network's fused state shapes what
+is tracked.
 """
 
 from __future__ import annotations

@@ -20,7 +20,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-SWEEP = "sen/sweep-research@1"
+from sen_core.app.research_pages import (
+    INTROS,
+    KUBRIC,
+    SHAPES,
+    companion_sections,
+    stand_still,
+    stand_still_line,
+    trial_span,
+)
+
+SWEEP = SHAPES  # the default benchmark sweep of `sen bench research`
 BASELINE = "ra-k0"
 AXIS = "network"
 MIN_SEEDS = (
@@ -327,14 +337,6 @@ def write_report(
 ) -> Path:
     """Write ``out_md`` (and a PNG beside it) from the finished trials of ``sweep_dir``."""
     from sen_core._io import atomic_write_bytes, atomic_write_text
-    from sen_core.app.research_pages import (
-        INTROS,
-        KUBRIC,
-        companion_sections,
-        stand_still,
-        stand_still_line,
-        trial_span,
-    )
     from sen_core.sweep.report import collect
 
     plan, rows, _axes, metrics = collect(Path(sweep_dir))
